@@ -1,0 +1,157 @@
+/**
+ * The composition root: the only place that knows how the capabilities fit together. It builds the
+ * shared parts (pool, queries, Redis, transport), the services on top of them, and then the entry
+ * points (HTTP routers, BullMQ workers) that are thin wrappers around those services.
+ * Tests build the very same container with a test database, queue prefix and SMTP sink.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import type { Config } from './config';
+import { createPool, type Pool } from './db/pool';
+import { Queries } from './db/queries';
+import { EditorKeys } from './editors/keys';
+import { createHttpApp } from './http/app';
+import { mailboxRouter } from './http/mailbox';
+import { opsRouter } from './http/ops';
+import type { Logger } from './logger';
+import { LocalMailbox } from './mail/local-mailbox';
+import { createMailTransport, type MailTransport } from './mail/transport';
+import { Metrics } from './metrics';
+import { createRedis, Queues } from './queue';
+import { RateLimiter } from './ratelimit';
+import { resolveSecretKey } from './settings';
+import { startWorkers, type WorkerHandle } from '../workers';
+
+/** Config after boot-time resolution: the database URL and secret key are known. */
+export type RuntimeConfig = Omit<Config, 'databaseUrl' | 'secretKey'> & {
+  readonly databaseUrl: string;
+  readonly secretKey: string;
+};
+
+export interface Container {
+  readonly config: RuntimeConfig;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly pool: Pool;
+  readonly queries: Queries;
+  /** Shared connection for queues, rate limits and readiness (workers open their own). */
+  readonly redis: Redis;
+  readonly queues: Queues;
+  readonly rateLimiter: RateLimiter;
+  readonly transport: MailTransport;
+  /** Present when SMTP_URL is unset. */
+  readonly mailbox: LocalMailbox | undefined;
+  readonly editorKeys: EditorKeys;
+}
+
+export interface Tidings {
+  readonly container: Container;
+  /** Base URL of the HTTP server when this process serves HTTP. */
+  readonly url: string | undefined;
+  readonly server: http.Server | undefined;
+  readonly workers: WorkerHandle[];
+  /** Graceful stop: no new requests or jobs, in-flight work finished within the budget, pools closed. */
+  stop(): Promise<void>;
+}
+
+export interface BuildOptions {
+  log: Logger;
+  /** Collect Node's default process metrics (off in tests that build many containers). */
+  defaultMetrics?: boolean;
+}
+
+export async function buildContainer(
+  config: Omit<Config, 'databaseUrl'> & { databaseUrl: string },
+  opts: BuildOptions,
+): Promise<Container> {
+  const log = opts.log;
+  const pool = createPool(config.databaseUrl);
+  const queries = Queries.load();
+  await queries.check(pool);
+  const secretKey = await resolveSecretKey(pool, queries, config.secretKey);
+  const runtime: RuntimeConfig = Object.freeze({ ...config, secretKey });
+  const redis = createRedis(config.redisUrl);
+  const queues = new Queues(redis, config.queuePrefix);
+
+  let mailbox: LocalMailbox | undefined;
+  let smtpUrl = config.smtpUrl;
+  if (!smtpUrl) {
+    mailbox = new LocalMailbox(pool, queries, log);
+    await mailbox.start(config.mailboxSmtpPort);
+    smtpUrl = mailbox.url;
+  }
+  const transport = createMailTransport({ url: smtpUrl, dkim: config.dkim });
+
+  return {
+    config: runtime,
+    log,
+    metrics: new Metrics(opts.defaultMetrics ?? true),
+    pool,
+    queries,
+    redis,
+    queues,
+    rateLimiter: new RateLimiter(redis, config.queuePrefix),
+    transport,
+    mailbox,
+    editorKeys: new EditorKeys(pool, queries),
+  };
+}
+
+function routers(c: Container) {
+  const list = [opsRouter(c)];
+  if (c.mailbox) list.push(mailboxRouter(c));
+  return list;
+}
+
+/** Starts what `config.role` asks for on top of a container. */
+export async function startTidings(c: Container): Promise<Tidings> {
+  const { config, log } = c;
+  if (config.editorApiKey) await c.editorKeys.ensure(config.editorApiKey, 'admin');
+
+  let server: http.Server | undefined;
+  let url: string | undefined;
+  if (config.role !== 'worker') {
+    const app = createHttpApp({
+      log,
+      metrics: c.metrics,
+      trustProxy: config.trustProxy,
+      secure: config.publicUrl.startsWith('https:'),
+      routers: routers(c),
+    });
+    server = http.createServer(app);
+    // Keep-alive sockets must not outlive the load balancer's; close idle ones on shutdown.
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject);
+      server!.listen(config.port, resolve);
+    });
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+  const workers = config.role === 'api' ? [] : await startWorkers(c);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const budget = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
+      const closeServer = server
+        ? new Promise<void>((resolve) => {
+            server!.close(() => resolve());
+            server!.closeIdleConnections();
+          })
+        : Promise.resolve();
+      // Workers stop fetching at once and finish the jobs they hold, within the budget.
+      await Promise.race([Promise.all([closeServer, ...workers.map((w) => w.close())]), budget]);
+      server?.closeAllConnections();
+      await closeContainer(c);
+    })());
+  return { container: c, url, server, workers, stop };
+}
+
+export async function closeContainer(c: Container): Promise<void> {
+  c.transport.close();
+  await c.mailbox?.stop();
+  await c.queues.close();
+  c.redis.disconnect();
+  await c.pool.end().catch(() => undefined);
+}

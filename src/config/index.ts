@@ -1,0 +1,175 @@
+/**
+ * Configuration: the environment is read exactly once, validated, and turned into a frozen typed
+ * object. Every key is documented in `.env.example` and in ../shared/docs/contract.md.
+ * Nothing else in the code base reads `process.env`.
+ */
+import { z } from 'zod';
+
+const intString = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .default(def);
+
+const urlString = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a URL (${protocols.join(' or ')})`);
+
+const optional = <T extends z.ZodTypeAny>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+const schema = z
+  .object({
+    PORT: intString(3000, 0, 65535),
+    PUBLIC_URL: optional(urlString(['http:', 'https:'])),
+    DATABASE_URL: optional(urlString(['postgres:', 'postgresql:'])),
+    REDIS_URL: urlString(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+    SMTP_URL: optional(urlString(['smtp:', 'smtps:'])),
+    MAIL_FROM: z.string().trim().min(3).default('Tidings <newsletter@localhost>'),
+    POSTAL_ADDRESS: z
+      .string()
+      .trim()
+      .min(1)
+      .default('Tidings, 1 Example Street, Example City (set POSTAL_ADDRESS)'),
+    SECRET_KEY: optional(z.string().min(32, 'must be at least 32 characters')),
+    EDITOR_API_KEY: optional(z.string().min(16, 'must be at least 16 characters')),
+    ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+    DKIM_DOMAIN: optional(z.string().trim().min(1)),
+    DKIM_SELECTOR: optional(z.string().trim().min(1)),
+    DKIM_PRIVATE_KEY: optional(z.string().min(1)),
+    SUBSCRIBE_LIMIT_PER_IP: intString(20),
+    SUBSCRIBE_LIMIT_PER_ADDRESS: intString(3),
+    TRUST_PROXY: optional(z.string().trim().min(1)),
+    QUEUE_PREFIX: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only')
+      .default('tidings'),
+    // Additions to the contract (docs/api.md lists them):
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SEND_RATE_PER_SECOND: intString(0),
+    WORKER_CONCURRENCY: intString(4, 1, 64),
+    BOUNCE_WEBHOOK_SECRET: optional(z.string().min(16, 'must be at least 16 characters')),
+    LIST_UNSUBSCRIBE_MAILTO: optional(z.string().trim().email()),
+    MAILBOX_SMTP_PORT: intString(0, 0, 65535),
+    SHUTDOWN_TIMEOUT_MS: intString(10000, 0),
+    DATA_DIR: z.string().trim().min(1).default('.data'),
+    EMBEDDED_PG_PORT: intString(54329, 1, 65535),
+  })
+  .superRefine((v, ctx) => {
+    const dkim = [v.DKIM_DOMAIN, v.DKIM_SELECTOR, v.DKIM_PRIVATE_KEY];
+    if (dkim.some(Boolean) && !dkim.every(Boolean)) {
+      for (const key of ['DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY'] as const) {
+        if (!v[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'all three DKIM_* keys go together' });
+      }
+    }
+  });
+
+type Raw = z.infer<typeof schema>;
+
+export interface Config {
+  readonly port: number;
+  readonly publicUrl: string;
+  /** Unset means: try localhost:5432, else run an embedded PostgreSQL (src/db/resolve.ts). */
+  readonly databaseUrl: string | undefined;
+  readonly redisUrl: string;
+  /** Unset means: the built-in local mailbox (src/mail/local-mailbox.ts). */
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  readonly postalAddress: string;
+  /** Unset means: generated once and stored in the settings table. */
+  readonly secretKey: string | undefined;
+  readonly editorApiKey: string | undefined;
+  readonly role: 'all' | 'api' | 'worker';
+  readonly dkim: { readonly domainName: string; readonly keySelector: string; readonly privateKey: string } | undefined;
+  readonly subscribeLimitPerIp: number;
+  readonly subscribeLimitPerAddress: number;
+  readonly trustProxy: boolean | number | string | undefined;
+  readonly queuePrefix: string;
+  readonly logLevel: Raw['LOG_LEVEL'];
+  /** Messages per second across all worker processes; 0 = unlimited. */
+  readonly sendRatePerSecond: number;
+  readonly workerConcurrency: number;
+  readonly bounceWebhookSecret: string | undefined;
+  readonly listUnsubscribeMailto: string | undefined;
+  readonly mailboxSmtpPort: number;
+  readonly shutdownTimeoutMs: number;
+  readonly dataDir: string;
+  readonly embeddedPgPort: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { key: string; message: string }[]) {
+    super(
+      'Invalid configuration:\n' + problems.map((p) => `  ${p.key}: ${p.message}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+function parseTrustProxy(v: string | undefined): Config['trustProxy'] {
+  if (v === undefined) return undefined;
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v; // a list of subnets, as Express understands it
+}
+
+/** Validates an environment; throws ConfigError naming every bad key at once. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const keys = Object.keys(schema.shape) as (keyof Raw)[];
+  const input: Record<string, string | undefined> = {};
+  for (const key of keys) input[key] = env[key];
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => ({ key: String(i.path[0] ?? '?'), message: i.message })),
+    );
+  }
+  const v = parsed.data;
+  return Object.freeze({
+    port: v.PORT,
+    publicUrl: (v.PUBLIC_URL ?? `http://localhost:${v.PORT || 3000}`).replace(/\/+$/, ''),
+    databaseUrl: v.DATABASE_URL,
+    redisUrl: v.REDIS_URL,
+    smtpUrl: v.SMTP_URL,
+    mailFrom: v.MAIL_FROM,
+    postalAddress: v.POSTAL_ADDRESS,
+    secretKey: v.SECRET_KEY,
+    editorApiKey: v.EDITOR_API_KEY,
+    role: v.ROLE,
+    dkim:
+      v.DKIM_DOMAIN && v.DKIM_SELECTOR && v.DKIM_PRIVATE_KEY
+        ? Object.freeze({
+            domainName: v.DKIM_DOMAIN,
+            keySelector: v.DKIM_SELECTOR,
+            // Keys often arrive through env files with literal "\n".
+            privateKey: v.DKIM_PRIVATE_KEY.replace(/\\n/g, '\n'),
+          })
+        : undefined,
+    subscribeLimitPerIp: v.SUBSCRIBE_LIMIT_PER_IP,
+    subscribeLimitPerAddress: v.SUBSCRIBE_LIMIT_PER_ADDRESS,
+    trustProxy: parseTrustProxy(v.TRUST_PROXY),
+    queuePrefix: v.QUEUE_PREFIX,
+    logLevel: v.LOG_LEVEL,
+    sendRatePerSecond: v.SEND_RATE_PER_SECOND,
+    workerConcurrency: v.WORKER_CONCURRENCY,
+    bounceWebhookSecret: v.BOUNCE_WEBHOOK_SECRET,
+    listUnsubscribeMailto: v.LIST_UNSUBSCRIBE_MAILTO,
+    mailboxSmtpPort: v.MAILBOX_SMTP_PORT,
+    shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
+    dataDir: v.DATA_DIR,
+    embeddedPgPort: v.EMBEDDED_PG_PORT,
+  });
+}

@@ -1,0 +1,32 @@
+import pg from 'pg';
+
+// int8 (bigint) ids and counts fit in a JS number for any realistic list size; parse them as numbers
+// so COUNT(*) and bigserial ids do not leak strings through every service.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+
+export function createPool(connectionString: string, max = 10): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000 });
+  // An idle client losing its connection (Postgres restart) must not crash the process; the pool
+  // discards it and the next query reconnects.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** Runs fn in a transaction on one client; rolls back on any error. */
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Runtime SQL lives in named `.sql` files under db/queries (listmonk style):
+ *
+ *   -- name: subscriber-by-id
+ *   SELECT ... WHERE id = $1;
+ *
+ * Every query is loaded at boot and checked with PREPARE against the migrated schema, so a typo or a
+ * missing column fails the boot, not a request at 3 a.m.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Pool } from './pool';
+
+export const QUERIES_DIR = path.resolve(__dirname, '../../db/queries');
+
+export class Queries {
+  private constructor(private readonly byName: ReadonlyMap<string, string>) {}
+
+  static load(dir = QUERIES_DIR): Queries {
+    const byName = new Map<string, string>();
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+      const text = readFileSync(path.join(dir, file), 'utf8');
+      const parts = text.split(/^--\s*name:\s*/m).slice(1);
+      for (const part of parts) {
+        const nl = part.indexOf('\n');
+        const name = part.slice(0, nl).trim();
+        const sql = part.slice(nl + 1).trim().replace(/;\s*$/, '');
+        if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`${file}: bad query name "${name}"`);
+        if (byName.has(name)) throw new Error(`${file}: duplicate query name "${name}"`);
+        if (!sql) throw new Error(`${file}: query "${name}" is empty`);
+        byName.set(name, sql);
+      }
+    }
+    return new Queries(byName);
+  }
+
+  get names(): string[] {
+    return [...this.byName.keys()];
+  }
+
+  /** The SQL text of a named query; an unknown name is a programming error. */
+  sql(name: string): string {
+    const sql = this.byName.get(name);
+    if (sql === undefined) throw new Error(`unknown query "${name}"`);
+    return sql;
+  }
+
+  /** PREPAREs every query inside a rolled-back transaction; throws naming each broken one. */
+  async check(pool: Pool): Promise<void> {
+    const client = await pool.connect();
+    const broken: string[] = [];
+    try {
+      await client.query('BEGIN');
+      let i = 0;
+      for (const [name, sql] of this.byName) {
+        const stmt = `tidings_check_${i++}`;
+        await client.query('SAVEPOINT q');
+        try {
+          await client.query(`PREPARE ${stmt} AS ${sql}`);
+          await client.query(`DEALLOCATE ${stmt}`);
+          await client.query('RELEASE SAVEPOINT q');
+        } catch (err) {
+          broken.push(`${name}: ${(err as Error).message}`);
+          await client.query('ROLLBACK TO SAVEPOINT q');
+        }
+      }
+    } finally {
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release();
+    }
+    if (broken.length) throw new Error('broken SQL in db/queries:\n  ' + broken.join('\n  '));
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The Express application: security headers, body limits, request logging and metrics, then the
+ * routers the composition root hands in, then the single error translator.
+ */
+import express, { type Express, type Router } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import path from 'node:path';
+import type { Logger } from '../logger';
+import { redactUrl } from '../logger';
+import type { Metrics } from '../metrics';
+import { errorHandler, notFoundHandler, type HtmlErrorRenderer } from './error-handler';
+
+export interface HttpAppOptions {
+  log: Logger;
+  metrics: Metrics;
+  trustProxy: boolean | number | string | undefined;
+  /** Whether the public URL is https (cookies then get `Secure`). */
+  secure: boolean;
+  routers: Router[];
+  renderHtmlError?: HtmlErrorRenderer;
+}
+
+export function createHttpApp(opts: HttpAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  if (opts.trustProxy !== undefined) app.set('trust proxy', opts.trustProxy);
+  // Query strings are parsed flat ("simple"): no nested objects from ?a[b]=c, no prototype games.
+  app.set('query parser', 'simple');
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          frameSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'self'"],
+          upgradeInsecureRequests: opts.secure ? [] : null,
+        },
+      },
+      strictTransportSecurity: opts.secure,
+    }),
+  );
+
+  app.use(
+    pinoHttp({
+      logger: opts.log,
+      quietReqLogger: true,
+      serializers: {
+        req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+    }),
+  );
+
+  app.use((req, res, next) => {
+    const end = opts.metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      // The matched route pattern, never the raw path (tokens and ids would explode cardinality).
+      const route = (req.route?.path as string | undefined) ?? 'unmatched';
+      opts.metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+      end({ method: req.method, route });
+    });
+    next();
+  });
+
+  app.use('/assets', express.static(path.join(__dirname, 'assets'), { maxAge: '1h', index: false }));
+  for (const router of opts.routers) app.use(router);
+  app.use(notFoundHandler);
+  app.use(errorHandler(opts.renderHtmlError));
+  return app;
+}

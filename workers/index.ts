@@ -1,0 +1,57 @@
+/**
+ * BullMQ entry points. Each processor is a thin adapter: parse the job's ids, call a service, map
+ * the outcome (a permanent failure becomes UnrecoverableError so BullMQ does not retry it).
+ * Workers get their own Redis connection (blocking commands must not share one with queues).
+ */
+import { Worker, type Processor } from 'bullmq';
+import type { Container } from '../src/app';
+import { createRedis, type QueueName } from '../src/queue';
+
+export interface WorkerHandle {
+  readonly name: QueueName;
+  readonly worker: Worker;
+  close(): Promise<void>;
+}
+
+export interface ProcessorSpec {
+  queue: QueueName;
+  concurrency: number;
+  processor: Processor;
+  /** Called once after the worker starts (e.g. to schedule repeatable jobs). */
+  onStart?: () => Promise<void>;
+}
+
+/** Every processor this process runs; each capability contributes its own. */
+export function processorSpecs(_c: Container): ProcessorSpec[] {
+  return [];
+}
+
+export async function startWorkers(c: Container, specs = processorSpecs(c)): Promise<WorkerHandle[]> {
+  const handles: WorkerHandle[] = [];
+  for (const spec of specs) {
+    const connection = createRedis(c.config.redisUrl);
+    const worker = new Worker(spec.queue, spec.processor, {
+      connection,
+      prefix: c.config.queuePrefix,
+      concurrency: spec.concurrency,
+      // A job whose worker died is retried by BullMQ after the lock expires; our processors are
+      // idempotent because they claim rows in Postgres first.
+      lockDuration: 60_000,
+      maxStalledCount: 10,
+    });
+    worker.on('error', (err) => c.log.warn({ err, queue: spec.queue }, 'worker error'));
+    worker.on('failed', (job, err) =>
+      c.log.warn({ queue: spec.queue, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'),
+    );
+    handles.push({
+      name: spec.queue,
+      worker,
+      close: async () => {
+        await worker.close();
+        connection.disconnect();
+      },
+    });
+    await spec.onStart?.();
+  }
+  return handles;
+}
