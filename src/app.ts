@@ -21,6 +21,8 @@ import { Metrics } from './metrics';
 import { createRedis, Queues } from './queue';
 import { RateLimiter } from './ratelimit';
 import { resolveSecretKey } from './settings';
+import { LinkTokens } from './subscribers/link-tokens';
+import { Topics } from './topics';
 import { startWorkers, type WorkerHandle } from '../workers';
 
 /** Config after boot-time resolution: the database URL and secret key are known. */
@@ -43,6 +45,10 @@ export interface Container {
   /** Present when SMTP_URL is unset. */
   readonly mailbox: LocalMailbox | undefined;
   readonly editorKeys: EditorKeys;
+  readonly topics: Topics;
+  /** HMAC-signed unsubscribe / preferences tokens for links in emails. */
+  readonly linkTokens: LinkTokens;
+  // Capability services are added below, one line each, by the capability that owns them.
 }
 
 export interface Tidings {
@@ -95,6 +101,8 @@ export async function buildContainer(
     transport,
     mailbox,
     editorKeys: new EditorKeys(pool, queries),
+    topics: new Topics(pool, queries),
+    linkTokens: new LinkTokens(secretKey),
   };
 }
 

@@ -1,0 +1,10 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The key of the suppression list: SHA-256 of the address with its domain lower-cased and the local
+ * part lower-cased too (for matching only: most providers treat local parts case-insensitively, and
+ * a suppression must err on the side of not mailing).
+ */
+export function emailHash(email: string): Buffer {
+  return createHash('sha256').update(email.trim().toLowerCase(), 'utf8').digest();
+}
