@@ -53,3 +53,21 @@ CREATE TABLE suppressions (
   detail     text,
   created_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- Transactional mails (confirmation, "you are already subscribed") as rows: the request inserts
+-- one and enqueues its id; the worker claims it by a conditional UPDATE, so a job delivered twice
+-- by BullMQ sends once. The raw confirmation token is created by the worker and only its hash is
+-- stored, so neither Redis nor this table ever holds a usable token.
+CREATE TABLE transactional_messages (
+  id            bigserial PRIMARY KEY,
+  subscriber_id bigint NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+  kind          text NOT NULL CHECK (kind IN ('confirm', 'already_subscribed')),
+  status        text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'skipped')),
+  attempts      integer NOT NULL DEFAULT 0,
+  error         text,
+  created_at    timestamptz NOT NULL DEFAULT now(),
+  sent_at       timestamptz
+);
+CREATE INDEX transactional_messages_subscriber ON transactional_messages (subscriber_id, id);
+-- Editors list and filter by status, newest first.
+CREATE INDEX subscribers_status_id ON subscribers (status, id);
