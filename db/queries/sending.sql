@@ -1,0 +1,318 @@
+-- Delivery engine (src/sending). Every state change is a conditional UPDATE on the current state,
+-- so two workers, a reconciler and an editor racing on the same rows agree on one outcome.
+
+-- name: send-issue-for-start
+SELECT id, status FROM issues WHERE id = $1::bigint;
+
+-- name: send-insert
+-- ON CONFLICT DO NOTHING + re-read (send-by-issue): a repeated or concurrent start returns the
+-- send that won, never a second one.
+INSERT INTO sends (issue_id, idempotency_key, max_subscriber_id, created_by)
+SELECT $1::bigint, $2::text, COALESCE((SELECT max(id) FROM subscribers), 0), $3::bigint
+ON CONFLICT (issue_id) DO NOTHING
+RETURNING id;
+
+-- name: send-by-issue
+SELECT id, issue_id, status, paused, pause_reason, idempotency_key, prepared, total, prepare_gen,
+       created_at, prepared_at, completed_at
+FROM sends WHERE issue_id = $1::bigint;
+
+-- name: send-by-id
+SELECT id, issue_id, status, paused, pause_reason, idempotency_key, prepared, total, prepare_gen,
+       created_at, prepared_at, completed_at
+FROM sends WHERE id = $1::bigint;
+
+-- name: send-issue-mark-sending
+UPDATE issues SET status = 'sending', updated_at = now() WHERE id = $1::bigint AND status = 'draft';
+
+-- name: send-counts
+-- Index-only on deliveries_send_status; the ledger is the only source of these numbers.
+SELECT status, count(*)::bigint AS n FROM deliveries WHERE send_id = $1::bigint GROUP BY status;
+
+-- name: send-counts-by-variant
+SELECT topics, status, count(*)::bigint AS n
+FROM deliveries WHERE send_id = $1::bigint GROUP BY topics, status ORDER BY topics, status;
+
+-- name: send-counts-by-topic
+SELECT t.topic, d.status, count(*)::bigint AS n
+FROM deliveries d CROSS JOIN LATERAL unnest(string_to_array(d.topics, ',')) AS t(topic)
+WHERE d.send_id = $1::bigint GROUP BY t.topic, d.status ORDER BY t.topic, d.status;
+
+-- name: send-failure-reasons
+SELECT status, smtp_code, error, count(*)::bigint AS n
+FROM deliveries WHERE send_id = $1::bigint AND status IN ('failed', 'uncertain', 'skipped')
+GROUP BY status, smtp_code, error ORDER BY n DESC LIMIT 50;
+
+-- name: send-bounce-counts
+SELECT type, count(*)::bigint AS n FROM bounce_events WHERE send_id = $1::bigint GROUP BY type;
+
+-- name: send-rate
+-- Messages handed over in the last 10 seconds, for the progress rate.
+SELECT count(*)::bigint AS n FROM deliveries
+WHERE send_id = $1::bigint AND status = 'sent' AND sent_at > now() - interval '10 seconds';
+
+-- name: send-pause
+UPDATE sends SET paused = true, pause_reason = $2::text, updated_at = now()
+WHERE id = $1::bigint AND status IN ('preparing', 'sending') AND NOT paused
+RETURNING id;
+
+-- name: send-resume
+UPDATE sends SET paused = false, pause_reason = NULL, updated_at = now()
+WHERE id = $1::bigint AND status IN ('preparing', 'sending') AND paused
+RETURNING id;
+
+-- name: send-cancel
+UPDATE sends SET status = 'cancelled', paused = false, completed_at = now(), updated_at = now()
+WHERE id = $1::bigint AND status IN ('preparing', 'sending')
+RETURNING id, issue_id;
+
+-- name: deliveries-cancel-pending
+-- Rows already in 'sending' finish normally: their message is with the SMTP server.
+UPDATE deliveries SET status = 'cancelled', updated_at = now()
+WHERE send_id = $1::bigint AND status = 'pending';
+
+-- name: batches-close-for-send
+UPDATE send_batches SET status = 'done' WHERE send_id = $1::bigint AND status = 'pending';
+
+-- name: send-issue-mark-sent
+UPDATE issues SET status = 'sent', sent_at = COALESCE(sent_at, now()), updated_at = now()
+WHERE id = $1::bigint AND status <> 'sent';
+
+-- name: prepare-lock-send
+-- The row lock serialises two preparers of the same send (a re-dispatched job and a slow one).
+SELECT id, status, prepared, prepare_cursor, max_subscriber_id FROM sends WHERE id = $1::bigint FOR UPDATE;
+
+-- name: prepare-batch
+-- One batch of the snapshot in one statement: walk confirmed subscribers by id (keyset, using
+-- subscribers_confirmed_id), keep those not suppressed and with at least one topic, write the batch
+-- row and its deliveries, and advance the cursor. Set-based, so prepare costs a few statements per
+-- thousand readers, and nothing per reader is held in memory.
+-- $1 send id, $2 cursor, $3 max subscriber id, $4 batch size
+WITH ids AS (
+  SELECT s.id, s.email FROM subscribers s
+  WHERE s.status = 'confirmed' AND s.id > $2::bigint AND s.id <= $3::bigint
+  ORDER BY s.id LIMIT $4::integer
+), picked AS (
+  SELECT i.id,
+         (SELECT string_agg(st.topic, ',' ORDER BY st.topic) FROM subscriber_topics st
+           WHERE st.subscriber_id = i.id) AS topics
+  FROM ids i
+  WHERE i.email IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM suppressions x
+                    WHERE x.email_hash = sha256(convert_to(lower(btrim(i.email)), 'UTF8')))
+), eligible AS (
+  SELECT id, topics FROM picked WHERE topics IS NOT NULL
+), batch AS (
+  INSERT INTO send_batches (send_id, size)
+  SELECT $1::bigint, count(*) FROM eligible HAVING count(*) > 0
+  RETURNING id
+), ins AS (
+  INSERT INTO deliveries (send_id, batch_id, subscriber_id, topics)
+  SELECT $1::bigint, b.id, e.id, e.topics FROM eligible e CROSS JOIN batch b
+  ON CONFLICT (send_id, subscriber_id) DO NOTHING
+  RETURNING 1
+)
+UPDATE sends SET
+  prepare_cursor = COALESCE((SELECT max(id) FROM ids), $3::bigint),
+  prepared = (SELECT count(*) FROM ids) < $4::integer,
+  prepared_at = CASE WHEN (SELECT count(*) FROM ids) < $4::integer THEN now() END,
+  status = CASE WHEN (SELECT count(*) FROM ids) < $4::integer AND status = 'preparing' THEN 'sending' ELSE status END,
+  total = total + (SELECT count(*) FROM ins),
+  prepare_heartbeat = now(),
+  updated_at = now()
+WHERE id = $1::bigint
+RETURNING prepared, prepare_cursor, (SELECT id FROM batch) AS batch_id, (SELECT count(*) FROM ins)::integer AS inserted;
+
+-- name: batch-claim
+-- A batch is worked on by one worker at a time: the conditional update is the claim, the random
+-- token proves it later, and the lease bounds how long a dead worker can hold it.
+UPDATE send_batches b
+SET status = 'claimed', claim_token = $2::uuid, lease_until = now() + make_interval(secs => $3::integer),
+    claims = b.claims + 1
+FROM sends s
+WHERE b.id = $1::bigint AND b.status = 'pending' AND (b.not_before IS NULL OR b.not_before <= now())
+  AND s.id = b.send_id AND s.status IN ('preparing', 'sending') AND NOT s.paused
+RETURNING b.send_id, s.issue_id;
+
+-- name: batch-renew
+UPDATE send_batches SET lease_until = now() + make_interval(secs => $3::integer)
+WHERE id = $1::bigint AND claim_token = $2::uuid AND status = 'claimed'
+RETURNING id;
+
+-- name: deliveries-skip-ineligible
+-- Re-check at claim time: a reader who unsubscribed, was erased or suppressed, or dropped every
+-- topic after the snapshot is skipped, not mailed.
+UPDATE deliveries d SET status = 'skipped', error = 'no longer subscribed', updated_at = now()
+WHERE d.batch_id = $1::bigint AND d.status = 'pending'
+  AND NOT EXISTS (
+    SELECT 1 FROM subscribers s
+    WHERE s.id = d.subscriber_id AND s.status = 'confirmed' AND s.email IS NOT NULL
+      AND EXISTS (SELECT 1 FROM subscriber_topics st WHERE st.subscriber_id = s.id)
+      AND NOT EXISTS (SELECT 1 FROM suppressions x
+                      WHERE x.email_hash = sha256(convert_to(lower(btrim(s.email)), 'UTF8'))));
+
+-- name: deliveries-claim-chunk
+-- Moves due pending rows of a batch this worker holds to 'sending' right before their SMTP
+-- handoff, re-checking the reader in the same statement: an unsubscribe committed before this
+-- statement began is honoured. A paused or cancelled send, or a lost lease, claims nothing.
+-- $1 batch id, $2 claim token, $3 chunk size
+WITH due AS (
+  SELECT d.id FROM deliveries d
+  WHERE d.batch_id = $1::bigint AND d.status = 'pending' AND (d.not_before IS NULL OR d.not_before <= now())
+    AND EXISTS (SELECT 1 FROM send_batches b JOIN sends s ON s.id = b.send_id
+                WHERE b.id = $1::bigint AND b.claim_token = $2::uuid AND b.status = 'claimed'
+                  AND s.status IN ('preparing', 'sending') AND NOT s.paused)
+  ORDER BY d.id LIMIT $3::integer
+  FOR UPDATE OF d
+)
+UPDATE deliveries d
+SET status = 'sending', attempts = d.attempts + 1, claimed_at = statement_timestamp(), updated_at = now(),
+    topics = COALESCE((SELECT string_agg(st.topic, ',' ORDER BY st.topic) FROM subscriber_topics st
+                       WHERE st.subscriber_id = s.id), d.topics)
+FROM due, subscribers s
+WHERE d.id = due.id AND s.id = d.subscriber_id AND s.status = 'confirmed' AND s.email IS NOT NULL
+  AND EXISTS (SELECT 1 FROM subscriber_topics st WHERE st.subscriber_id = s.id)
+  AND NOT EXISTS (SELECT 1 FROM suppressions x
+                  WHERE x.email_hash = sha256(convert_to(lower(btrim(s.email)), 'UTF8')))
+RETURNING d.id, d.subscriber_id, s.email, s.name, d.topics, d.attempts;
+
+-- name: deliveries-record
+-- One statement per chunk records every outcome. Only rows still in 'sending' change: a row the
+-- reconciler already declared uncertain (lease lost) keeps that verdict.
+-- $1 ids, $2 statuses, $3 smtp codes, $4 errors, $5 retry delays (seconds)
+UPDATE deliveries d SET
+  status = v.status,
+  smtp_code = v.code,
+  error = v.error,
+  sent_at = CASE WHEN v.status = 'sent' THEN now() ELSE d.sent_at END,
+  not_before = CASE WHEN v.status = 'pending' THEN now() + make_interval(secs => v.delay) ELSE NULL END,
+  updated_at = now()
+FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::text[], $5::float8[]) AS v(id, status, code, error, delay)
+WHERE d.id = v.id AND d.status = 'sending';
+
+-- name: batch-release
+-- Ends a claim: the batch is done when nothing in it is pending; otherwise it goes back to
+-- pending (retries due later, or a pause) under a new generation.
+UPDATE send_batches b SET
+  status = CASE WHEN p.n > 0 THEN 'pending' ELSE 'done' END,
+  gen = CASE WHEN p.n > 0 THEN b.gen + 1 ELSE b.gen END,
+  not_before = p.due,
+  claim_token = NULL,
+  lease_until = NULL,
+  dispatched_at = now()
+FROM (SELECT count(*) AS n, min(not_before) AS due FROM deliveries
+      WHERE batch_id = $1::bigint AND status = 'pending') p
+WHERE b.id = $1::bigint AND b.claim_token = $2::uuid
+RETURNING b.status, b.gen, b.not_before, GREATEST(0, EXTRACT(EPOCH FROM (b.not_before - now())) * 1000)::bigint AS delay_ms;
+
+-- name: send-complete-if-done
+-- Completion is decided from the ledger, never from "no job was fetched".
+UPDATE sends s SET status = 'completed', completed_at = now(), updated_at = now()
+WHERE s.id = $1::bigint AND s.status = 'sending' AND s.prepared
+  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.send_id = s.id AND d.status IN ('pending', 'sending'))
+RETURNING s.id, s.issue_id;
+
+-- name: sends-complete-all-done
+UPDATE sends s SET status = 'completed', completed_at = now(), updated_at = now()
+WHERE s.status = 'sending' AND s.prepared
+  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.send_id = s.id AND d.status IN ('pending', 'sending'))
+RETURNING s.id, s.issue_id;
+
+-- name: send-variants
+SELECT v.topics, v.subject, v.html, v.text, v.item_count, i.title, i.slug
+FROM sends s JOIN issue_variants v ON v.issue_id = s.issue_id JOIN issues i ON i.id = s.issue_id
+WHERE s.id = $1::bigint;
+
+-- name: send-suppress-hashes
+INSERT INTO suppressions (email_hash, reason, detail)
+SELECT h, $2::text, $3::text FROM unnest($1::bytea[]) AS h
+ON CONFLICT (email_hash) DO NOTHING;
+
+-- name: reconcile-lock
+-- One reconciler at a time across all worker processes, held for the pass's transaction.
+SELECT pg_try_advisory_xact_lock(7420135301) AS locked;
+
+-- name: reconcile-expire-leases
+-- A worker that held a batch past its lease is presumed dead. Rows it had in 'sending' may already
+-- be with the SMTP server, so they become 'uncertain' (never re-sent automatically); rows still
+-- 'pending' go back to a pending batch.
+WITH expired AS (
+  UPDATE send_batches SET status = 'pending', claim_token = NULL, lease_until = NULL, gen = gen + 1,
+         not_before = NULL, dispatched_at = now() - interval '1 day'
+  WHERE status = 'claimed' AND lease_until < now()
+  RETURNING id
+), lost AS (
+  UPDATE deliveries d SET status = 'uncertain', error = 'worker lost during SMTP handoff', updated_at = now()
+  FROM expired e WHERE d.batch_id = e.id AND d.status = 'sending'
+  RETURNING d.id
+)
+SELECT (SELECT count(*) FROM expired)::integer AS batches, (SELECT count(*) FROM lost)::integer AS uncertain;
+
+-- name: reconcile-stale-prepares
+-- A prepare that stopped beating (its worker died, or its job vanished with Redis).
+UPDATE sends SET prepare_gen = prepare_gen + 1, prepare_heartbeat = now()
+WHERE status = 'preparing' AND NOT prepared AND prepare_heartbeat < now() - make_interval(secs => $1::integer)
+RETURNING id, prepare_gen;
+
+-- name: reconcile-pending-batches
+-- Pending, due batches of running sends not dispatched recently: candidates whose job may have
+-- vanished. The caller checks Redis for each and re-dispatches only the missing ones.
+SELECT b.id, b.gen FROM send_batches b JOIN sends s ON s.id = b.send_id
+WHERE b.status = 'pending' AND (b.not_before IS NULL OR b.not_before <= now())
+  AND b.dispatched_at < now() - make_interval(secs => $1::integer)
+  AND s.status IN ('preparing', 'sending') AND NOT s.paused
+ORDER BY b.id LIMIT $2::integer;
+
+-- name: batch-touch-dispatched
+UPDATE send_batches SET dispatched_at = now() WHERE id = ANY($1::bigint[]);
+
+-- name: batch-redispatch
+UPDATE send_batches SET gen = gen + 1, dispatched_at = now()
+WHERE id = $1::bigint AND status = 'pending'
+RETURNING id, gen;
+
+-- name: batches-pending-for-send
+UPDATE send_batches SET gen = gen + 1, dispatched_at = now()
+WHERE send_id = $1::bigint AND status = 'pending'
+RETURNING id, gen;
+
+-- name: deliveries-list
+SELECT d.id, d.subscriber_id, s.email, d.topics, d.status, d.attempts, d.smtp_code, d.error,
+       d.resolution, d.claimed_at, d.updated_at
+FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
+WHERE d.send_id = $1::bigint AND d.status = $2::text AND d.id > $3::bigint
+ORDER BY d.id LIMIT $4::integer;
+
+-- name: uncertain-mark-sent
+UPDATE deliveries SET status = 'sent', resolution = 'marked_sent', updated_at = now()
+WHERE send_id = $1::bigint AND status = 'uncertain' AND ($2::boolean OR id = ANY($3::bigint[]))
+RETURNING id;
+
+-- name: uncertain-resend
+-- Back to pending in their batch; the batch reopens under a new generation and gets a job.
+WITH rows AS (
+  UPDATE deliveries SET status = 'pending', resolution = 'resent', not_before = NULL, updated_at = now()
+  WHERE send_id = $1::bigint AND status = 'uncertain' AND ($2::boolean OR id = ANY($3::bigint[]))
+  RETURNING id, batch_id
+), batches AS (
+  UPDATE send_batches b SET status = 'pending', gen = b.gen + 1, not_before = NULL, dispatched_at = now()
+  WHERE b.id IN (SELECT DISTINCT batch_id FROM rows) AND b.status = 'done'
+  RETURNING b.id
+)
+SELECT (SELECT count(*) FROM rows)::integer AS n;
+
+-- name: send-reopen
+UPDATE sends SET status = 'sending', completed_at = NULL, updated_at = now()
+WHERE id = $1::bigint AND status = 'completed'
+RETURNING id;
+
+-- name: bounce-latest-delivery
+-- The send a bounce belongs to: the latest one that handed a message to this address.
+SELECT d.send_id, d.subscriber_id FROM subscribers s
+JOIN deliveries d ON d.subscriber_id = s.id AND d.status IN ('sent', 'uncertain')
+WHERE s.email = $1::text OR s.email = lower($1::text)
+ORDER BY d.send_id DESC LIMIT 1;
+
+-- name: bounce-insert
+INSERT INTO bounce_events (email_hash, type, reason, send_id, subscriber_id)
+VALUES ($1::bytea, $2::text, $3::text, $4::bigint, $5::bigint);
