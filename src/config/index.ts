@@ -60,6 +60,17 @@ const schema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SEND_RATE_PER_SECOND: intString(0),
     WORKER_CONCURRENCY: intString(4, 1, 64),
+    // Delivery engine (docs/delivery.md).
+    SEND_BATCH_SIZE: intString(500, 1, 10000),
+    SEND_CHUNK_SIZE: intString(50, 1, 1000),
+    SEND_LEASE_SECONDS: intString(60, 1, 3600),
+    SEND_RECONCILE_INTERVAL_MS: intString(5000, 50, 600000),
+    SEND_MAX_ATTEMPTS: intString(5, 1, 50),
+    SEND_RETRY_BASE_MS: intString(30000, 0, 3600000),
+    SEND_BREAKER_MIN_FAILURES: intString(50, 1),
+    SEND_BREAKER_FAILURE_PERCENT: intString(20, 1, 100),
+    SEND_BREAKER_WINDOW_SECONDS: intString(60, 1, 3600),
+    SMTP_MAX_CONNECTIONS: intString(5, 1, 100),
     BOUNCE_WEBHOOK_SECRET: optional(z.string().min(16, 'must be at least 16 characters')),
     LIST_UNSUBSCRIBE_MAILTO: optional(z.string().trim().email()),
     MAILBOX_SMTP_PORT: intString(0, 0, 65535),
@@ -101,6 +112,19 @@ export interface Config {
   /** Messages per second across all worker processes; 0 = unlimited. */
   readonly sendRatePerSecond: number;
   readonly workerConcurrency: number;
+  /** Delivery engine tuning (docs/delivery.md). */
+  readonly sending: {
+    readonly batchSize: number;
+    readonly chunkSize: number;
+    readonly leaseSeconds: number;
+    readonly reconcileIntervalMs: number;
+    readonly maxAttempts: number;
+    readonly retryBaseMs: number;
+    readonly breakerMinFailures: number;
+    readonly breakerFailurePercent: number;
+    readonly breakerWindowSeconds: number;
+    readonly smtpMaxConnections: number;
+  };
   readonly bounceWebhookSecret: string | undefined;
   readonly listUnsubscribeMailto: string | undefined;
   readonly mailboxSmtpPort: number;
@@ -130,7 +154,8 @@ function parseTrustProxy(v: string | undefined): Config['trustProxy'] {
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const keys = Object.keys(schema.shape) as (keyof Raw)[];
   const input: Record<string, string | undefined> = {};
-  for (const key of keys) input[key] = env[key];
+  // An empty value means unset, as in most .env tooling.
+  for (const key of keys) input[key] = env[key] === '' ? undefined : env[key];
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
     throw new ConfigError(
@@ -165,6 +190,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: v.LOG_LEVEL,
     sendRatePerSecond: v.SEND_RATE_PER_SECOND,
     workerConcurrency: v.WORKER_CONCURRENCY,
+    sending: Object.freeze({
+      batchSize: v.SEND_BATCH_SIZE,
+      chunkSize: v.SEND_CHUNK_SIZE,
+      leaseSeconds: v.SEND_LEASE_SECONDS,
+      reconcileIntervalMs: v.SEND_RECONCILE_INTERVAL_MS,
+      maxAttempts: v.SEND_MAX_ATTEMPTS,
+      retryBaseMs: v.SEND_RETRY_BASE_MS,
+      breakerMinFailures: v.SEND_BREAKER_MIN_FAILURES,
+      breakerFailurePercent: v.SEND_BREAKER_FAILURE_PERCENT,
+      breakerWindowSeconds: v.SEND_BREAKER_WINDOW_SECONDS,
+      smtpMaxConnections: v.SMTP_MAX_CONNECTIONS,
+    }),
     bounceWebhookSecret: v.BOUNCE_WEBHOOK_SECRET,
     listUnsubscribeMailto: v.LIST_UNSUBSCRIBE_MAILTO,
     mailboxSmtpPort: v.MAILBOX_SMTP_PORT,

