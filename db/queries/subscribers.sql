@@ -1,0 +1,184 @@
+-- Readers: subscribe, confirm, preferences, unsubscribe, editor management, privacy.
+
+-- name: subscriber-insert-pending
+-- Inserts a new pending reader unless the address is suppressed or already known; the caller then
+-- locks the existing row. Suppression is checked in the same statement so no race slips through.
+INSERT INTO subscribers (email, name, status)
+SELECT $1::text, $2::text, 'pending'
+WHERE NOT EXISTS (SELECT 1 FROM suppressions WHERE email_hash = $3::bytea)
+ON CONFLICT (email) DO NOTHING
+RETURNING id;
+
+-- name: subscriber-lock-by-email
+SELECT s.id, s.status, EXISTS (SELECT 1 FROM suppressions WHERE email_hash = $2::bytea) AS suppressed
+FROM subscribers s WHERE s.email = $1::text
+FOR UPDATE;
+
+-- name: subscriber-lock-by-id
+SELECT id, email, name, status, confirmed_at FROM subscribers WHERE id = $1::bigint FOR UPDATE;
+
+-- name: suppression-exists
+-- The hash comes from src/subscribers/email-hash.ts, never from SQL lower(): one normalisation only.
+SELECT reason FROM suppressions WHERE email_hash = $1::bytea;
+
+-- name: subscriber-get
+SELECT s.id, s.email, s.name, s.status, s.created_at, s.updated_at, s.confirmed_at, s.unsubscribed_at,
+       COALESCE((SELECT array_agg(t.topic ORDER BY t.topic) FROM subscriber_topics t WHERE t.subscriber_id = s.id), '{}') AS topics
+FROM subscribers s WHERE s.id = $1::bigint;
+
+-- name: subscriber-repend
+-- A pending or unsubscribed reader asking again: back to pending (never touches a confirmed one).
+UPDATE subscribers SET status = 'pending', name = COALESCE($2::text, name), updated_at = now()
+WHERE id = $1::bigint AND status IN ('pending', 'unsubscribed');
+
+-- name: subscriber-topics-replace-delete
+DELETE FROM subscriber_topics WHERE subscriber_id = $1::bigint AND NOT (topic = ANY($2::text[]));
+
+-- name: subscriber-topics-add
+INSERT INTO subscriber_topics (subscriber_id, topic)
+SELECT $1::bigint, unnest($2::text[])
+ON CONFLICT DO NOTHING;
+
+-- name: subscriber-topic-remove
+DELETE FROM subscriber_topics WHERE subscriber_id = $1::bigint AND topic = $2::text RETURNING topic;
+
+-- name: subscriber-topics
+SELECT topic FROM subscriber_topics WHERE subscriber_id = $1::bigint ORDER BY topic;
+
+-- name: subscriber-set-confirmed
+UPDATE subscribers SET status = 'confirmed', confirmed_at = COALESCE(confirmed_at, now()), unsubscribed_at = NULL, updated_at = now()
+WHERE id = $1::bigint AND status IN ('pending', 'unsubscribed')
+RETURNING id;
+
+-- name: subscriber-set-unsubscribed
+-- Effective at once: the delivery worker re-reads status when it claims a batch.
+UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = now(), updated_at = now()
+WHERE id = $1::bigint AND status IN ('pending', 'confirmed')
+RETURNING id;
+
+-- name: subscriber-touch
+UPDATE subscribers SET updated_at = now() WHERE id = $1::bigint;
+
+-- name: consent-insert
+INSERT INTO consent_events (subscriber_id, kind, source, topics, consent_version, ip, user_agent)
+VALUES ($1::bigint, $2::text, $3::text, $4::text[], $5::text, $6::inet, $7::text);
+
+-- name: consent-list
+SELECT id, kind, source, topics, consent_version, host(ip) AS ip, user_agent, created_at
+FROM consent_events WHERE subscriber_id = $1::bigint ORDER BY id;
+
+-- name: transactional-insert
+INSERT INTO transactional_messages (subscriber_id, kind) VALUES ($1::bigint, $2::text) RETURNING id;
+
+-- name: transactional-claim
+-- A job delivered twice (BullMQ retry after a stall) finds the row no longer queued and sends nothing.
+UPDATE transactional_messages SET status = 'sending', attempts = attempts + 1
+WHERE id = $1::bigint AND status = 'queued'
+RETURNING id, subscriber_id, kind;
+
+-- name: transactional-finish
+UPDATE transactional_messages SET status = $2::text, error = $3::text,
+       sent_at = CASE WHEN $2::text = 'sent' THEN now() ELSE sent_at END
+WHERE id = $1::bigint;
+
+-- name: transactional-stale-queued
+-- Rows whose job may have vanished from Redis (Redis is not the source of truth).
+SELECT id FROM transactional_messages
+WHERE status = 'queued' AND created_at < now() - make_interval(secs => $1::integer)
+ORDER BY id LIMIT 1000;
+
+-- name: transactional-list
+SELECT id, kind, status, attempts, created_at, sent_at FROM transactional_messages
+WHERE subscriber_id = $1::bigint ORDER BY id;
+
+-- name: confirmation-insert
+INSERT INTO confirmation_tokens (token_hash, subscriber_id, expires_at)
+VALUES ($1::bytea, $2::bigint, now() + make_interval(days => $3::integer));
+
+-- name: confirmation-peek
+SELECT subscriber_id FROM confirmation_tokens
+WHERE token_hash = $1::bytea AND used_at IS NULL AND expires_at > now();
+
+-- name: confirmation-use
+UPDATE confirmation_tokens SET used_at = now()
+WHERE token_hash = $1::bytea AND used_at IS NULL AND expires_at > now()
+RETURNING subscriber_id;
+
+-- name: confirmation-list
+SELECT created_at, expires_at, used_at FROM confirmation_tokens WHERE subscriber_id = $1::bigint ORDER BY created_at;
+
+-- name: subscribers-search
+-- Keyset paging by id (newest first). $3 is an ILIKE pattern with wildcards escaped by the caller.
+SELECT s.id, s.email, s.name, s.status, s.created_at, s.confirmed_at, s.unsubscribed_at,
+       COALESCE((SELECT array_agg(t.topic ORDER BY t.topic) FROM subscriber_topics t WHERE t.subscriber_id = s.id), '{}') AS topics
+FROM subscribers s
+WHERE ($1::text IS NULL OR s.status = $1::text)
+  AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM subscriber_topics t WHERE t.subscriber_id = s.id AND t.topic = $2::text))
+  AND ($3::text IS NULL OR s.email ILIKE $3::text OR s.name ILIKE $3::text)
+  AND ($4::bigint IS NULL OR s.id < $4::bigint)
+ORDER BY s.id DESC
+LIMIT $5::integer;
+
+-- name: subscribers-export-page
+-- Ascending keyset pages for the CSV export; erased rows hold nothing to export.
+SELECT s.id, s.email, s.name, s.status, s.created_at, s.confirmed_at,
+       COALESCE((SELECT array_agg(t.topic ORDER BY t.topic) FROM subscriber_topics t WHERE t.subscriber_id = s.id), '{}') AS topics
+FROM subscribers s
+WHERE s.status <> 'erased'
+  AND ($1::text IS NULL OR s.status = $1::text)
+  AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM subscriber_topics t WHERE t.subscriber_id = s.id AND t.topic = $2::text))
+  AND ($3::text IS NULL OR s.email ILIKE $3::text OR s.name ILIKE $3::text)
+  AND s.id > $4::bigint
+ORDER BY s.id
+LIMIT $5::integer;
+
+-- name: import-existing
+SELECT email, status FROM subscribers WHERE email = ANY($1::text[]);
+
+-- name: import-suppressed
+SELECT email_hash FROM suppressions WHERE email_hash = ANY($1::bytea[]);
+
+-- name: import-upsert
+-- One statement per chunk. Suppression is re-checked here, and an unsubscribed or erased reader is
+-- never re-activated by an import (the WHERE on DO UPDATE leaves them alone and returns nothing).
+INSERT INTO subscribers (email, name, status, confirmed_at)
+SELECT u.email, u.name, 'confirmed', now()
+FROM unnest($1::text[], $2::text[], $3::bytea[]) AS u(email, name, hash)
+WHERE NOT EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = u.hash)
+ON CONFLICT (email) DO UPDATE
+  SET name = COALESCE(EXCLUDED.name, subscribers.name), status = 'confirmed',
+      confirmed_at = COALESCE(subscribers.confirmed_at, now()), updated_at = now()
+  WHERE subscribers.status IN ('pending', 'confirmed')
+RETURNING id, email, (xmax = 0) AS inserted;
+
+-- name: import-topics-clear
+DELETE FROM subscriber_topics WHERE subscriber_id = ANY($1::bigint[]);
+
+-- name: import-topics-insert
+INSERT INTO subscriber_topics (subscriber_id, topic)
+SELECT * FROM unnest($1::bigint[], $2::text[])
+ON CONFLICT DO NOTHING;
+
+-- name: import-consent
+INSERT INTO consent_events (subscriber_id, kind, source, topics)
+SELECT u.id, u.kind, 'import', string_to_array(u.topics, ',')
+FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, kind, topics);
+
+-- name: suppression-insert
+-- An existing reason (a hard bounce, a complaint) is kept: it says more than 'erased'.
+INSERT INTO suppressions (email_hash, reason, detail) VALUES ($1::bytea, $2::text, $3::text)
+ON CONFLICT (email_hash) DO NOTHING;
+
+-- name: subscriber-erase
+UPDATE subscribers SET email = NULL, name = NULL, status = 'erased', updated_at = now()
+WHERE id = $1::bigint;
+
+-- name: subscriber-topics-clear
+DELETE FROM subscriber_topics WHERE subscriber_id = $1::bigint;
+
+-- name: consent-erase-personal
+-- The ledger stays (what happened, when, under which consent text); who it was does not.
+UPDATE consent_events SET ip = NULL, user_agent = NULL WHERE subscriber_id = $1::bigint;
+
+-- name: confirmation-delete
+DELETE FROM confirmation_tokens WHERE subscriber_id = $1::bigint;

@@ -1,0 +1,52 @@
+/**
+ * Double opt-in: a confirmation token is random (256 bits), stored only as a SHA-256, single use and
+ * valid for 7 days. Looking at it (GET) never uses it; only confirm() does.
+ */
+import type { Pool } from '../db/pool';
+import { withTransaction } from '../db/pool';
+import type { Queries } from '../db/queries';
+import { NotFoundError } from '../errors';
+import { CONSENT_VERSION } from './consent';
+import { emailHash } from './email-hash';
+import { hashConfirmToken } from './transactional';
+import type { ConsentContext } from './types';
+
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+/** The one answer for every unusable link, so a prober cannot tell unknown from used or expired. */
+export const invalidLink = (): NotFoundError => new NotFoundError('This link is not valid, or it has expired.');
+
+export class ConfirmationService {
+  constructor(
+    private readonly pool: Pool,
+    private readonly queries: Queries,
+  ) {}
+
+  /** Throws the uniform invalid-link error unless the token could still confirm. */
+  async check(token: string): Promise<void> {
+    if (!TOKEN_SHAPE.test(token)) throw invalidLink();
+    const { rowCount } = await this.pool.query(this.queries.sql('confirmation-peek'), [hashConfirmToken(token)]);
+    if (!rowCount) throw invalidLink();
+  }
+
+  /** Uses the token and confirms its reader; returns the subscriber id. */
+  async confirm(token: string, ctx: ConsentContext): Promise<number> {
+    if (!TOKEN_SHAPE.test(token)) throw invalidLink();
+    const q = this.queries;
+    return withTransaction(this.pool, async (client) => {
+      const used = await client.query<{ subscriber_id: number }>(q.sql('confirmation-use'), [hashConfirmToken(token)]);
+      const id = used.rows[0]?.subscriber_id;
+      if (id === undefined) throw invalidLink();
+      const sub = (await client.query<{ email: string | null; status: string }>(q.sql('subscriber-lock-by-id'), [id])).rows[0];
+      if (!sub?.email) throw invalidLink();
+      if (sub.status === 'confirmed') return id;
+      const suppressed = (await client.query(q.sql('suppression-exists'), [emailHash(sub.email)])).rowCount! > 0;
+      // Only a pending request can be confirmed; an unsubscribe after the mail went out wins.
+      if (sub.status !== 'pending' || suppressed) throw invalidLink();
+      await client.query(q.sql('subscriber-set-confirmed'), [id]);
+      const topics = (await client.query<{ topic: string }>(q.sql('subscriber-topics'), [id])).rows.map((r) => r.topic);
+      await client.query(q.sql('consent-insert'), [id, 'confirmed', ctx.source, topics, CONSENT_VERSION, ctx.ip, ctx.userAgent]);
+      return id;
+    });
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * What a reader can do with a signed link: see and change their topics, unsubscribe from everything
+ * or from one topic, and come back. A reader left with no topic is unsubscribed in the same
+ * transaction, so "confirmed" always means "has at least one topic".
+ */
+import type { Pool, PoolClient } from '../db/pool';
+import { withTransaction } from '../db/pool';
+import type { Queries } from '../db/queries';
+import { ValidationError } from '../errors';
+import type { Topics } from '../topics';
+import { CONSENT_VERSION } from './consent';
+import { invalidLink } from './confirm';
+import { emailHash } from './email-hash';
+import type { ConsentContext, SubscriberView } from './types';
+import { normalizeTopics } from './validation';
+
+interface Locked {
+  id: number;
+  email: string | null;
+  status: string;
+  confirmed_at: Date | null;
+}
+
+export class PreferencesService {
+  constructor(
+    private readonly pool: Pool,
+    private readonly queries: Queries,
+    private readonly topics: Topics,
+  ) {}
+
+  /** The reader behind a verified link; an erased reader's link is as dead as a forged one. */
+  async view(id: number): Promise<SubscriberView> {
+    const { rows } = await this.pool.query(this.queries.sql('subscriber-get'), [id]);
+    const r = rows[0];
+    if (!r || r.status === 'erased' || !r.email) throw invalidLink();
+    const suppressed = (await this.pool.query(this.queries.sql('suppression-exists'), [emailHash(r.email)])).rowCount! > 0;
+    return {
+      id: r.id, email: r.email, name: r.name, status: r.status, topics: r.topics, suppressed,
+      createdAt: r.created_at, updatedAt: r.updated_at, confirmedAt: r.confirmed_at, unsubscribedAt: r.unsubscribed_at,
+    };
+  }
+
+  /** Sets the reader's topics; an empty set unsubscribes, a non-empty one brings them back. */
+  async setTopics(id: number, rawTopics: unknown, ctx: ConsentContext): Promise<void> {
+    const topics = normalizeTopics(rawTopics, await this.topics.slugs(), { allowEmpty: true });
+    if (!topics.length) return this.unsubscribe(id, ctx);
+    const q = this.queries;
+    await withTransaction(this.pool, async (client) => {
+      const sub = await this.lock(client, id);
+      const before = (await client.query<{ topic: string }>(q.sql('subscriber-topics'), [id])).rows.map((r) => r.topic);
+      await client.query(q.sql('subscriber-topics-replace-delete'), [id, topics]);
+      await client.query(q.sql('subscriber-topics-add'), [id, topics]);
+      if (sub.status !== 'confirmed') {
+        const suppressed = (await client.query(q.sql('suppression-exists'), [emailHash(sub.email!)])).rowCount! > 0;
+        if (suppressed) throw new ValidationError('We can no longer send email to this address.', 'email', 'suppressed');
+        // The signed link proves the reader holds the mailbox, so coming back needs no new opt-in.
+        await client.query(q.sql('subscriber-set-confirmed'), [id]);
+        const kind = sub.confirmed_at ? 'resubscribed' : 'confirmed';
+        await client.query(q.sql('consent-insert'), [id, kind, ctx.source, topics, CONSENT_VERSION, ctx.ip, ctx.userAgent]);
+      } else if (before.join(',') !== topics.join(',')) {
+        await client.query(q.sql('subscriber-touch'), [id]);
+        await client.query(q.sql('consent-insert'), [id, 'topics_changed', ctx.source, topics, CONSENT_VERSION, ctx.ip, ctx.userAgent]);
+      }
+    });
+  }
+
+  /** Idempotent; effective at once for every message not yet claimed by a delivery worker. */
+  async unsubscribe(id: number, ctx: ConsentContext): Promise<void> {
+    const q = this.queries;
+    await withTransaction(this.pool, async (client) => {
+      const done = await client.query(q.sql('subscriber-set-unsubscribed'), [id]);
+      if (done.rowCount) {
+        const topics = (await client.query<{ topic: string }>(q.sql('subscriber-topics'), [id])).rows.map((r) => r.topic);
+        await client.query(q.sql('consent-insert'), [id, 'unsubscribed', ctx.source, topics, null, ctx.ip, ctx.userAgent]);
+      }
+    });
+  }
+
+  /** Drops one topic ("stop NEV news"); dropping the last one unsubscribes. Idempotent. */
+  async unsubscribeTopic(id: number, topic: string, ctx: ConsentContext): Promise<void> {
+    const [slug] = normalizeTopics([topic], await this.topics.slugs(), { field: 'topic' });
+    const q = this.queries;
+    await withTransaction(this.pool, async (client) => {
+      const sub = await client.query<Locked>(q.sql('subscriber-lock-by-id'), [id]);
+      if (!sub.rows[0] || sub.rows[0].status === 'erased') return;
+      const removed = await client.query(q.sql('subscriber-topic-remove'), [id, slug]);
+      if (!removed.rowCount) return;
+      const left = (await client.query<{ topic: string }>(q.sql('subscriber-topics'), [id])).rows.map((r) => r.topic);
+      if (left.length === 0 && (await client.query(q.sql('subscriber-set-unsubscribed'), [id])).rowCount) {
+        await client.query(q.sql('consent-insert'), [id, 'unsubscribed', ctx.source, [slug], null, ctx.ip, ctx.userAgent]);
+      } else {
+        await client.query(q.sql('subscriber-touch'), [id]);
+        await client.query(q.sql('consent-insert'), [id, 'topics_changed', ctx.source, left, null, ctx.ip, ctx.userAgent]);
+      }
+    });
+  }
+
+  private async lock(client: PoolClient, id: number): Promise<Locked> {
+    const { rows } = await client.query<Locked>(this.queries.sql('subscriber-lock-by-id'), [id]);
+    const sub = rows[0];
+    if (!sub || sub.status === 'erased' || !sub.email) throw invalidLink();
+    return sub;
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Transactional mail (confirmation, "already subscribed"): the request only inserts an outbox row
+ * and dispatches its id; this service, run by the transactional worker, claims the row, builds the
+ * message from the current database state and sends it through the pooled transport.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Pool } from '../db/pool';
+import type { Queries } from '../db/queries';
+import type { MailTransport } from '../mail/transport';
+import { personalize } from '../rendering/personalize';
+import type { Topics } from '../topics';
+import { emailHash } from './email-hash';
+import type { LinkTokens } from './link-tokens';
+
+export const CONFIRM_TOKEN_DAYS = 7;
+const TEMPLATES_DIR = path.resolve(__dirname, '../../emails/transactional');
+
+type Kind = 'confirm' | 'already_subscribed';
+interface Template {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+const SUBJECTS: Record<Kind, string> = {
+  confirm: 'Confirm your Tidings subscription',
+  already_subscribed: 'You are already subscribed to Tidings',
+};
+const FILES: Record<Kind, string> = { confirm: 'confirm', already_subscribed: 'already-subscribed' };
+
+export type DeliverOutcome = 'sent' | 'skipped' | 'duplicate' | 'failed';
+
+/** A send failure the worker should retry (connection trouble, SMTP 4xx). */
+export class TransientMailError extends Error {}
+
+export function hashConfirmToken(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+export class TransactionalMail {
+  // Read once per process: the templates are small, and re-reading per mail buys nothing.
+  private templates: Map<Kind, Template> | undefined;
+
+  constructor(
+    private readonly deps: {
+      pool: Pool;
+      queries: Queries;
+      transport: MailTransport;
+      topics: Topics;
+      linkTokens: LinkTokens;
+      publicUrl: string;
+      mailFrom: string;
+      /** Hands an outbox id to the queue (BullMQ in production); wired by the composition root. */
+      enqueue: (messageId: number) => Promise<void>;
+      onError?: (err: unknown, messageId: number) => void;
+    },
+  ) {}
+
+  /**
+   * Enqueues after the row is committed. A failed enqueue is not the reader's problem: the row
+   * stays queued and redispatchStale() picks it up.
+   */
+  async dispatch(messageId: number): Promise<void> {
+    try {
+      await this.deps.enqueue(messageId);
+    } catch (err) {
+      this.deps.onError?.(err, messageId);
+    }
+  }
+
+  async redispatchStale(olderThanSeconds = 60): Promise<number> {
+    const { rows } = await this.deps.pool.query<{ id: number }>(this.deps.queries.sql('transactional-stale-queued'), [olderThanSeconds]);
+    for (const r of rows) await this.dispatch(r.id);
+    return rows.length;
+  }
+
+  private template(kind: Kind): Template {
+    this.templates ??= new Map(
+      (Object.keys(FILES) as Kind[]).map((k) => [
+        k,
+        {
+          subject: SUBJECTS[k],
+          html: readFileSync(path.join(TEMPLATES_DIR, `${FILES[k]}.html`), 'utf8'),
+          text: readFileSync(path.join(TEMPLATES_DIR, `${FILES[k]}.txt`), 'utf8'),
+        },
+      ]),
+    );
+    return this.templates.get(kind)!;
+  }
+
+  /** Sends one outbox message at most once. Throws TransientMailError when a retry may succeed. */
+  async deliver(messageId: number): Promise<DeliverOutcome> {
+    const { pool, queries: q } = this.deps;
+    const claimed = await pool.query<{ id: number; subscriber_id: number; kind: Kind }>(q.sql('transactional-claim'), [messageId]);
+    const msg = claimed.rows[0];
+    if (!msg) return 'duplicate';
+    const finish = (status: string, error: string | null = null) => pool.query(q.sql('transactional-finish'), [messageId, status, error]);
+
+    const sub = (await pool.query<{ email: string | null; name: string | null; status: string; topics: string[] }>(q.sql('subscriber-get'), [msg.subscriber_id])).rows[0];
+    const wanted = msg.kind === 'confirm' ? 'pending' : 'confirmed';
+    const suppressed = sub?.email ? (await pool.query(q.sql('suppression-exists'), [emailHash(sub.email)])).rowCount! > 0 : true;
+    // The state may have moved on since the request (confirmed, unsubscribed, erased, bounced).
+    if (!sub || !sub.email || sub.status !== wanted || suppressed) {
+      await finish('skipped');
+      return 'skipped';
+    }
+
+    const values: Record<string, string> = {
+      greeting: sub.name ? ` ${sub.name}` : '',
+      topics: await this.topicNames(sub.topics),
+    };
+    if (msg.kind === 'confirm') {
+      const token = randomBytes(32).toString('base64url');
+      await pool.query(q.sql('confirmation-insert'), [hashConfirmToken(token), msg.subscriber_id, CONFIRM_TOKEN_DAYS]);
+      values.confirm_url = `${this.deps.publicUrl}/confirm/${token}`;
+    } else {
+      values.preferences_url = `${this.deps.publicUrl}/preferences/${this.deps.linkTokens.sign(msg.subscriber_id, 'preferences')}`;
+    }
+    const t = this.template(msg.kind);
+    try {
+      await this.deps.transport.sendMail({
+        from: this.deps.mailFrom,
+        to: sub.email,
+        subject: t.subject,
+        html: personalize(t.html, values, 'html'),
+        text: personalize(t.text, values, 'text'),
+        headers: { 'Auto-Submitted': 'auto-generated' },
+      });
+    } catch (err) {
+      const code = (err as { responseCode?: number }).responseCode;
+      const reason = (err as Error).message.slice(0, 300);
+      if (code !== undefined && code >= 500) {
+        await finish('failed', reason);
+        return 'failed';
+      }
+      // Put it back so the retry can claim it again.
+      await finish('queued', reason);
+      throw new TransientMailError(reason);
+    }
+    await finish('sent');
+    return 'sent';
+  }
+
+  private async topicNames(slugs: string[]): Promise<string> {
+    const all = await this.deps.topics.list();
+    return all.filter((t) => slugs.includes(t.slug)).map((t) => t.name).join(', ') || 'no topics';
+  }
+}

@@ -1,0 +1,22 @@
+/** Who did something to a subscription, for the consent ledger. Plain data: no HTTP objects. */
+export interface ConsentContext {
+  source: 'form' | 'api' | 'import' | 'email' | 'editor';
+  /** A valid IP literal or null (anything else is dropped before it reaches Postgres). */
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export type SubscriberStatus = 'pending' | 'confirmed' | 'unsubscribed' | 'erased';
+
+export interface SubscriberView {
+  id: number;
+  email: string | null;
+  name: string | null;
+  status: SubscriberStatus;
+  topics: string[];
+  suppressed: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+  confirmedAt: Date | null;
+  unsubscribedAt: Date | null;
+}
