@@ -53,7 +53,7 @@ export interface Container {
 
 export interface Tidings {
   readonly container: Container;
-  /** Base URL of the HTTP server when this process serves HTTP. */
+  /** Base URL of the HTTP server (a worker serves only /healthz, /readyz, /metrics). */
   readonly url: string | undefined;
   readonly server: http.Server | undefined;
   readonly workers: WorkerHandle[];
@@ -119,13 +119,14 @@ export async function startTidings(c: Container): Promise<Tidings> {
 
   let server: http.Server | undefined;
   let url: string | undefined;
-  if (config.role !== 'worker') {
+  {
+    // A worker process serves only the operations endpoints (health checks, metrics scraping).
     const app = createHttpApp({
       log,
       metrics: c.metrics,
       trustProxy: config.trustProxy,
       secure: config.publicUrl.startsWith('https:'),
-      routers: routers(c),
+      routers: config.role === 'worker' ? [opsRouter(c)] : routers(c),
     });
     server = http.createServer(app);
     // Keep-alive sockets must not outlive the load balancer's; close idle ones on shutdown.
