@@ -6,12 +6,22 @@ set -euo pipefail
 
 need_apt_update=1
 apt_install() {
+  if ! command -v apt-get >/dev/null; then
+    echo "scripts/services.sh: cannot install $* here (no apt-get); install it yourself, or use docker compose" >&2
+    return 1
+  fi
+  if [ "$(id -u)" != 0 ]; then
+    echo "scripts/services.sh: installing $* needs root (sudo bash scripts/services.sh)" >&2
+    return 1
+  fi
   if [ "$need_apt_update" = 1 ]; then apt-get update -qq; need_apt_update=0; fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
-pg_up() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; }
-redis_up() { redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; }
+# Plain TCP checks (bash's /dev/tcp), so they work without client tools installed.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+pg_up() { port_open 5432; }
+redis_up() { port_open 6379; }
 
 if ! pg_up; then
   if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
@@ -24,7 +34,7 @@ if ! pg_up; then
   pg_up || { echo "PostgreSQL did not start" >&2; exit 1; }
 fi
 # Tests and the default DATABASE_URL connect as postgres over TCP without a password (trust).
-if ! psql -h 127.0.0.1 -U postgres -d postgres -tAc 'select 1' >/dev/null 2>&1; then
+if command -v psql >/dev/null && ! psql -h 127.0.0.1 -U postgres -d postgres -tAc 'select 1' >/dev/null 2>&1; then
   hba=$(ls /etc/postgresql/*/main/pg_hba.conf | tail -1)
   echo "allowing local trust auth in $hba"
   sed -i -E 's/^(host\s+all\s+all\s+(127\.0\.0\.1\/32|::1\/128)\s+)\S+/\1trust/' "$hba"
@@ -39,7 +49,7 @@ if ! redis_up; then
   redis_up || { echo "Redis did not start" >&2; exit 1; }
 fi
 
-if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
-  echo "installing Chromium"; apt_install chromium
+if [ "${1:-}" = "--browser" ] && [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+  echo "installing Chromium (browser tests)"; apt_install chromium || echo "browser tests need Chromium at ${CHROMIUM_PATH:-/usr/bin/chromium}" >&2
 fi
 echo "PostgreSQL and Redis are up"
