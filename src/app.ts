@@ -18,10 +18,15 @@ import type { Logger } from './logger';
 import { LocalMailbox } from './mail/local-mailbox';
 import { createMailTransport, type MailTransport } from './mail/transport';
 import { Metrics } from './metrics';
-import { createRedis, Queues } from './queue';
+import { createRedis, QUEUE_NAMES, Queues } from './queue';
 import { RateLimiter } from './ratelimit';
 import { resolveSecretKey } from './settings';
 import { LinkTokens } from './subscribers/link-tokens';
+import { createReaders, type Readers } from './subscribers';
+import { readerPagesRouter } from './http/reader-pages';
+import { readerApiRouter } from './http/reader-api';
+import { subscribersApiRouter } from './http/subscribers-api';
+import { errorPage } from './http/reader-views/token-pages';
 import { Topics } from './topics';
 import { startWorkers, type WorkerHandle } from '../workers';
 
@@ -48,6 +53,8 @@ export interface Container {
   readonly topics: Topics;
   /** HMAC-signed unsubscribe / preferences tokens for links in emails. */
   readonly linkTokens: LinkTokens;
+  /** Readers: subscribe, confirm, preferences, unsubscribe, editor management, privacy. */
+  readonly readers: Readers;
   // Capability services are added below, one line each, by the capability that owns them.
 }
 
@@ -88,6 +95,9 @@ export async function buildContainer(
     smtpUrl = mailbox.url;
   }
   const transport = createMailTransport({ url: smtpUrl, dkim: config.dkim });
+  const rateLimiter = new RateLimiter(redis, config.queuePrefix);
+  const topics = new Topics(pool, queries);
+  const linkTokens = new LinkTokens(secretKey);
 
   return {
     config: runtime,
@@ -97,17 +107,27 @@ export async function buildContainer(
     queries,
     redis,
     queues,
-    rateLimiter: new RateLimiter(redis, config.queuePrefix),
+    rateLimiter,
     transport,
     mailbox,
     editorKeys: new EditorKeys(pool, queries),
-    topics: new Topics(pool, queries),
-    linkTokens: new LinkTokens(secretKey),
+    topics,
+    linkTokens,
+    readers: createReaders({
+      pool, queries, transport, rateLimiter, topics, linkTokens, secretKey, publicUrl: config.publicUrl, mailFrom: config.mailFrom,
+      limits: { perIp: config.subscribeLimitPerIp, perAddress: config.subscribeLimitPerAddress },
+      enqueueTransactional: async (messageId) => {
+        await queues.get(QUEUE_NAMES.transactional).add('send', { messageId }, {
+          jobId: `tx-${messageId}`, attempts: 6, backoff: { type: 'exponential', delay: 2000 },
+        });
+      },
+      onDispatchError: (err, messageId) => log.warn({ err, messageId }, 'transactional enqueue failed; row stays queued'),
+    }),
   };
 }
 
 function routers(c: Container) {
-  const list = [opsRouter(c)];
+  const list = [opsRouter(c), readerPagesRouter(c), readerApiRouter(c), subscribersApiRouter(c)];
   if (c.mailbox) list.push(mailboxRouter(c));
   return list;
 }
@@ -127,6 +147,7 @@ export async function startTidings(c: Container): Promise<Tidings> {
       trustProxy: config.trustProxy,
       secure: config.publicUrl.startsWith('https:'),
       routers: config.role === 'worker' ? [opsRouter(c)] : routers(c),
+      renderHtmlError: errorPage,
     });
     server = http.createServer(app);
     // Keep-alive sockets must not outlive the load balancer's; close idle ones on shutdown.

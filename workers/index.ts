@@ -6,6 +6,7 @@
 import { Worker, type Processor } from 'bullmq';
 import type { Container } from '../src/app';
 import { createRedis, type QueueName } from '../src/queue';
+import { transactionalSpec } from './transactional';
 
 export interface WorkerHandle {
   readonly name: QueueName;
@@ -22,8 +23,10 @@ export interface ProcessorSpec {
 }
 
 /** Every processor this process runs; each capability contributes its own. */
-export function processorSpecs(_c: Container): ProcessorSpec[] {
-  return [];
+export function processorSpecs(c: Container): ProcessorSpec[] {
+  return [
+    transactionalSpec(c),
+  ];
 }
 
 export async function startWorkers(c: Container, specs = processorSpecs(c)): Promise<WorkerHandle[]> {

@@ -112,7 +112,10 @@ export class SubscriberImport {
       }
     }
     if (opts.dryRun) {
-      for (const r of writable) r.existing ? report.updated++ : report.imported++;
+      for (const r of writable) {
+        if (r.existing) report.updated++;
+        else report.imported++;
+      }
       return report;
     }
     for (let i = 0; i < writable.length; i += IMPORT_CHUNK) await this.writeChunk(writable.slice(i, i + IMPORT_CHUNK), report);
