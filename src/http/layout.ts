@@ -1,7 +1,18 @@
 /** The page shell shared by reader pages, the mailbox and the console: one stylesheet, no CDN. */
 import { html, type SafeHtml } from './html';
 
-export function page(opts: { title: string; body: SafeHtml; scripts?: string[]; wide?: boolean }): string {
+export function page(opts: {
+  title: string;
+  body: SafeHtml;
+  scripts?: string[];
+  wide?: boolean;
+  /** Extra stylesheets after tidings.css (e.g. the console's). */
+  styles?: string[];
+  /** Links shown in the header bar (the console's navigation). */
+  nav?: SafeHtml;
+  /** Where the brand link points (the console points it at /admin). */
+  home?: string;
+}): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -10,10 +21,11 @@ export function page(opts: { title: string; body: SafeHtml; scripts?: string[]; 
 <meta name="color-scheme" content="light dark">
 <title>${opts.title} · Tidings</title>
 <link rel="stylesheet" href="/assets/tidings.css">
+${(opts.styles ?? []).map((s) => html`<link rel="stylesheet" href="${s}">`)}
 ${(opts.scripts ?? []).map((s) => html`<script src="${s}" defer></script>`)}
 </head>
 <body>
-<header class="site"><a href="/" class="brand">Tidings</a></header>
+<header class="site"><a href="${opts.home ?? '/'}" class="brand">Tidings</a>${opts.nav ?? ''}</header>
 <main id="main" class="${opts.wide ? 'wide' : 'narrow'}">
 ${opts.body}
 </main>
