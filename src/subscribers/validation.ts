@@ -29,8 +29,11 @@ export function normalizeEmail(input: unknown, field = 'email'): string {
   }
   if (value.length > MAX_ADDRESS) throw new ValidationError('The email address is too long.', field, 'invalid_email');
   const parsed = addressparser(value);
-  if (parsed.length !== 1 || parsed[0]!.group || parsed[0]!.name || parsed[0]!.address !== value) {
+  if (parsed.length > 1 || parsed[0]?.group) {
     throw new ValidationError('Enter exactly one email address, like name@example.com.', field, 'invalid_email');
+  }
+  if (parsed.length !== 1 || parsed[0]!.name || parsed[0]!.address !== value) {
+    throw new ValidationError('Enter a valid email address, like name@example.com.', field, 'invalid_email');
   }
   const at = value.lastIndexOf('@');
   const local = value.slice(0, at);
