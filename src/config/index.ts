@@ -77,6 +77,10 @@ const schema = z
     SHUTDOWN_TIMEOUT_MS: intString(10000, 0),
     DATA_DIR: z.string().trim().min(1).default('.data'),
     EMBEDDED_PG_PORT: intString(54329, 1, 65535),
+    // Editor console (docs/console.md).
+    CONSOLE_SESSION_IDLE_MINUTES: intString(60, 1, 7 * 24 * 60),
+    CONSOLE_SESSION_MAX_HOURS: intString(12, 1, 30 * 24),
+    CONSOLE_SIGNIN_LIMIT_PER_IP: intString(10),
   })
   .superRefine((v, ctx) => {
     const dkim = [v.DKIM_DOMAIN, v.DKIM_SELECTOR, v.DKIM_PRIVATE_KEY];
@@ -131,6 +135,13 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly dataDir: string;
   readonly embeddedPgPort: number;
+  /** Editor console sessions and sign-in (docs/console.md). */
+  readonly console: {
+    readonly sessionIdleMinutes: number;
+    readonly sessionMaxHours: number;
+    /** Sign-in attempts per IP per 10 minutes; 0 = unlimited. */
+    readonly signInLimitPerIp: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -208,5 +219,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     dataDir: v.DATA_DIR,
     embeddedPgPort: v.EMBEDDED_PG_PORT,
+    console: Object.freeze({
+      sessionIdleMinutes: v.CONSOLE_SESSION_IDLE_MINUTES,
+      sessionMaxHours: v.CONSOLE_SESSION_MAX_HOURS,
+      signInLimitPerIp: v.CONSOLE_SIGNIN_LIMIT_PER_IP,
+    }),
   });
 }
