@@ -28,6 +28,9 @@ import { readerApiRouter } from './http/reader-api';
 import { subscribersApiRouter } from './http/subscribers-api';
 import { errorPage } from './http/reader-views/token-pages';
 import { Topics } from './topics';
+import { createIssueServices, type IssueServices } from './issues';
+import { issuesApiRouter } from './http/issues-api';
+import { archiveRouter } from './http/archive';
 import { startWorkers, type WorkerHandle } from '../workers';
 
 /** Config after boot-time resolution: the database URL and secret key are known. */
@@ -56,6 +59,12 @@ export interface Container {
   /** Readers: subscribe, confirm, preferences, unsubscribe, editor management, privacy. */
   readonly readers: Readers;
   // Capability services are added below, one line each, by the capability that owns them.
+  /** Issues: editor documents, drafts, status transitions (src/issues). */
+  readonly issues: IssueServices['issues'];
+  /** Markdown and plain-text importers with topic suggestions. */
+  readonly importers: IssueServices['importers'];
+  /** Rendered variants per (issue, topic set): ensureVariants / loadVariants (src/rendering). */
+  readonly variants: IssueServices['variants'];
 }
 
 export interface Tidings {
@@ -123,11 +132,13 @@ export async function buildContainer(
       },
       onDispatchError: (err, messageId) => log.warn({ err, messageId }, 'transactional enqueue failed; row stays queued'),
     }),
+    ...createIssueServices({ pool, queries, topics, postalAddress: config.postalAddress }),
   };
 }
 
 function routers(c: Container) {
   const list = [opsRouter(c), readerPagesRouter(c), readerApiRouter(c), subscribersApiRouter(c)];
+  list.push(issuesApiRouter(c), archiveRouter(c));
   if (c.mailbox) list.push(mailboxRouter(c));
   return list;
 }
