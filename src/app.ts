@@ -140,6 +140,13 @@ function routers(c: Container) {
   const list = [opsRouter(c), readerPagesRouter(c), readerApiRouter(c), subscribersApiRouter(c)];
   list.push(issuesApiRouter(c), archiveRouter(c));
   if (c.mailbox) list.push(mailboxRouter(c));
+  if (c.config.benchHello) {
+    // The benchmark's hello-world baseline (npm run bench), off unless BENCH_HELLO=1. Loaded lazily
+    // because scripts/ is not part of the production image.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const bench = require('../scripts/bench/hello-router') as typeof import('../scripts/bench/hello-router');
+    list.push(bench.benchHelloRouter());
+  }
   return list;
 }
 
