@@ -3,7 +3,10 @@
  * schema, this only adds example content a new user can try (and delete).
  */
 import type { Container } from './app';
+import { loadSampleIssues } from './issues/sample';
 
-export async function seedOnEmptyDatabase(_c: Container): Promise<void> {
-  // The sample issue is loaded here once the issues capability exists (see src/issues/sample.ts).
+export async function seedOnEmptyDatabase(c: Container): Promise<void> {
+  // The sample issue (emails/issues/) as a draft, so a new user can preview and send at once.
+  const loaded = await loadSampleIssues(c.issues, c.importers);
+  if (loaded) c.log.info({ issues: loaded }, 'sample issue loaded as a draft');
 }

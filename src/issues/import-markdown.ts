@@ -21,7 +21,7 @@ import { JSON_SCHEMA, dump, load } from 'js-yaml';
 import { ValidationError } from '../errors';
 import type { IssueDocument, IssueItem, IssueLink } from './document';
 import type { ImportResult } from './import-text';
-import { isoDate } from './import-text';
+import { isoDate, slugify } from './import-text';
 import type { ItemSuggestion } from './service';
 import type { TopicSuggester } from './suggest';
 
@@ -125,7 +125,7 @@ export function importMarkdown(
 
   const suggestions: ItemSuggestion[] = [];
   const doc: IssueDocument = {
-    slug: opts.slug ?? (typeof meta.slug === 'string' ? meta.slug : ''),
+    slug: opts.slug ?? (typeof meta.slug === 'string' ? meta.slug : slugify(title)),
     title,
     ...(typeof meta.subject === 'string' ? { subject: meta.subject } : {}),
     ...(typeof meta.intro === 'string' || intro.join('\n').trim() ? { intro: [meta.intro ?? '', intro.join('\n')].join('\n\n').trim() } : {}),
