@@ -28,6 +28,9 @@ import { readerApiRouter } from './http/reader-api';
 import { subscribersApiRouter } from './http/subscribers-api';
 import { errorPage } from './http/reader-views/token-pages';
 import { Topics } from './topics';
+import { Sending } from './sending';
+import { sendsApiRouter } from './http/sends-api';
+import { webhooksRouter } from './http/webhooks';
 import { createIssueServices, type IssueServices } from './issues';
 import { issuesApiRouter } from './http/issues-api';
 import { archiveRouter } from './http/archive';
@@ -58,6 +61,8 @@ export interface Container {
   readonly linkTokens: LinkTokens;
   /** Readers: subscribe, confirm, preferences, unsubscribe, editor management, privacy. */
   readonly readers: Readers;
+  /** Delivery: sends, the ledger, prepare/deliver stages, reconciler, bounces. */
+  readonly sending: Sending;
   // Capability services are added below, one line each, by the capability that owns them.
   /** Issues: editor documents, drafts, status transitions (src/issues). */
   readonly issues: IssueServices['issues'];
@@ -107,11 +112,13 @@ export async function buildContainer(
   const rateLimiter = new RateLimiter(redis, config.queuePrefix);
   const topics = new Topics(pool, queries);
   const linkTokens = new LinkTokens(secretKey);
+  const metrics = new Metrics(opts.defaultMetrics ?? true);
+  const issueServices = createIssueServices({ pool, queries, topics, postalAddress: config.postalAddress });
 
   return {
     config: runtime,
     log,
-    metrics: new Metrics(opts.defaultMetrics ?? true),
+    metrics,
     pool,
     queries,
     redis,
@@ -197,6 +204,7 @@ export async function startTidings(c: Container): Promise<Tidings> {
 }
 
 export async function closeContainer(c: Container): Promise<void> {
+  await c.sending.close();
   c.transport.close();
   await c.mailbox?.stop();
   await c.queues.close();

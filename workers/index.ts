@@ -7,6 +7,8 @@ import { Worker, type Processor } from 'bullmq';
 import type { Container } from '../src/app';
 import { createRedis, type QueueName } from '../src/queue';
 import { transactionalSpec } from './transactional';
+import { prepareSpec } from './prepare';
+import { deliverSpec } from './deliver';
 
 export interface WorkerHandle {
   readonly name: QueueName;
@@ -20,12 +22,16 @@ export interface ProcessorSpec {
   processor: Processor;
   /** Called once after the worker starts (e.g. to schedule repeatable jobs). */
   onStart?: () => Promise<void>;
+  /** Called when the worker closes (e.g. to stop timers started by onStart). */
+  onStop?: () => Promise<void>;
 }
 
 /** Every processor this process runs; each capability contributes its own. */
 export function processorSpecs(c: Container): ProcessorSpec[] {
   return [
     transactionalSpec(c),
+    prepareSpec(c),
+    deliverSpec(c),
   ];
 }
 
@@ -50,6 +56,7 @@ export async function startWorkers(c: Container, specs = processorSpecs(c)): Pro
       name: spec.queue,
       worker,
       close: async () => {
+        await spec.onStop?.();
         await worker.close();
         connection.disconnect();
       },

@@ -203,6 +203,9 @@ UPDATE send_batches b SET
 FROM (SELECT count(*) AS n, min(not_before) AS due FROM deliveries
       WHERE batch_id = $1::bigint AND status = 'pending') p
 WHERE b.id = $1::bigint AND b.claim_token = $2::uuid
+  -- A row still 'sending' means its outcome was never recorded (the worker failed mid-chunk):
+  -- keep the claim so the lease expires and the reconciler declares those rows uncertain.
+  AND NOT EXISTS (SELECT 1 FROM deliveries WHERE batch_id = $1::bigint AND status = 'sending')
 RETURNING b.status, b.gen, b.not_before, GREATEST(0, EXTRACT(EPOCH FROM (b.not_before - now())) * 1000)::bigint AS delay_ms;
 
 -- name: send-complete-if-done
@@ -316,3 +319,9 @@ ORDER BY d.send_id DESC LIMIT 1;
 -- name: bounce-insert
 INSERT INTO bounce_events (email_hash, type, reason, send_id, subscriber_id)
 VALUES ($1::bytea, $2::text, $3::text, $4::bigint, $5::bigint);
+
+-- name: send-idempotency-other-issue
+SELECT issue_id FROM sends WHERE idempotency_key = $1::text AND issue_id <> $2::bigint LIMIT 1;
+
+-- name: send-issue-has-variants
+SELECT 1 FROM issue_variants WHERE issue_id = $1::bigint LIMIT 1;

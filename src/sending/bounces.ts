@@ -1,0 +1,55 @@
+/**
+ * Bounce and complaint reports from the relay. Hard bounces and complaints put the address on the
+ * suppression list (keyed by emailHash, so it holds no readable address); every report is recorded
+ * against the send that last mailed the address, for the issue's report.
+ */
+import type { Pool } from '../db/pool';
+import type { Queries } from '../db/queries';
+import { ValidationError } from '../errors';
+import { emailHash } from '../subscribers/email-hash';
+
+export type BounceType = 'hard' | 'soft' | 'complaint';
+
+export interface BounceReport {
+  email: string;
+  type: BounceType;
+  reason?: string | undefined;
+}
+
+export function parseBounce(body: unknown): BounceReport {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ValidationError('Expected a JSON object.');
+  const b = body as Record<string, unknown>;
+  if (typeof b.email !== 'string' || !/^[^\s@]+@[^\s@]+$/.test(b.email.trim()) || b.email.length > 320) {
+    throw new ValidationError('email must be an email address.', 'email');
+  }
+  if (b.type !== 'hard' && b.type !== 'soft' && b.type !== 'complaint') {
+    throw new ValidationError('type must be hard, soft or complaint.', 'type');
+  }
+  if (b.reason !== undefined && (typeof b.reason !== 'string' || b.reason.length > 1000)) {
+    throw new ValidationError('reason must be a string of at most 1000 characters.', 'reason');
+  }
+  return { email: b.email.trim(), type: b.type, reason: b.reason as string | undefined };
+}
+
+export class Bounces {
+  constructor(
+    private readonly pool: Pool,
+    private readonly queries: Queries,
+  ) {}
+
+  async record(report: BounceReport): Promise<{ suppressed: boolean; send_id: number | null }> {
+    const hash = emailHash(report.email);
+    const { rows } = await this.pool.query<{ send_id: number; subscriber_id: number }>(this.queries.sql('bounce-latest-delivery'), [report.email]);
+    const latest = rows[0];
+    await this.pool.query(this.queries.sql('bounce-insert'), [hash, report.type, report.reason ?? null, latest?.send_id ?? null, latest?.subscriber_id ?? null]);
+    const suppress = report.type === 'hard' || report.type === 'complaint';
+    if (suppress) {
+      await this.pool.query(this.queries.sql('send-suppress-hashes'), [
+        [hash],
+        report.type === 'hard' ? 'hard_bounce' : 'complaint',
+        (report.reason ?? '').slice(0, 300) || null,
+      ]);
+    }
+    return { suppressed: suppress, send_id: latest?.send_id ?? null };
+  }
+}

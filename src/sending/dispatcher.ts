@@ -1,0 +1,57 @@
+/**
+ * Job dispatch for the delivery engine. Jobs carry ids only and have deterministic ids
+ * (`b-<batch>-<gen>`, `p-<send>-<gen>`): a generation is bumped whenever a batch is re-queued, so a
+ * re-dispatch is never swallowed by BullMQ remembering an older job with the same id.
+ */
+import { QUEUE_NAMES, type Queues } from '../queue';
+
+export interface PrepareJobData {
+  sendId: number;
+}
+export interface DeliverJobData {
+  batchId: number;
+}
+
+export interface Dispatcher {
+  prepare(sendId: number, gen: number): Promise<void>;
+  batch(batchId: number, gen: number, delayMs?: number): Promise<void>;
+  /** Whether a job for this batch generation is still waiting, delayed or running. */
+  batchJobAlive(batchId: number, gen: number): Promise<boolean>;
+}
+
+export const batchJobId = (batchId: number, gen: number) => `b-${batchId}-${gen}`;
+export const prepareJobId = (sendId: number, gen: number) => `p-${sendId}-${gen}`;
+
+export class QueueDispatcher implements Dispatcher {
+  constructor(private readonly queues: Queues) {}
+
+  async prepare(sendId: number, gen: number): Promise<void> {
+    const data: PrepareJobData = { sendId };
+    await this.queues.get(QUEUE_NAMES.prepare).add('prepare', data, {
+      jobId: prepareJobId(sendId, gen),
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: true,
+      removeOnFail: 1000,
+    });
+  }
+
+  async batch(batchId: number, gen: number, delayMs = 0): Promise<void> {
+    const data: DeliverJobData = { batchId };
+    await this.queues.get(QUEUE_NAMES.deliver).add('deliver', data, {
+      jobId: batchJobId(batchId, gen),
+      delay: delayMs > 0 ? Math.ceil(delayMs) : undefined,
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1000 },
+      // Completed jobs are not kept: the ledger is the record, and 1M-reader sends would
+      // otherwise fill Redis with thousands of finished job hashes.
+      removeOnComplete: true,
+      removeOnFail: 1000,
+    });
+  }
+
+  async batchJobAlive(batchId: number, gen: number): Promise<boolean> {
+    const job = await this.queues.get(QUEUE_NAMES.deliver).getJob(batchJobId(batchId, gen));
+    return !!job && !job.finishedOn;
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The reconciler keeps the delivery engine honest without trusting Redis: it runs on a timer in
+ * every worker process (not as a BullMQ repeatable job, which a FLUSHALL would erase), one pass at
+ * a time across all processes thanks to a transaction-scoped advisory lock. Each pass:
+ *   1. expires leases of dead workers: their 'sending' rows become 'uncertain', the batch pending;
+ *   2. re-dispatches prepares that stopped beating;
+ *   3. re-dispatches pending batches whose job is gone (Redis flushed or restarted);
+ *   4. completes sends with nothing open, judged from the ledger.
+ */
+import type { Pool } from '../db/pool';
+import type { Queries } from '../db/queries';
+import type { Logger } from '../logger';
+import type { Dispatcher } from './dispatcher';
+
+export interface ReconcileReport {
+  ran: boolean;
+  expiredBatches: number;
+  uncertain: number;
+  prepares: number;
+  redispatched: number;
+  completed: number;
+}
+
+export interface ReconcilerDeps {
+  pool: Pool;
+  queries: Queries;
+  log: Logger;
+  dispatcher: Dispatcher;
+  leaseSeconds: number;
+  intervalMs: number;
+  onCompleted: (sendId: number, issueId: number) => Promise<void>;
+}
+
+const MAX_CHECKS_PER_PASS = 2000;
+
+export class Reconciler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+
+  constructor(private readonly d: ReconcilerDeps) {}
+
+  async runOnce(): Promise<ReconcileReport> {
+    const { pool, queries, dispatcher } = this.d;
+    const report: ReconcileReport = { ran: false, expiredBatches: 0, uncertain: 0, prepares: 0, redispatched: 0, completed: 0 };
+    const completed: { id: number; issue_id: number }[] = [];
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const lock = await client.query<{ locked: boolean }>(queries.sql('reconcile-lock'));
+      if (!lock.rows[0]?.locked) {
+        await client.query('ROLLBACK');
+        return report;
+      }
+      report.ran = true;
+      const expired = await client.query<{ batches: number; uncertain: number }>(queries.sql('reconcile-expire-leases'));
+      report.expiredBatches = expired.rows[0]?.batches ?? 0;
+      report.uncertain = expired.rows[0]?.uncertain ?? 0;
+
+      const prepares = await client.query<{ id: number; prepare_gen: number }>(queries.sql('reconcile-stale-prepares'), [this.d.leaseSeconds]);
+      for (const p of prepares.rows) await dispatcher.prepare(p.id, p.prepare_gen);
+      report.prepares = prepares.rowCount ?? 0;
+
+      // Batches dispatched longer than a lease ago: check their job still exists.
+      const pending = await client.query<{ id: number; gen: number }>(queries.sql('reconcile-pending-batches'), [
+        this.d.leaseSeconds,
+        MAX_CHECKS_PER_PASS,
+      ]);
+      const alive = await Promise.all(pending.rows.map((b) => dispatcher.batchJobAlive(b.id, b.gen)));
+      const touched: number[] = [];
+      for (const [i, b] of pending.rows.entries()) {
+        if (alive[i]) {
+          touched.push(b.id);
+          continue;
+        }
+        const re = await client.query<{ id: number; gen: number }>(queries.sql('batch-redispatch'), [b.id]);
+        if (re.rows[0]) {
+          await dispatcher.batch(b.id, re.rows[0].gen);
+          report.redispatched++;
+        }
+      }
+      if (touched.length) await client.query(queries.sql('batch-touch-dispatched'), [touched]);
+
+      const done = await client.query<{ id: number; issue_id: number }>(queries.sql('sends-complete-all-done'));
+      completed.push(...done.rows);
+      report.completed = done.rowCount ?? 0;
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+    for (const s of completed) await this.d.onCompleted(s.id, s.issue_id);
+    if (report.expiredBatches || report.prepares || report.redispatched || report.completed) {
+      this.d.log.info(report, 'reconciler pass');
+    }
+    return report;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    const tick = () => {
+      if (this.running) return;
+      this.running = this.runOnce()
+        .catch((err) => this.d.log.warn({ err: (err as Error).message }, 'reconciler pass failed'))
+        .finally(() => (this.running = undefined));
+    };
+    this.timer = setInterval(tick, this.d.intervalMs);
+    this.timer.unref();
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * The editor's side of a send: start (idempotent), progress from the ledger, pause / resume /
+ * cancel, and the resolution of uncertain deliveries. HTTP-free; src/http/sends-api.ts wraps it.
+ *
+ * Counts always add up: sent + skipped + failed + uncertain + cancelled + pending = total, where
+ * `pending` includes the few rows in flight ('sending') at the moment of reading.
+ */
+import type { Pool } from '../db/pool';
+import type { Queries } from '../db/queries';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import type { Logger } from '../logger';
+import type { Dispatcher } from './dispatcher';
+
+export type SendStatus = 'preparing' | 'sending' | 'paused' | 'completed' | 'cancelled';
+export const DELIVERY_STATUSES = ['pending', 'sending', 'sent', 'skipped', 'failed', 'uncertain', 'cancelled'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export interface SendRow {
+  id: number;
+  issue_id: number;
+  status: 'preparing' | 'sending' | 'completed' | 'cancelled';
+  paused: boolean;
+  pause_reason: string | null;
+  idempotency_key: string | null;
+  prepared: boolean;
+  total: number;
+  created_at: Date;
+  prepared_at: Date | null;
+  completed_at: Date | null;
+}
+
+export interface Progress {
+  send_id: number;
+  issue_id: number;
+  status: SendStatus;
+  total: number;
+  sent: number;
+  failed: number;
+  skipped: number;
+  uncertain: number;
+  pending: number;
+  cancelled: number;
+  in_flight: number;
+  prepared: boolean;
+  pause_reason: string | null;
+  /** Messages handed to SMTP per second over the last 10 seconds. */
+  rate: number;
+  created_at: string;
+  completed_at: string | null;
+}
+
+/** Renders the variants of an issue (issue 4's renderer); runs at send start, in the API process. */
+export interface VariantRenderer {
+  ensureVariants(issueId: number): Promise<unknown>;
+}
+
+export interface SendServiceDeps {
+  pool: Pool;
+  queries: Queries;
+  log: Logger;
+  dispatcher: Dispatcher;
+  renderer: () => VariantRenderer | undefined;
+}
+
+export class SendService {
+  constructor(private readonly d: SendServiceDeps) {}
+
+  private async sendFor(issueId: number): Promise<SendRow> {
+    const { rows } = await this.d.pool.query<SendRow>(this.d.queries.sql('send-by-issue'), [issueId]);
+    if (!rows[0]) throw new NotFoundError(`Issue ${issueId} has no send.`);
+    return rows[0];
+  }
+
+  /**
+   * Starts the send of an issue, or returns the one already started. Two concurrent calls race on
+   * the unique issue_id: one inserts, both read the same row. An Idempotency-Key belongs to one
+   * issue; reusing it for another issue is a conflict.
+   */
+  async start(issueId: number, opts: { idempotencyKey?: string; editorId?: number } = {}): Promise<{ progress: Progress; created: boolean }> {
+    const { pool, queries } = this.d;
+    if (opts.idempotencyKey !== undefined) {
+      const reuse = await pool.query(queries.sql('send-idempotency-other-issue'), [opts.idempotencyKey, issueId]);
+      if (reuse.rows[0]) throw new ConflictError('This Idempotency-Key was used for another issue.', 'idempotency_key_reused');
+    }
+    const existing = await pool.query<SendRow>(queries.sql('send-by-issue'), [issueId]);
+    if (existing.rows[0]) return { progress: await this.progress(issueId), created: false };
+
+    const issue = await pool.query<{ id: number; status: string }>(queries.sql('send-issue-for-start'), [issueId]);
+    if (!issue.rows[0]) throw new NotFoundError(`Issue ${issueId} does not exist.`);
+    if (issue.rows[0].status !== 'draft') throw new ConflictError(`Issue ${issueId} is ${issue.rows[0].status}; only a draft can be sent.`, 'not_draft');
+
+    // Render every topic set once, here, so that worker processes never load MJML.
+    await this.d.renderer()?.ensureVariants(issueId);
+    const variants = await pool.query(queries.sql('send-issue-has-variants'), [issueId]);
+    if (!variants.rowCount) throw new ConflictError(`Issue ${issueId} has no rendered variants.`, 'not_rendered');
+
+    const inserted = await pool.query<{ id: number }>(queries.sql('send-insert'), [issueId, opts.idempotencyKey ?? null, opts.editorId ?? null]);
+    const sendId = inserted.rows[0]?.id;
+    if (sendId !== undefined) {
+      await pool.query(queries.sql('send-issue-mark-sending'), [issueId]);
+      try {
+        await this.d.dispatcher.prepare(sendId, 0);
+      } catch (err) {
+        // The send exists; the reconciler dispatches a prepare whose heartbeat is stale.
+        this.d.log.warn({ sendId, err: (err as Error).message }, 'prepare dispatch failed; the reconciler will retry');
+      }
+      this.d.log.info({ sendId, issueId }, 'send started');
+    }
+    return { progress: await this.progress(issueId), created: sendId !== undefined };
+  }
+
+  async progress(issueId: number): Promise<Progress> {
+    const send = await this.sendFor(issueId);
+    return this.progressOf(send);
+  }
+
+  async progressOf(send: SendRow): Promise<Progress> {
+    const { pool, queries } = this.d;
+    const counts: Record<DeliveryStatus, number> = { pending: 0, sending: 0, sent: 0, skipped: 0, failed: 0, uncertain: 0, cancelled: 0 };
+    const [c, rate] = await Promise.all([
+      pool.query<{ status: DeliveryStatus; n: number }>(queries.sql('send-counts'), [send.id]),
+      pool.query<{ n: number }>(queries.sql('send-rate'), [send.id]),
+    ]);
+    for (const r of c.rows) counts[r.status] = r.n;
+    const status: SendStatus =
+      send.paused && (send.status === 'preparing' || send.status === 'sending') ? 'paused' : send.status;
+    return {
+      send_id: send.id,
+      issue_id: send.issue_id,
+      status,
+      total: Object.values(counts).reduce((a, b) => a + b, 0),
+      sent: counts.sent,
+      failed: counts.failed,
+      skipped: counts.skipped,
+      uncertain: counts.uncertain,
+      pending: counts.pending + counts.sending,
+      cancelled: counts.cancelled,
+      in_flight: counts.sending,
+      prepared: send.prepared,
+      pause_reason: send.pause_reason,
+      rate: Math.round(((rate.rows[0]?.n ?? 0) / 10) * 10) / 10,
+      created_at: send.created_at.toISOString(),
+      completed_at: send.completed_at ? send.completed_at.toISOString() : null,
+    };
+  }
+
+  async pause(issueId: number, reason = 'paused by an editor'): Promise<Progress> {
+    const send = await this.sendFor(issueId);
+    const r = await this.d.pool.query(this.d.queries.sql('send-pause'), [send.id, reason]);
+    if (!r.rowCount && !send.paused) throw new ConflictError(`The send is ${send.status}; it cannot be paused.`, 'not_running');
+    return this.progress(issueId);
+  }
+
+  async resume(issueId: number): Promise<Progress> {
+    const send = await this.sendFor(issueId);
+    const r = await this.d.pool.query(this.d.queries.sql('send-resume'), [send.id]);
+    if (!r.rowCount) {
+      if (send.status === 'completed' || send.status === 'cancelled') {
+        throw new ConflictError(`The send is ${send.status}; it cannot be resumed.`, 'not_running');
+      }
+      return this.progress(issueId);
+    }
+    await this.dispatchPending(send.id);
+    return this.progress(issueId);
+  }
+
+  async cancel(issueId: number): Promise<Progress> {
+    const { pool, queries } = this.d;
+    const send = await this.sendFor(issueId);
+    if (send.status === 'completed') throw new ConflictError('The send is already completed.', 'not_running');
+    if (send.status !== 'cancelled') {
+      const r = await pool.query<{ id: number; issue_id: number }>(queries.sql('send-cancel'), [send.id]);
+      if (r.rowCount) {
+        // Order matters: the send is cancelled first, so no chunk is claimed after this point.
+        await pool.query(queries.sql('deliveries-cancel-pending'), [send.id]);
+        await pool.query(queries.sql('batches-close-for-send'), [send.id]);
+        await pool.query(queries.sql('send-issue-mark-sent'), [issueId]);
+      }
+    }
+    return this.progress(issueId);
+  }
+
+  private async dispatchPending(sendId: number): Promise<void> {
+    const { rows } = await this.d.pool.query<{ id: number; gen: number }>(this.d.queries.sql('batches-pending-for-send'), [sendId]);
+    for (const b of rows) await this.d.dispatcher.batch(b.id, b.gen);
+  }
+
+  async listDeliveries(issueId: number, status: string, after = 0, limit = 100) {
+    if (!(DELIVERY_STATUSES as readonly string[]).includes(status)) {
+      throw new ValidationError(`status must be one of ${DELIVERY_STATUSES.join(', ')}.`, 'status');
+    }
+    const send = await this.sendFor(issueId);
+    const { rows } = await this.d.pool.query(this.d.queries.sql('deliveries-list'), [send.id, status, after, limit]);
+    return rows;
+  }
+
+  /** Resolves uncertain deliveries: the editor checked the relay logs (mark-sent) or accepts a possible duplicate (resend). */
+  async resolveUncertain(issueId: number, action: 'mark-sent' | 'resend', ids: number[] | 'all'): Promise<{ resolved: number; progress: Progress }> {
+    const { pool, queries } = this.d;
+    const send = await this.sendFor(issueId);
+    const all = ids === 'all';
+    const list = all ? [] : ids;
+    let resolved: number;
+    if (action === 'mark-sent') {
+      resolved = (await pool.query(queries.sql('uncertain-mark-sent'), [send.id, all, list])).rowCount ?? 0;
+    } else {
+      if (send.status === 'cancelled') throw new ConflictError('The send was cancelled; nothing is re-sent.', 'not_running');
+      const r = await pool.query<{ n: number }>(queries.sql('uncertain-resend'), [send.id, all, list]);
+      resolved = r.rows[0]?.n ?? 0;
+      if (resolved > 0) {
+        await pool.query(queries.sql('send-reopen'), [send.id]);
+        await this.dispatchPending(send.id);
+      }
+    }
+    return { resolved, progress: await this.progress(issueId) };
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * A small pool of SMTP connections for newsletter delivery. nodemailer's pooled transport cannot
+ * tell us whether a failed message had already been handed to the server, and that is the one
+ * thing delivery must know: before the body was handed over a failure is safe to retry, after it
+ * the server may have accepted the message (`uncertain`). Driving nodemailer's SMTPConnection
+ * directly, the message is a stream that the connection only starts reading once the server has
+ * accepted the envelope and answered DATA, so "has the body been read" is exact.
+ */
+import { Readable } from 'node:stream';
+import DKIM from 'nodemailer/lib/dkim';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import { DKIM_SIGNED_HEADERS } from '../mail/transport';
+
+export type SmtpResult =
+  | { kind: 'sent'; response: string }
+  /** The server refused with a 4xx, or nothing of the message reached it: safe to retry. */
+  | { kind: 'transient'; code: number | undefined; error: string }
+  | { kind: 'permanent'; code: number; error: string; hardBounce: boolean }
+  /** The body was handed over and no final answer arrived: the server may have accepted it. */
+  | { kind: 'uncertain'; error: string }
+  | { kind: 'auth'; error: string };
+
+export interface SmtpPoolOptions {
+  url: string;
+  maxConnections: number;
+  dkim?: { domainName: string; keySelector: string; privateKey: string } | undefined;
+}
+
+interface Conn {
+  c: SMTPConnection;
+  broken: boolean;
+}
+
+interface SmtpError extends Error {
+  code?: string;
+  responseCode?: number;
+  response?: string;
+}
+
+/** A stream that records whether the connection ever asked for its bytes. */
+class BodyStream extends Readable {
+  started = false;
+  constructor(private readonly body: Buffer) {
+    super();
+  }
+  override _read(): void {
+    if (this.started) return;
+    this.started = true;
+    this.push(this.body);
+    this.push(null);
+  }
+}
+
+function describe(err: SmtpError): string {
+  return (err.response ?? err.message ?? String(err)).slice(0, 300);
+}
+
+/** RFC 3463: 5.1.x is a bad destination mailbox/address (a hard bounce). */
+function isHardBounce(err: SmtpError): boolean {
+  return /\b5\.1\.\d{1,3}\b/.test(err.response ?? err.message ?? '');
+}
+
+export class SmtpPool {
+  private readonly idle: Conn[] = [];
+  private open = 0;
+  private readonly waiters: ((c: Conn | Error) => void)[] = [];
+  private readonly options: ConstructorParameters<typeof SMTPConnection>[0];
+  private readonly auth: { user: string; pass: string } | undefined;
+  private readonly dkim: DKIM | undefined;
+  private closed = false;
+
+  constructor(private readonly opts: SmtpPoolOptions) {
+    const url = new URL(opts.url);
+    this.options = {
+      host: url.hostname,
+      port: Number(url.port) || (url.protocol === 'smtps:' ? 465 : 587),
+      secure: url.protocol === 'smtps:',
+      ignoreTLS: ['127.0.0.1', 'localhost', '::1'].includes(url.hostname),
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 60_000,
+    };
+    this.auth = url.username
+      ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
+      : undefined;
+    this.dkim = opts.dkim ? new DKIM({ ...opts.dkim, headerFieldNames: DKIM_SIGNED_HEADERS.join(':') }) : undefined;
+  }
+
+  private connect(): Promise<Conn> {
+    return new Promise((resolve, reject) => {
+      const c = new SMTPConnection(this.options);
+      const conn: Conn = { c, broken: false };
+      let settled = false;
+      const fail = (err: Error) => {
+        conn.broken = true;
+        if (!settled) {
+          settled = true;
+          c.close();
+          reject(err);
+        }
+      };
+      // Errors of an idle or busy connection also reach the send callback; here they only mark it.
+      c.on('error', fail);
+      c.once('end', () => {
+        conn.broken = true;
+        if (!settled) fail(new Error('connection closed during greeting'));
+      });
+      c.connect((err) => {
+        if (err) return fail(err);
+        if (!this.auth) {
+          settled = true;
+          return resolve(conn);
+        }
+        c.login(this.auth, (loginErr) => {
+          if (loginErr) return fail(loginErr);
+          settled = true;
+          resolve(conn);
+        });
+      });
+    });
+  }
+
+  private async acquire(): Promise<Conn> {
+    if (this.closed) throw new Error('pool closed');
+    for (;;) {
+      const conn = this.idle.pop();
+      if (!conn) break;
+      if (!conn.broken) return conn;
+      this.open--;
+    }
+    if (this.open < this.opts.maxConnections) {
+      this.open++;
+      try {
+        return await this.connect();
+      } catch (err) {
+        this.open--;
+        this.wakeOne();
+        throw err;
+      }
+    }
+    return new Promise<Conn>((resolve, reject) => {
+      this.waiters.push((c) => (c instanceof Error ? reject(c) : resolve(c)));
+    }).catch(() => this.acquire());
+  }
+
+  private wakeOne(): void {
+    const w = this.waiters.shift();
+    if (w) w(new Error('retry'));
+  }
+
+  private release(conn: Conn): void {
+    if (conn.broken || this.closed) {
+      this.open--;
+      conn.c.close();
+      this.wakeOne();
+      return;
+    }
+    const w = this.waiters.shift();
+    if (w) w(conn);
+    else this.idle.push(conn);
+  }
+
+  private async sign(message: Buffer): Promise<Buffer> {
+    if (!this.dkim) return message;
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.dkim.sign(message)) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  /** Sends one message; never throws, the result says what happened. */
+  async send(from: string, to: string, message: Buffer): Promise<SmtpResult> {
+    let conn: Conn;
+    try {
+      conn = await this.acquire();
+    } catch (e) {
+      const err = e as SmtpError;
+      if (err.code === 'EAUTH' || err.responseCode === 535) return { kind: 'auth', error: describe(err) };
+      return { kind: 'transient', code: err.responseCode, error: describe(err) };
+    }
+    const signed = await this.sign(message);
+    const body = new BodyStream(signed);
+    return new Promise<SmtpResult>((resolve) => {
+      conn.c.send({ from, to: [to], size: signed.length }, body, (e, info) => {
+        if (!e) {
+          this.release(conn);
+          return resolve({ kind: 'sent', response: info?.response ?? '' });
+        }
+        const err = e as SmtpError;
+        const code = err.responseCode;
+        if (code && code >= 400 && code < 600 && code !== 421) {
+          // A definite answer from a live session: reset it and keep the connection.
+          conn.c.reset((resetErr) => {
+            if (resetErr) conn.broken = true;
+            this.release(conn);
+          });
+        } else {
+          conn.broken = true;
+          this.release(conn);
+        }
+        if (code && code >= 500) {
+          return resolve({ kind: 'permanent', code, error: describe(err), hardBounce: isHardBounce(err) });
+        }
+        if (code && code >= 400) return resolve({ kind: 'transient', code, error: describe(err) });
+        if (body.started) return resolve({ kind: 'uncertain', error: describe(err) });
+        return resolve({ kind: 'transient', code: undefined, error: describe(err) });
+      });
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const conn of this.idle.splice(0)) conn.c.close();
+    for (const w of this.waiters.splice(0)) w(new Error('pool closed'));
+  }
+}

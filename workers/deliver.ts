@@ -1,0 +1,25 @@
+/**
+ * BullMQ entry point of the deliver stage: `{batchId}` in; the service claims the batch in Postgres
+ * (a job for a batch someone else holds, or that is done, changes nothing). Every worker process
+ * also runs the reconciler on a timer, so recovery never depends on a job surviving in Redis.
+ * This module must not import MJML (directly or through a renderer): deliver processes stay small.
+ */
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { Container } from '../src/app';
+import { QUEUE_NAMES } from '../src/queue';
+import type { DeliverJobData } from '../src/sending/dispatcher';
+import type { ProcessorSpec } from './index';
+
+export function deliverSpec(c: Container): ProcessorSpec {
+  return {
+    queue: QUEUE_NAMES.deliver,
+    concurrency: c.config.workerConcurrency,
+    processor: async (job: Job<DeliverJobData>) => {
+      const batchId = Number(job.data?.batchId);
+      if (!Number.isSafeInteger(batchId) || batchId <= 0) throw new UnrecoverableError('job data must be {batchId}');
+      return c.sending.deliverer.deliverBatch(batchId);
+    },
+    onStart: async () => c.sending.reconciler.start(),
+    onStop: () => c.sending.reconciler.stop(),
+  };
+}

@@ -1,0 +1,18 @@
+/** BullMQ entry point of the prepare stage: `{sendId}` in, the ledger written by the service. */
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { Container } from '../src/app';
+import { QUEUE_NAMES } from '../src/queue';
+import type { PrepareJobData } from '../src/sending/dispatcher';
+import type { ProcessorSpec } from './index';
+
+export function prepareSpec(c: Container): ProcessorSpec {
+  return {
+    queue: QUEUE_NAMES.prepare,
+    concurrency: 1,
+    processor: async (job: Job<PrepareJobData>) => {
+      const sendId = Number(job.data?.sendId);
+      if (!Number.isSafeInteger(sendId) || sendId <= 0) throw new UnrecoverableError('job data must be {sendId}');
+      return { written: await c.sending.preparer.prepare(sendId) };
+    },
+  };
+}
