@@ -139,12 +139,16 @@ export async function buildContainer(
       },
       onDispatchError: (err, messageId) => log.warn({ err, messageId }, 'transactional enqueue failed; row stays queued'),
     }),
-    ...createIssueServices({ pool, queries, topics, postalAddress: config.postalAddress }),
+    sending: new Sending({
+      config: runtime, pool, queries, log, metrics, redis, queues, linkTokens, smtpUrl,
+      renderer: () => issueServices.variants,
+    }),
+    ...issueServices,
   };
 }
 
 function routers(c: Container) {
-  const list = [opsRouter(c), readerPagesRouter(c), readerApiRouter(c), subscribersApiRouter(c)];
+  const list = [opsRouter(c), readerPagesRouter(c), readerApiRouter(c), subscribersApiRouter(c), sendsApiRouter(c), webhooksRouter(c)];
   list.push(issuesApiRouter(c), archiveRouter(c));
   if (c.mailbox) list.push(mailboxRouter(c));
   if (c.config.benchHello) {
