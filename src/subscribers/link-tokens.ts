@@ -48,8 +48,10 @@ export class LinkTokens {
     if (!m) return null;
     const [, code, sid, exp, kid, sig] = m as unknown as [string, string, string, string, string, string];
     const payload = `${code}.${sid}.${exp}.${kid}`;
-    const given = Buffer.from(sig, 'base64url');
-    const expected = this.mac(payload);
+    // Compare the encoded MAC, not the decoded bytes: the last base64url character carries unused
+    // bits, so decoding would accept several spellings of one signature (a "bit-flipped" token).
+    const given = Buffer.from(sig, 'latin1');
+    const expected = Buffer.from(this.mac(payload).toString('base64url'), 'latin1');
     // Compare the MAC before looking at anything else, in constant time.
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
     if (kid !== this.kid) return null;

@@ -24,7 +24,8 @@ export function normalizeEmail(input: unknown, field = 'email'): string {
   if (typeof input !== 'string') throw new ValidationError('Enter your email address.', field, 'invalid_email');
   const value = input.trim();
   if (!value) throw new ValidationError('Enter your email address.', field, 'invalid_email');
-  if (CONTROL.test(value) || /\s/.test(value)) {
+  // Checked on the raw input: trim() would silently drop a trailing U+2028.
+  if (CONTROL.test(input) || /\s/.test(value)) {
     throw new ValidationError('The email address contains characters that are not allowed.', field, 'invalid_email');
   }
   if (value.length > MAX_ADDRESS) throw new ValidationError('The email address is too long.', field, 'invalid_email');

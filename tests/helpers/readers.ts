@@ -48,13 +48,22 @@ export const pathOf = (url: string): string => {
   return u.pathname + u.search;
 };
 
+/** The n-th email to `address` (1-based), waiting up to 15 s for it. */
+export async function mailTo(t: TestApp, address: string, n: number): Promise<CapturedMessage> {
+  const end = Date.now() + 15_000;
+  while (t.sink!.to(address).length < n) {
+    if (Date.now() > end) throw new Error(`no email #${n} to ${address}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return t.sink!.to(address)[n - 1]!;
+}
+
 /** Subscribes through the API, waits for the confirmation email, confirms; returns the subscriber id. */
 export async function confirmedReader(t: TestApp, email: string, topics: string[]): Promise<number> {
-  const before = t.sink!.messages.length;
+  const before = t.sink!.to(email).length;
   const res = await t.fetch('/api/subscriptions', { method: 'POST', json: { email, topics } });
   if (res.status !== 202) throw new Error(`subscribe: ${res.status}`);
-  await t.sink!.waitFor(before + 1);
-  const msg = t.sink!.to(email).at(-1)!;
+  const msg = await mailTo(t, email, before + 1);
   const confirmPath = pathOf(linkIn(msg, '/confirm'));
   const page = await (await t.fetch(confirmPath)).text();
   const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;

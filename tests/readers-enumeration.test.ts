@@ -1,0 +1,111 @@
+/**
+ * No one learns who subscribes: the form and the API answer byte-identically for new, pending,
+ * confirmed, unsubscribed and suppressed addresses. And the rate limits hold across both entry points.
+ */
+import { startTestApp, type TestApp } from './helpers/app';
+import { emailHash } from '../src/subscribers/email-hash';
+import { confirmedReader, subscriberByEmail } from './helpers/readers';
+
+describe('enumeration', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { SUBSCRIBE_LIMIT_PER_IP: '0', SUBSCRIBE_LIMIT_PER_ADDRESS: '0' } });
+  });
+  afterAll(() => t.close());
+
+  it('answers byte-identically whatever the address state, and mails accordingly', async () => {
+    await t.fetch('/api/subscriptions', { method: 'POST', json: { email: 'pending@example.org', topics: ['ai'] } });
+    await confirmedReader(t, 'confirmed@example.org', ['ai']);
+    const unsubId = await confirmedReader(t, 'unsubscribed@example.org', ['ai']);
+    await t.c.readers.preferences.unsubscribe(unsubId, { source: 'email', ip: null, userAgent: null });
+    await t.c.pool.query("INSERT INTO suppressions (email_hash, reason) VALUES ($1, 'hard_bounce')", [emailHash('suppressed@example.org')]);
+    await t.sink!.waitFor(3);
+    const states = ['new', 'pending', 'confirmed', 'unsubscribed', 'suppressed'];
+    const before = t.sink!.messages.length;
+
+    const api = new Map<string, string>();
+    const form = new Map<string, string>();
+    for (const s of states) {
+      const email = `${s}@example.org`;
+      const a = await t.fetch('/api/subscriptions', { method: 'POST', json: { email, topics: ['nev'] } });
+      api.set(s, `${a.status} ${a.headers.get('content-type')} ${await a.text()}`);
+      const f = await t.fetch('/subscribe', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ email, topics: 'nev' }).toString(),
+      });
+      form.set(s, `${f.status} ${f.headers.get('content-type')} ${await f.text()}`);
+    }
+    expect(new Set(api.values()).size).toBe(1);
+    expect(api.get('new')).toBe('202 application/json; charset=utf-8 {"status":"pending"}');
+    expect(new Set(form.values()).size).toBe(1);
+    expect(form.get('new')).toMatch(/^200 text\/html/);
+
+    // What happens behind the identical answers: new/pending/unsubscribed get confirmations (two
+    // requests each), confirmed gets its preferences link (twice), suppressed gets nothing.
+    await t.sink!.waitFor(before + 8);
+    await new Promise((r) => setTimeout(r, 300));
+    const later = t.sink!.messages.slice(before);
+    expect(later).toHaveLength(8);
+    expect(later.filter((m) => m.to[0] === 'suppressed@example.org')).toHaveLength(0);
+    expect(later.filter((m) => m.to[0] === 'confirmed@example.org').every((m) => /already subscribed/.test(m.parsed.subject ?? ''))).toBe(true);
+    expect(later.filter((m) => m.to[0] === 'unsubscribed@example.org').every((m) => /Confirm/.test(m.parsed.subject ?? ''))).toBe(true);
+    expect(await subscriberByEmail(t, 'suppressed@example.org')).toBeUndefined();
+    // A confirmed reader's topics never change from the unauthenticated form.
+    expect(await subscriberByEmail(t, 'confirmed@example.org')).toMatchObject({ status: 'confirmed', topics: ['ai'] });
+    expect(await subscriberByEmail(t, 'unsubscribed@example.org')).toMatchObject({ status: 'pending', topics: ['nev'] });
+  });
+
+  it('answers in about the same time for each state (logged, not asserted)', async () => {
+    const states = ['new', 'pending', 'confirmed', 'unsubscribed', 'suppressed'];
+    const times: Record<string, number> = {};
+    for (const s of states) {
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < 20; i++) {
+        const email = s === 'new' ? `new${i}@example.org` : `${s}@example.org`;
+        await t.fetch('/api/subscriptions', { method: 'POST', json: { email, topics: ['nev'] } });
+      }
+      times[s] = Number(process.hrtime.bigint() - start) / 20 / 1e6;
+    }
+    console.log('mean subscribe latency (ms) by state:', Object.fromEntries(Object.entries(times).map(([k, v]) => [k, v.toFixed(2)])));
+    expect(Object.keys(times)).toHaveLength(5);
+  });
+});
+
+describe('rate limits', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { SUBSCRIBE_LIMIT_PER_IP: '3', SUBSCRIBE_LIMIT_PER_ADDRESS: '2' } });
+  });
+  afterAll(() => t.close());
+
+  const viaApi = (email: string) => t.fetch('/api/subscriptions', { method: 'POST', json: { email, topics: ['ai'] } });
+  const viaForm = (email: string) =>
+    t.fetch('/subscribe', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email, topics: 'ai' }).toString(),
+    });
+
+  it('the per-IP limit is shared by the form and the API, with a generic 429', async () => {
+    expect((await viaApi('a1@example.org')).status).toBe(202);
+    expect((await viaForm('a2@example.org')).status).toBe(200);
+    expect((await viaApi('a3@example.org')).status).toBe(202);
+    const api = await viaApi('a4@example.org');
+    expect(api.status).toBe(429);
+    expect(api.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await api.json()).toEqual({ error: { code: 'rate_limited', message: expect.any(String) } });
+    expect((await viaForm('a5@example.org')).status).toBe(429);
+    expect(await subscriberByEmail(t, 'a4@example.org')).toBeUndefined();
+    expect(await subscriberByEmail(t, 'a5@example.org')).toBeUndefined();
+  });
+
+  it('the per-address limit holds across both entry points', async () => {
+    // A fresh per-IP budget: the limiter counts by key, so clear only this app's IP bucket.
+    const keys = await t.c.redis.keys(`${t.queuePrefix}:rl:subscribe-ip:*`);
+    if (keys.length) await t.c.redis.del(...keys);
+    expect((await viaApi('same@example.org')).status).toBe(202);
+    expect((await viaForm('same@example.org')).status).toBe(200);
+    expect((await viaApi('same@example.org')).status).toBe(429);
+  });
+});
