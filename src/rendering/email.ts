@@ -112,7 +112,8 @@ export function buildText(view: ReaderView, ctx: Pick<LayoutContext, 'postalAddr
     '',
     ctx.postalAddress,
   );
-  return out.flatMap((l) => wrapLine(l, 76)).join('\n') + '\n';
+  // Item headings stay on one line, whole, so "N. Title" can be read (and tested) line by line.
+  return out.flatMap((l) => (/^\d+\. /.test(l) ? [l] : wrapLine(l, 76))).join('\n') + '\n';
 }
 
 /**
