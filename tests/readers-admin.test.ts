@@ -1,0 +1,109 @@
+/** Editor subscriber management: CSV import (dry run, suppression), export, search, privacy export, erase. */
+import { startTestApp, type TestApp } from './helpers/app';
+import { confirmedReader, subscriberByEmail } from './helpers/readers';
+
+const IMPORT_ROWS = Number(process.env.READERS_IMPORT_ROWS ?? 20_000);
+
+describe('subscriber management', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { SUBSCRIBE_LIMIT_PER_IP: '0', SUBSCRIBE_LIMIT_PER_ADDRESS: '0' } });
+  });
+  afterAll(() => t.close());
+
+  const importCsv = (csv: string, dry = false) =>
+    t.fetch(`/api/subscribers/import${dry ? '?dryRun=1' : ''}`, { method: 'POST', editor: true, headers: { 'content-type': 'text/csv' }, body: csv });
+
+  it('needs an editor key', async () => {
+    expect((await t.fetch('/api/subscribers')).status).toBe(401);
+    expect((await t.fetch('/api/subscribers/import', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'email\n' })).status).toBe(401);
+  });
+
+  it('imports with a dry run first, reports invalid lines and duplicates, and confirms with source import', async () => {
+    const csv = 'email,name,topics\nann@example.org,Ann,ai;nev\nBOB@Example.ORG,,telecom ai\nbad-address,X,ai\ncid@example.org,Cid,sports\nann@example.org,Again,ai\ndee@example.org,"Dee, D.",\n';
+    const dry = await importCsv(csv, true);
+    expect(dry.status).toBe(200);
+    const report = await dry.json();
+    expect(report).toMatchObject({ dryRun: true, imported: 2, updated: 0, suppressed: 0, duplicates: 1, invalidCount: 3 });
+    expect(report.invalid.map((i: { line: number }) => i.line)).toEqual([4, 5, 7]);
+    expect(await subscriberByEmail(t, 'ann@example.org')).toBeUndefined();
+
+    const real = await (await importCsv(csv)).json();
+    expect(real).toMatchObject({ dryRun: false, imported: 2, updated: 0 });
+    expect(await subscriberByEmail(t, 'ann@example.org')).toMatchObject({ status: 'confirmed', name: 'Ann', topics: ['ai', 'nev'] });
+    expect(await subscriberByEmail(t, 'BOB@example.org')).toMatchObject({ status: 'confirmed', topics: ['ai', 'telecom'] });
+    const { rows } = await t.c.pool.query("SELECT c.kind, c.source FROM consent_events c JOIN subscribers s ON s.id = c.subscriber_id WHERE s.email = 'ann@example.org'");
+    expect(rows).toEqual([{ kind: 'confirmed', source: 'import' }]);
+    // Again: now an update.
+    expect(await (await importCsv('email,topics\nann@example.org,telecom\n')).json()).toMatchObject({ imported: 0, updated: 1 });
+    expect(await subscriberByEmail(t, 'ann@example.org')).toMatchObject({ name: 'Ann', topics: ['telecom'] });
+  });
+
+  it('rejects a CSV without the header, a broken CSV and a wrong content type', async () => {
+    expect((await importCsv('foo,bar\n1,2\n')).status).toBe(400);
+    expect((await importCsv('email,name\n"unterminated,x\n')).status).toBe(400);
+    const wrong = await t.fetch('/api/subscribers/import', { method: 'POST', editor: true, json: [] });
+    expect(wrong.status).toBe(415);
+  });
+
+  it(`imports ${IMPORT_ROWS} rows in batches (timing logged)`, async () => {
+    const lines = ['email,name,topics'];
+    for (let i = 0; i < IMPORT_ROWS; i++) lines.push(`bulk${i}@example.com,Reader ${i},${['ai', 'nev', 'telecom', 'ai;nev'][i % 4]}`);
+    const start = Date.now();
+    const report = await (await importCsv(lines.join('\n'))).json();
+    const ms = Date.now() - start;
+    console.log(`import of ${IMPORT_ROWS} rows: ${ms} ms (${Math.round(IMPORT_ROWS / (ms / 1000))} rows/s)`);
+    expect(report).toMatchObject({ imported: IMPORT_ROWS, updated: 0, invalidCount: 0 });
+    const { rows } = await t.c.pool.query("SELECT count(*)::int AS n FROM subscribers WHERE email LIKE 'bulk%' AND status = 'confirmed'");
+    expect(rows[0].n).toBe(IMPORT_ROWS);
+  }, 120_000);
+
+  it('lists, searches and exports CSV', async () => {
+    const list = await (await t.fetch('/api/subscribers?q=ann%40&status=confirmed', { editor: true })).json();
+    expect(list.subscribers.map((s: { email: string }) => s.email)).toEqual(['ann@example.org']);
+    const page = await (await t.fetch('/api/subscribers?topic=nev&limit=5', { editor: true })).json();
+    expect(page.subscribers).toHaveLength(5);
+    expect(page.nextBefore).toEqual(expect.any(Number));
+    expect((await t.fetch('/api/subscribers?status=nope', { editor: true })).status).toBe(422);
+
+    await importCsv('email,name,topics\neve@example.org,"Eve, E.",ai\nmal@example.org,"=HYPERLINK(""http://x"")",ai\n');
+    const res = await t.fetch('/api/subscribers/export?q=example.org', { editor: true });
+    expect(res.headers.get('content-type')).toMatch(/text\/csv/);
+    const csv = await res.text();
+    expect(csv.split('\n')[0]).toBe('email,name,topics,status,created_at,confirmed_at');
+    expect(csv).toContain('ann@example.org,Ann,telecom,confirmed,');
+    expect(csv).toContain('eve@example.org,"Eve, E.",ai,confirmed');
+    // Spreadsheet formulas are defused.
+    expect(csv).toContain(`mal@example.org,"'=HYPERLINK(""http://x"")",ai`);
+  });
+
+  it('privacy export holds everything incl. the consent ledger; erase removes personal data and suppresses', async () => {
+    const id = await confirmedReader(t, 'private.reader@example.org', ['ai']);
+    const exp = await (await t.fetch(`/api/subscribers/${id}/export`, { editor: true })).json();
+    expect(exp.subscriber).toMatchObject({ id, email: 'private.reader@example.org', status: 'confirmed', topics: ['ai'] });
+    expect(exp.consentEvents.map((e: { kind: string }) => e.kind)).toEqual(['requested', 'confirmed']);
+    expect(exp.consentEvents[0]).toMatchObject({ source: 'api', consentVersion: expect.any(String), ip: expect.any(String) });
+    expect(exp.transactionalEmails).toEqual([expect.objectContaining({ kind: 'confirm', status: 'sent' })]);
+
+    const del = await t.fetch(`/api/subscribers/${id}`, { method: 'DELETE', editor: true });
+    expect(del.status).toBe(200);
+    expect((await t.fetch(`/api/subscribers/${id}`, { method: 'DELETE', editor: true })).status).toBe(200);
+    const after = await (await t.fetch(`/api/subscribers/${id}/export`, { editor: true })).json();
+    expect(after.subscriber).toMatchObject({ email: null, name: null, status: 'erased', topics: [] });
+    expect(after.consentEvents.every((e: { ip: unknown; userAgent: unknown }) => e.ip === null && e.userAgent === null)).toBe(true);
+    expect(after.consentEvents.at(-1).kind).toBe('erased');
+    const { rows } = await t.c.pool.query("SELECT count(*)::int AS n FROM subscribers WHERE email = 'private.reader@example.org'");
+    expect(rows[0].n).toBe(0);
+
+    // A later import cannot bring them back, and the form sends nothing.
+    const report = await (await importCsv('email,topics\nprivate.reader@example.org,ai\nPrivate.Reader@EXAMPLE.org,ai\n')).json();
+    expect(report).toMatchObject({ imported: 0, updated: 0, suppressed: 2 });
+    const mails = t.sink!.to('private.reader@example.org').length;
+    expect((await t.fetch('/api/subscriptions', { method: 'POST', json: { email: 'private.reader@example.org', topics: ['ai'] } })).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(t.sink!.to('private.reader@example.org')).toHaveLength(mails);
+    expect(await subscriberByEmail(t, 'private.reader@example.org')).toBeUndefined();
+    expect((await t.fetch('/api/subscribers/999999', { method: 'DELETE', editor: true })).status).toBe(404);
+    expect((await t.fetch('/api/subscribers/abc', { editor: true })).status).toBe(422);
+  });
+});
