@@ -1,0 +1,188 @@
+/**
+ * `npm run bench -- [--subscribers N] [--workers K] [--json]`: a real send measured beside the
+ * physical limit and the naive design, plus the API under load (docs/performance.md).
+ * Everything it starts (database, redis-server, sink, API and worker processes) is torn down at the
+ * end, on failure and on Ctrl-C.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs, type BenchArgs } from './args';
+import { createBenchDatabase, loadSubscribers } from './db';
+import { runApi } from './phase-api';
+import { runE2e } from './phase-e2e';
+import { runLimit } from './phase-limit';
+import { runNaive } from './phase-naive';
+import { LOG_DIR, ProcSampler, readTail, startRedis, startTidings, stopProcess, type TidingsProcess } from './procs';
+import { summary, table, type BenchResult } from './report';
+import { SinkProcess } from './sink-client';
+
+const cleanups: (() => Promise<void>)[] = [];
+let cleaning: Promise<void> | undefined;
+function cleanup(): Promise<void> {
+  return (cleaning ??= (async () => {
+    for (const fn of cleanups.reverse()) await fn().catch((err: Error) => log(`cleanup: ${err.message}`));
+  })());
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+function log(msg: string): void {
+  process.stderr.write(`[bench] ${msg}\n`);
+}
+
+async function bench(args: BenchArgs): Promise<BenchResult> {
+  const t0 = performance.now();
+  const secretKey = randomBytes(24).toString('hex');
+  const editorKey = 'bench-editor-' + randomBytes(12).toString('hex');
+  const queuePrefix = `bench_${randomBytes(4).toString('hex')}`;
+  const publicUrl = 'https://news.bench.example';
+  const mailFrom = 'Tidings Bench <newsletter@bench.example>';
+  const postalAddress = 'Tidings, 1 Example Street, Example City';
+
+  const sink = await SinkProcess.start();
+  cleanups.push(async () => sink.stop());
+  const redis = await startRedis();
+  cleanups.push(() => redis.stop());
+  const db = await createBenchDatabase();
+  cleanups.push(() => db.drop());
+  log(`database ${db.name}, redis ${redis.url}, sink ${sink.url}, logs ${LOG_DIR}`);
+
+  const loadSeconds = await loadSubscribers(db.url, args.subscribers);
+  log(`loaded ${args.subscribers} subscribers in ${loadSeconds.toFixed(1)} s`);
+
+  const env = {
+    DATABASE_URL: db.url,
+    REDIS_URL: redis.url,
+    SMTP_URL: sink.url,
+    QUEUE_PREFIX: queuePrefix,
+    SECRET_KEY: secretKey,
+    EDITOR_API_KEY: editorKey,
+    PUBLIC_URL: publicUrl,
+    MAIL_FROM: mailFrom,
+    POSTAL_ADDRESS: postalAddress,
+    SMTP_MAX_CONNECTIONS: String(args.smtpConnections),
+  };
+  const procs: TidingsProcess[] = [];
+  cleanups.push(async () => {
+    await Promise.all(procs.map((p) => stopProcess(p.child)));
+  });
+  const sampler = new ProcSampler(new Map([['sink', sink.pid]]));
+  sampler.start();
+  cleanups.push(async () => sampler.stop());
+
+  // The API first: it seeds the sample issue on the empty database before any worker boots.
+  const apiProc = await startTidings('api', {
+    ...env, ROLE: 'api', BENCH_HELLO: '1', SUBSCRIBE_LIMIT_PER_IP: '0', SUBSCRIBE_LIMIT_PER_ADDRESS: '0',
+  });
+  procs.push(apiProc);
+  sampler.add('api', apiProc.child.pid!);
+  if (args.cpuProf) mkdirSync(args.cpuProf, { recursive: true });
+  const workers = await Promise.all(
+    Array.from({ length: args.workers }, (_, i) =>
+      startTidings(`worker${i + 1}`, { ...env, ROLE: 'worker' }, args.cpuProf ? path.resolve(args.cpuProf) : undefined),
+    ),
+  );
+  procs.push(...workers);
+  workers.forEach((w) => sampler.add(w.label, w.child.pid!));
+  sampler.sample();
+  const labels = ['api', ...workers.map((w) => w.label)];
+  const cpuBefore = labels.reduce((n, l) => n + sampler.cpu(l), 0);
+
+  log(`phase 1: end to end, ${args.subscribers} subscribers, ${args.workers} worker processes`);
+  let lastLog = 0;
+  const e2e = await runE2e({
+    apiUrl: apiProc.url,
+    editorKey,
+    databaseUrl: db.url,
+    sink,
+    timeoutSeconds: args.timeoutSeconds,
+    onProgress: (p, received) => {
+      if (Date.now() - lastLog < 5000) return;
+      lastLog = Date.now();
+      log(`  ${p.status}: total ${p.total}, sent ${p.sent}, pending ${p.pending}, sink ${received}`);
+    },
+  });
+  sampler.sample();
+  const cpuSeconds = labels.reduce((n, l) => n + sampler.cpu(l), 0) - cpuBefore;
+  const redisPeakMb = await redis.peakMemoryMb();
+  if (e2e.status !== 'completed') {
+    log(`send did not complete (status ${e2e.status}); worker log tail:\n${readTail(workers[0]!.logFile)}`);
+  }
+  // Workers stop here (their CPU profiles are written on exit); later phases must not share the CPU.
+  await Promise.all(workers.map((w) => stopProcess(w.child)));
+  const workerPeakRssMb = workers.map((w) => sampler.peakRss(w.label));
+
+  let limit;
+  if (args.limit > 0) {
+    const count = Math.min(args.limit, args.subscribers);
+    log(`phase 2: the limit, ${count} pre-built messages over ${args.smtpConnections * args.workers} pooled connections`);
+    limit = await runLimit({
+      databaseUrl: db.url, sendId: e2e.sendId, issueId: e2e.issueId, count, connections: args.smtpConnections * args.workers,
+      publicUrl, secretKey, mailFrom, sink,
+    });
+  }
+  let naive;
+  if (args.naive > 0) {
+    const count = Math.min(args.naive, args.subscribers);
+    log(`phase 3: the naive design, ${count} recipients`);
+    naive = await runNaive({
+      databaseUrl: db.url, redisUrl: redis.url, queuePrefix, issueId: e2e.issueId, count,
+      connections: args.smtpConnections, publicUrl, secretKey, mailFrom, postalAddress, sink,
+    });
+  }
+  let api;
+  if (args.apiSeconds > 0) {
+    log(`phase 4: the API, ${args.apiSeconds} s × 3 routes, ${args.apiConnections} connections`);
+    await sink.phase('api');
+    api = await runApi({ url: apiProc.url, seconds: args.apiSeconds, connections: args.apiConnections, secretKey, subscribers: args.subscribers });
+  }
+  sampler.stop();
+  return {
+    subscribers: args.subscribers,
+    workers: args.workers,
+    e2e,
+    limit,
+    naive,
+    api,
+    loadSeconds,
+    cpuSecondsPer1000: (cpuSeconds / Math.max(e2e.received, 1)) * 1000,
+    workerPeakRssMb,
+    apiPeakRssMb: sampler.peakRss('api'),
+    sinkPeakRssMb: sampler.peakRss('sink'),
+    redisPeakMb,
+    loadAverage: os.loadavg(),
+    totalSeconds: (performance.now() - t0) / 1000,
+  };
+}
+
+async function main(): Promise<void> {
+  let args: BenchArgs;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
+  let failed = false;
+  try {
+    const result = await bench(args);
+    console.log(table(result));
+    if (args.json) console.log(JSON.stringify(summary(result)));
+  } catch (err) {
+    failed = true;
+    log(`failed: ${(err as Error).stack ?? String(err)}`);
+    log(`process logs kept in ${LOG_DIR}`);
+  } finally {
+    await cleanup();
+  }
+  if (!failed) rmSync(LOG_DIR, { recursive: true, force: true });
+  process.exit(failed ? 1 : 0);
+}
+
+void main();

@@ -1,0 +1,204 @@
+/**
+ * Processes of the bench: Tidings processes (src/main.ts with ROLE=api|worker), a private
+ * redis-server, and a sampler of their CPU time and memory read from /proc.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+
+export const REPO_ROOT = path.resolve(__dirname, '../..');
+export const LOG_DIR = mkdtempSync(path.join(os.tmpdir(), 'tidings-bench-'));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Sends SIGTERM, waits for the exit (a CPU profile is written then), SIGKILL after `graceMs`. */
+export async function stopProcess(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+export interface TidingsProcess {
+  label: string;
+  child: ChildProcess;
+  port: number;
+  url: string;
+  logFile: string;
+}
+
+/** Starts `npm start`'s entry point (without npm/tsx wrappers, so the pid is the Node process). */
+export async function startTidings(label: string, env: Record<string, string>, cpuProfDir?: string): Promise<TidingsProcess> {
+  const port = await freePort();
+  const logFile = path.join(LOG_DIR, `${label}.log`);
+  const out = createWriteStream(logFile);
+  const execArgv = ['--import', 'tsx'];
+  if (cpuProfDir) execArgv.push('--cpu-prof', '--cpu-prof-dir', cpuProfDir, '--cpu-prof-name', `${label}.cpuprofile`);
+  const child = spawn(process.execPath, [...execArgv, 'src/main.ts'], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.pipe(out);
+  child.stderr!.pipe(out);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) break;
+    try {
+      const res = await fetch(`${url}/readyz`);
+      if (res.ok) return { label, child, port, url, logFile };
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${label} did not become ready; log:\n${readTail(logFile)}`);
+}
+
+export function readTail(file: string, bytes = 4000): string {
+  try {
+    const s = readFileSync(file, 'utf8');
+    return s.slice(-bytes);
+  } catch {
+    return '(no log)';
+  }
+}
+
+export interface PrivateRedisServer {
+  url: string;
+  child: ChildProcess;
+  peakMemoryMb(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A redis-server of the bench's own, set up like the production one (AOF every second,
+ * noeviction): its peak memory is then the bench's alone, and nothing is left behind.
+ */
+export async function startRedis(): Promise<PrivateRedisServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(LOG_DIR, 'redis-'));
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes',
+      '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction'],
+    { stdio: 'ignore' },
+  );
+  const url = `redis://127.0.0.1:${port}`;
+  const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  probe.on('error', () => undefined);
+  for (let i = 0; ; i++) {
+    try {
+      await probe.connect();
+      await probe.ping();
+      break;
+    } catch {
+      probe.disconnect();
+      if (i > 100 || child.exitCode !== null) throw new Error('bench redis-server did not start (is redis-server installed?)');
+      await sleep(50);
+    }
+  }
+  return {
+    url,
+    child,
+    peakMemoryMb: async () => {
+      const info = await probe.info('memory');
+      const peak = /used_memory_peak:(\d+)/.exec(info)?.[1];
+      return peak ? Number(peak) / 1048576 : NaN;
+    },
+    stop: async () => {
+      probe.disconnect();
+      await stopProcess(child, 2000);
+    },
+  };
+}
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+export interface ProcUsage {
+  /** utime + stime, seconds. */
+  cpuSeconds: number;
+  rssMb: number;
+  /** VmHWM: the kernel's own peak resident set of the process. */
+  peakRssMb: number;
+}
+
+/** CPU and memory of one process from /proc; undefined once it is gone. */
+export function readProc(pid: number): ProcUsage | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name "(…)", which may itself contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+    return { cpuSeconds, rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Samples processes every interval; keeps the last reading and the peak RSS of each. */
+export class ProcSampler {
+  private readonly last = new Map<string, ProcUsage>();
+  private readonly peak = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly procs: Map<string, number>) {}
+
+  add(label: string, pid: number): void {
+    this.procs.set(label, pid);
+  }
+
+  sample(): void {
+    for (const [label, pid] of this.procs) {
+      const u = readProc(pid);
+      if (!u) continue;
+      this.last.set(label, u);
+      this.peak.set(label, Math.max(this.peak.get(label) ?? 0, u.peakRssMb, u.rssMb));
+    }
+  }
+
+  start(intervalMs = 250): void {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    this.sample();
+    clearInterval(this.timer);
+  }
+
+  cpu(label: string): number {
+    return this.last.get(label)?.cpuSeconds ?? 0;
+  }
+
+  peakRss(label: string): number {
+    return this.peak.get(label) ?? 0;
+  }
+}

@@ -1,0 +1,97 @@
+/** The bench's output: a table with the ratios, and the one-line JSON summary (`--json`). */
+import os from 'node:os';
+import type { ApiResult } from './phase-api';
+import type { E2eResult } from './phase-e2e';
+import type { LimitResult } from './phase-limit';
+import type { NaiveResult } from './phase-naive';
+
+export interface BenchResult {
+  subscribers: number;
+  workers: number;
+  e2e: E2eResult;
+  limit: LimitResult | undefined;
+  naive: NaiveResult | undefined;
+  api: ApiResult | undefined;
+  loadSeconds: number;
+  cpuSecondsPer1000: number;
+  workerPeakRssMb: number[];
+  apiPeakRssMb: number;
+  sinkPeakRssMb: number;
+  redisPeakMb: number;
+  loadAverage: number[];
+  totalSeconds: number;
+}
+
+const round = (n: number, d = 1) => (Number.isFinite(n) ? Math.round(n * 10 ** d) / 10 ** d : null);
+const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? a / b : NaN);
+
+export function summary(r: BenchResult): Record<string, number | string | number[] | null> {
+  return {
+    subscribers: r.subscribers,
+    workers: r.workers,
+    e2e_emails_per_s: round(r.e2e.emailsPerS),
+    e2e_seconds: round(r.e2e.seconds, 2),
+    first_message_s: round(r.e2e.firstMessageS, 3),
+    limit_emails_per_s: round(r.limit?.emailsPerS ?? NaN),
+    naive_emails_per_s: round(r.naive?.emailsPerS ?? NaN, 2),
+    naive_ms_per_email: round(r.naive?.msPerEmail ?? NaN, 2),
+    e2e_vs_limit: round(ratio(r.e2e.emailsPerS, r.limit?.emailsPerS), 3),
+    e2e_vs_naive: round(ratio(r.e2e.emailsPerS, r.naive?.emailsPerS), 1),
+    prepare_rows_per_s: round(r.e2e.prepareRowsPerS, 0),
+    prepare_seconds: round(r.e2e.prepareSeconds, 2),
+    cpu_s_per_1000_emails: round(r.cpuSecondsPer1000, 3),
+    worker_peak_rss_mb: round(Math.max(0, ...r.workerPeakRssMb)),
+    worker_peak_rss_mb_each: r.workerPeakRssMb.map((x) => round(x) ?? 0),
+    api_peak_rss_mb: round(r.apiPeakRssMb),
+    sink_peak_rss_mb: round(r.sinkPeakRssMb),
+    redis_peak_mb: round(r.redisPeakMb),
+    subscribe_rps: round(r.api?.subscribe.rps ?? NaN),
+    subscribe_p50_ms: round(r.api?.subscribe.p50Ms ?? NaN),
+    subscribe_p99_ms: round(r.api?.subscribe.p99Ms ?? NaN),
+    subscribe_non2xx: r.api?.subscribe.non2xx ?? null,
+    unsubscribe_rps: round(r.api?.unsubscribe.rps ?? NaN),
+    unsubscribe_p99_ms: round(r.api?.unsubscribe.p99Ms ?? NaN),
+    unsubscribe_non2xx: r.api?.unsubscribe.non2xx ?? null,
+    hello_rps: round(r.api?.hello.rps ?? NaN),
+    hello_p99_ms: round(r.api?.hello.p99Ms ?? NaN),
+    subscribe_vs_hello: round(ratio(r.api?.subscribe.rps, r.api?.hello.rps), 3),
+    expected: r.e2e.expected,
+    received: r.e2e.received,
+    uncertain: r.e2e.uncertain,
+    failed: r.e2e.failed,
+    skipped: r.e2e.skipped,
+    duplicates: r.e2e.duplicates + (r.limit?.duplicates ?? 0) + (r.naive?.duplicates ?? 0),
+    lost: r.e2e.lost,
+    send_status: r.e2e.status,
+    load_seconds: round(r.loadSeconds, 2),
+    total_seconds: round(r.totalSeconds, 1),
+    load_average: r.loadAverage.map((x) => round(x, 2) ?? 0),
+    cpus: os.cpus().length,
+  };
+}
+
+export function table(r: BenchResult): string {
+  const s = summary(r);
+  const f = (v: unknown, unit = '') => (v === null || v === undefined ? 'n/a' : `${v}${unit}`);
+  const rows: [string, string, string][] = [
+    ['end to end', f(s.e2e_emails_per_s, ' emails/s'), `${r.e2e.received} emails in ${f(s.e2e_seconds, ' s')}, first after ${f(s.first_message_s, ' s')}`],
+    ['limit (pre-built, pooled SMTP)', f(s.limit_emails_per_s, ' emails/s'), r.limit ? `${r.limit.messages} messages of ~${Math.round(r.limit.avgBytes / 1024)} KB` : 'skipped'],
+    ['naive (MJML + job per email)', f(s.naive_emails_per_s, ' emails/s'), r.naive ? `${f(s.naive_ms_per_email, ' ms')}/email over ${r.naive.messages}` : 'skipped'],
+    ['end to end / limit', f(s.e2e_vs_limit), 'target ≥ 0.6'],
+    ['end to end / naive', f(s.e2e_vs_naive, '×'), 'target ≥ 30×'],
+    ['prepare', f(s.prepare_rows_per_s, ' rows/s'), `target ≥ 50,000; send call → prepared ${f(s.prepare_seconds, ' s')}`],
+    ['CPU per 1,000 emails', f(s.cpu_s_per_1000_emails, ' s'), 'API + workers, user + system'],
+    ['worker peak RSS', f(s.worker_peak_rss_mb, ' MB'), `each: ${(s.worker_peak_rss_mb_each as number[]).join(', ')} MB; target ≤ 150`],
+    ['API peak RSS', f(s.api_peak_rss_mb, ' MB'), `sink ${f(s.sink_peak_rss_mb, ' MB')}`],
+    ['Redis peak memory', f(s.redis_peak_mb, ' MB'), 'private redis-server, used_memory_peak'],
+    ['hello-world', f(s.hello_rps, ' req/s'), `p99 ${f(s.hello_p99_ms, ' ms')}`],
+    ['POST /api/subscriptions', f(s.subscribe_rps, ' req/s'), `p50 ${f(s.subscribe_p50_ms, ' ms')}, p99 ${f(s.subscribe_p99_ms, ' ms')}, non-2xx ${f(s.subscribe_non2xx)}`],
+    ['subscribe / hello', f(s.subscribe_vs_hello), 'target ≥ 0.4, p99 < 100 ms'],
+    ['POST /unsubscribe/:token', f(s.unsubscribe_rps, ' req/s'), `p99 ${f(s.unsubscribe_p99_ms, ' ms')}, non-2xx ${f(s.unsubscribe_non2xx)}`],
+    ['duplicates / lost', `${s.duplicates} / ${s.lost}`, `expected ${s.expected}, received ${s.received}, uncertain ${s.uncertain}, failed ${s.failed}, skipped ${s.skipped}`],
+  ];
+  const w0 = Math.max(...rows.map((x) => x[0].length));
+  const w1 = Math.max(...rows.map((x) => x[1].length));
+  const head = `Tidings bench: N=${r.subscribers}, K=${r.workers}, ${os.cpus().length} CPUs, load ${r.loadAverage.map((x) => x.toFixed(2)).join(' ')}, ${new Date().toISOString()}`;
+  return [head, ...rows.map(([a, b, c]) => `${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`)].join('\n');
+}
