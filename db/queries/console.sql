@@ -30,3 +30,33 @@ VALUES ($1::bigint, $2::text, $3::text, $4::bigint, $5::text);
 -- name: editor-action-list-issue
 SELECT id, editor_name, action, detail, created_at
 FROM editor_actions WHERE issue_id = $1::bigint ORDER BY id DESC LIMIT $2::integer;
+
+-- name: console-audience
+-- How many readers each topic set reaches if the issue were sent now: the same eligibility as the
+-- prepare stage (confirmed, not suppressed, at least one topic), grouped by topic-set key.
+SELECT t.topics, count(*)::integer AS readers
+FROM (
+  SELECT (SELECT string_agg(st.topic, ',' ORDER BY st.topic) FROM subscriber_topics st WHERE st.subscriber_id = s.id) AS topics
+  FROM subscribers s
+  WHERE s.status = 'confirmed' AND s.email IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = sha256(convert_to(lower(btrim(s.email)), 'UTF8')))
+) t
+WHERE t.topics IS NOT NULL
+GROUP BY t.topics ORDER BY t.topics;
+
+-- name: console-send-summaries
+-- The issues list shows each send's state and counts; one grouped scan of the ledger index.
+SELECT s.issue_id, s.status, s.paused, s.total,
+       count(d.id) FILTER (WHERE d.status = 'sent')::integer AS sent,
+       count(d.id) FILTER (WHERE d.status = 'failed')::integer AS failed,
+       count(d.id) FILTER (WHERE d.status = 'skipped')::integer AS skipped,
+       count(d.id) FILTER (WHERE d.status = 'uncertain')::integer AS uncertain
+FROM sends s LEFT JOIN deliveries d ON d.send_id = s.id
+WHERE s.issue_id = ANY($1::bigint[])
+GROUP BY s.id;
+
+-- name: console-subscriber-deliveries
+SELECT d.id, i.id AS issue_id, i.title, d.topics, d.status, d.attempts, d.smtp_code, d.error, d.sent_at, d.updated_at
+FROM deliveries d JOIN sends s ON s.id = d.send_id JOIN issues i ON i.id = s.issue_id
+WHERE d.subscriber_id = $1::bigint
+ORDER BY d.id DESC LIMIT $2::integer;

@@ -1,0 +1,87 @@
+/**
+ * Sign-in with an editor key, and sign-out. Before a session exists the sign-in form is protected by
+ * a double-submit token: a random value in a SameSite=Strict cookie that the form must echo, so
+ * another site cannot sign a browser into an attacker's account (login CSRF).
+ */
+import { randomBytes } from 'node:crypto';
+import { Router } from 'express';
+import type { Container } from '../../app';
+import type { ConsoleSessions } from '../../editors/sessions';
+import { tokensMatch } from '../../editors/sessions';
+import { ForbiddenError, UnauthorizedError } from '../../errors';
+import { formBody } from '../body';
+import { html } from '../html';
+import { clientKey } from '../reader-context';
+import { clearSessionCookie, COOKIE, CSRF_FIELD, readCookie, setSessionCookie, signInUrl, verifyCsrf, requireSession } from './session';
+import { barePage } from './views';
+
+const PRE_COOKIE = 'tidings_console_pre';
+
+function safeNext(v: unknown): string {
+  const s = typeof v === 'string' ? v : '';
+  return /^\/admin(?:[/?]|$)/.test(s) && !s.startsWith('//') && !s.includes('\\') ? s : '/admin/issues';
+}
+
+function signInPage(o: { token: string; next: string; error?: string; expired?: boolean; signedOut?: boolean }): string {
+  return barePage(
+    'Sign in',
+    html`<h1>Sign in to the console</h1>
+${o.expired ? html`<div class="notice" role="status"><p>Your session has expired. Please sign in again.</p></div>` : ''}
+${o.signedOut ? html`<div class="notice" role="status"><p>You are signed out.</p></div>` : ''}
+<form method="post" action="/admin/sign-in" class="card" novalidate>
+<input type="hidden" name="${CSRF_FIELD}" value="${o.token}">
+<input type="hidden" name="next" value="${o.next}">
+<label for="key">Editor key</label>
+<input type="password" id="key" name="key" autocomplete="current-password" required
+  ${o.error ? html`aria-invalid="true" aria-describedby="key-error"` : ''}>
+${o.error ? html`<p class="error" id="key-error">${o.error}</p>` : ''}
+<p class="hint">The key printed by <code>npm run cli -- editor:create</code>, or <code>EDITOR_API_KEY</code>.</p>
+<p><button type="submit">Sign in</button></p>
+</form>`,
+  );
+}
+
+export function signInRouter(c: Container, sessions: ConsoleSessions): Router {
+  const r = Router();
+  const secure = c.config.publicUrl.startsWith('https:');
+
+  const preToken = (req: Parameters<typeof readCookie>[0], res: import('express').Response): string => {
+    const existing = readCookie(req, PRE_COOKIE);
+    if (existing && /^[A-Za-z0-9_-]{22}$/.test(existing)) return existing;
+    const token = randomBytes(16).toString('base64url');
+    res.append('Set-Cookie', `${PRE_COOKIE}=${token}; Path=/admin; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`);
+    return token;
+  };
+
+  r.get('/sign-in', async (req, res) => {
+    if (await sessions.resolve(readCookie(req, COOKIE))) return res.redirect(303, safeNext(req.query.next));
+    res.setHeader('Cache-Control', 'no-store');
+    res.type('html').send(
+      signInPage({ token: preToken(req, res), next: safeNext(req.query.next), expired: req.query.expired === '1', signedOut: req.query.out === '1' }),
+    );
+  });
+
+  r.post('/sign-in', formBody('4kb'), async (req, res) => {
+    const body = req.body as Record<string, unknown>;
+    const cookie = readCookie(req, PRE_COOKIE);
+    if (!cookie || !tokensMatch(cookie, body[CSRF_FIELD])) {
+      throw new ForbiddenError('The sign-in form has expired. Reload the page and try again.', 'csrf');
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    try {
+      const { sessionId } = await sessions.signIn(body.key, clientKey(req));
+      setSessionCookie(res, sessionId, secure);
+      res.redirect(303, safeNext(body.next));
+    } catch (err) {
+      if (!(err instanceof UnauthorizedError)) throw err;
+      res.status(401).type('html').send(signInPage({ token: cookie, next: safeNext(body.next), error: err.message }));
+    }
+  });
+
+  r.post('/sign-out', requireSession(sessions, secure), formBody('4kb'), verifyCsrf, async (req, res) => {
+    await sessions.signOut(readCookie(req, COOKIE));
+    clearSessionCookie(res, secure);
+    res.redirect(303, signInUrl(undefined) + '?out=1');
+  });
+  return r;
+}
