@@ -34,6 +34,7 @@ import { webhooksRouter } from './http/webhooks';
 import { createIssueServices, type IssueServices } from './issues';
 import { issuesApiRouter } from './http/issues-api';
 import { archiveRouter } from './http/archive';
+import { adminRouter } from './http/admin';
 import { startWorkers, type WorkerHandle } from '../workers';
 
 /** Config after boot-time resolution: the database URL and secret key are known. */
@@ -150,6 +151,7 @@ export async function buildContainer(
 function routers(c: Container) {
   const list = [opsRouter(c), readerPagesRouter(c), readerApiRouter(c), subscribersApiRouter(c), sendsApiRouter(c), webhooksRouter(c)];
   list.push(issuesApiRouter(c), archiveRouter(c));
+  list.push(adminRouter(c));
   if (c.mailbox) list.push(mailboxRouter(c));
   if (c.config.benchHello) {
     // The benchmark's hello-world baseline (npm run bench), off unless BENCH_HELLO=1. Loaded lazily
