@@ -157,7 +157,7 @@ describe('hostile input', () => {
       const text = await res.text();
       if (res.status < 400 || res.status >= 500) failures.push(`${c.name}: ${res.status}`);
       else if (c.json) {
-        let ok = false;
+        let ok: boolean;
         try {
           const b = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
           ok = typeof b.error?.code === 'string' && typeof b.error.message === 'string';
