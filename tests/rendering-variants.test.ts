@@ -7,7 +7,7 @@ import { importMarkdown } from '../src/issues/import-markdown';
 import { sampleIssueFiles } from '../src/issues/sample';
 import { TopicSuggester } from '../src/issues/suggest';
 import { buildMjml } from '../src/rendering/email';
-import { personalize } from '../src/rendering/personalize';
+import { compilePersonalizer, personalize } from '../src/rendering/personalize';
 import { Renderer, type RenderedVariant } from '../src/rendering/renderer';
 import { selectForReader, type TopicInfo } from '../src/rendering/select';
 import { loadTemplates } from '../src/rendering/templates';
@@ -126,6 +126,12 @@ describe('variants of the sample issue', () => {
     expect(out).not.toContain('[[tidings:');
     expect(out).toContain('https://news.example.com/unsubscribe/');
     expect(out).toContain('?topic=nev'); // stop link of one topic
+    // The precompiled form gives the same output, for every variant and both parts.
+    const values = recipientLinks('https://news.example.com', tokens, 7, ['ai', 'nev', 'telecom']);
+    for (const variant of variants.values()) {
+      expect(compilePersonalizer(variant.html, 'html')(values)).toBe(personalize(variant.html, values, 'html'));
+      expect(compilePersonalizer(variant.text, 'text')(values)).toBe(personalize(variant.text, values, 'text'));
+    }
     const withQuote = personalize('<a href="[[tidings:unsubscribe_url]]">', { unsubscribe_url: 'https://x/"><script>' }, 'html');
     expect(withQuote).toBe('<a href="https://x/&quot;&gt;&lt;script&gt;">');
   });

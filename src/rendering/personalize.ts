@@ -23,3 +23,21 @@ export function personalize(template: string, values: RecipientValues, mode: 'ht
 export function placeholdersIn(template: string): string[] {
   return [...new Set([...template.matchAll(PLACEHOLDER_RE)].map((m) => m[1]!))];
 }
+
+/**
+ * personalize() for one template used many times (a variant sent to thousands of readers): the
+ * template is split at its placeholders once, so each recipient costs one join instead of a regex
+ * scan of the whole body. Same output as personalize().
+ */
+export function compilePersonalizer(template: string, mode: 'html' | 'text'): (values: RecipientValues) => string {
+  // With a capture group, split() puts the placeholder keys at the odd indexes.
+  const parts = template.split(new RegExp(PLACEHOLDER_RE.source));
+  return (values) => {
+    let out = parts[0]!;
+    for (let i = 1; i < parts.length; i += 2) {
+      const v = values[parts[i]!] ?? '';
+      out += (mode === 'html' ? escapeHtml(v) : v) + parts[i + 1]!;
+    }
+    return out;
+  };
+}
