@@ -29,25 +29,28 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-export async function createBenchDatabase(): Promise<BenchDatabase> {
+/**
+ * Names the bench's database; `create()` creates and migrates it. The caller registers `drop()`
+ * for clean-up before calling `create()`, so an interrupted creation leaves nothing behind.
+ */
+export function benchDatabase(): BenchDatabase & { create(): Promise<void> } {
   const name = `tidings_bench_${randomBytes(5).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE ${name}`));
   const u = new URL(PG_ADMIN_URL);
   u.pathname = '/' + name;
   const url = u.toString();
-  const pool = createPool(url, 1);
-  try {
-    await migrate(pool);
-  } finally {
-    await pool.end();
-  }
-  let dropped = false;
   return {
     name,
     url,
+    create: async () => {
+      await admin((c) => c.query(`CREATE DATABASE ${name}`));
+      const pool = createPool(url, 1);
+      try {
+        await migrate(pool);
+      } finally {
+        await pool.end();
+      }
+    },
     drop: async () => {
-      if (dropped) return;
-      dropped = true;
       await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     },
   };

@@ -9,12 +9,12 @@ import { mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, type BenchArgs } from './args';
-import { createBenchDatabase, loadSubscribers } from './db';
+import { benchDatabase, loadSubscribers } from './db';
 import { runApi } from './phase-api';
 import { runE2e } from './phase-e2e';
 import { runLimit } from './phase-limit';
 import { runNaive } from './phase-naive';
-import { LOG_DIR, ProcSampler, readTail, startRedis, startTidings, stopProcess, type TidingsProcess } from './procs';
+import { LOG_DIR, ProcSampler, readTail, startRedis, startTidings, stopAll, stopProcess, type TidingsProcess } from './procs';
 import { summary, table, type BenchResult } from './report';
 import { SinkProcess } from './sink-client';
 
@@ -22,6 +22,8 @@ const cleanups: (() => Promise<void>)[] = [];
 let cleaning: Promise<void> | undefined;
 function cleanup(): Promise<void> {
   return (cleaning ??= (async () => {
+    // Processes first (they hold connections to the database and redis), then the rest.
+    await stopAll().catch((err: Error) => log(`cleanup: ${err.message}`));
     for (const fn of cleanups.reverse()) await fn().catch((err: Error) => log(`cleanup: ${err.message}`));
   })());
 }
@@ -49,8 +51,9 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
   cleanups.push(async () => sink.stop());
   const redis = await startRedis();
   cleanups.push(() => redis.stop());
-  const db = await createBenchDatabase();
+  const db = benchDatabase();
   cleanups.push(() => db.drop());
+  await db.create();
   log(`database ${db.name}, redis ${redis.url}, sink ${sink.url}, logs ${LOG_DIR}`);
 
   const loadSeconds = await loadSubscribers(db.url, args.subscribers);
@@ -176,7 +179,8 @@ async function main(): Promise<void> {
     if (args.json) console.log(JSON.stringify(summary(result)));
   } catch (err) {
     failed = true;
-    log(`failed: ${(err as Error).stack ?? String(err)}`);
+    // After Ctrl-C the phase in progress fails on its vanished processes: that is no news.
+    if (!cleaning) log(`failed: ${(err as Error).stack ?? String(err)}`);
     log(`process logs kept in ${LOG_DIR}`);
   } finally {
     await cleanup();

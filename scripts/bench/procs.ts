@@ -25,6 +25,23 @@ export async function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Every child the bench spawned, registered the moment it is spawned (not when it is ready), so a
+ * Ctrl-C during start-up still ends it. A Tidings process must be gone before its database is
+ * dropped: it would otherwise create the database again at its next connection attempt.
+ */
+export const children = new Set<ChildProcess>();
+
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+export async function stopAll(): Promise<void> {
+  await Promise.all([...children].map((c) => stopProcess(c, 5000)));
+}
+
 /** Sends SIGTERM, waits for the exit (a CPU profile is written then), SIGKILL after `graceMs`. */
 export async function stopProcess(child: ChildProcess, graceMs = 10_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -50,11 +67,11 @@ export async function startTidings(label: string, env: Record<string, string>, c
   const out = createWriteStream(logFile);
   const execArgv = ['--import', 'tsx'];
   if (cpuProfDir) execArgv.push('--cpu-prof', '--cpu-prof-dir', cpuProfDir, '--cpu-prof-name', `${label}.cpuprofile`);
-  const child = spawn(process.execPath, [...execArgv, 'src/main.ts'], {
+  const child = track(spawn(process.execPath, [...execArgv, 'src/main.ts'], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), LOG_LEVEL: 'warn', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  }));
   child.stdout!.pipe(out);
   child.stderr!.pipe(out);
   const url = `http://127.0.0.1:${port}`;
@@ -96,12 +113,12 @@ export interface PrivateRedisServer {
 export async function startRedis(): Promise<PrivateRedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(LOG_DIR, 'redis-'));
-  const child = spawn(
+  const child = track(spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes',
       '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction'],
     { stdio: 'ignore' },
-  );
+  ));
   const url = `redis://127.0.0.1:${port}`;
   const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
   probe.on('error', () => undefined);

@@ -1,6 +1,7 @@
 /** Forks the sink process (scripts/bench/sink.ts) and talks to it over IPC. */
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { children } from './procs';
 import type { SinkStats } from './sink';
 
 export class SinkProcess {
@@ -31,6 +32,8 @@ export class SinkProcess {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    children.add(child);
+    child.once('exit', () => children.delete(child));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('bench sink did not start')), 20_000);
       child.once('exit', (code) => reject(new Error(`bench sink exited (${code})`)));
