@@ -92,7 +92,8 @@ WITH ids AS (
   SELECT s.id, s.email FROM subscribers s
   WHERE s.status = 'confirmed' AND s.id > $2::bigint AND s.id <= $3::bigint
   ORDER BY s.id LIMIT $4::integer
-), picked AS (
+), picked AS MATERIALIZED (
+  -- Materialised: the topic aggregate is computed once per reader, not once per reference.
   SELECT i.id,
          (SELECT string_agg(st.topic, ',' ORDER BY st.topic) FROM subscriber_topics st
            WHERE st.subscriber_id = i.id) AS topics
@@ -151,26 +152,28 @@ WHERE d.batch_id = $1::bigint AND d.status = 'pending'
       AND NOT EXISTS (SELECT 1 FROM suppressions x
                       WHERE x.email_hash = sha256(convert_to(lower(btrim(s.email)), 'UTF8'))));
 
+-- name: deliveries-due-chunk
+-- The next due rows of a batch this worker holds (read only: they stay 'pending' while the worker
+-- waits for the rate limit, so a crash during that wait costs nothing).
+SELECT id FROM deliveries
+WHERE batch_id = $1::bigint AND status = 'pending' AND (not_before IS NULL OR not_before <= now())
+ORDER BY id LIMIT $2::integer;
+
 -- name: deliveries-claim-chunk
--- Moves due pending rows of a batch this worker holds to 'sending' right before their SMTP
--- handoff, re-checking the reader in the same statement: an unsubscribe committed before this
--- statement began is honoured. A paused or cancelled send, or a lost lease, claims nothing.
--- $1 batch id, $2 claim token, $3 chunk size
-WITH due AS (
-  SELECT d.id FROM deliveries d
-  WHERE d.batch_id = $1::bigint AND d.status = 'pending' AND (d.not_before IS NULL OR d.not_before <= now())
-    AND EXISTS (SELECT 1 FROM send_batches b JOIN sends s ON s.id = b.send_id
-                WHERE b.id = $1::bigint AND b.claim_token = $2::uuid AND b.status = 'claimed'
-                  AND s.status IN ('preparing', 'sending') AND NOT s.paused)
-  ORDER BY d.id LIMIT $3::integer
-  FOR UPDATE OF d
-)
+-- Moves the given rows to 'sending' right before their SMTP handoff, re-checking the reader in the
+-- same statement: an unsubscribe committed before this statement began is honoured. A paused or
+-- cancelled send, or a lost lease, claims nothing.
+-- $1 batch id, $2 claim token, $3 delivery ids
 UPDATE deliveries d
 SET status = 'sending', attempts = d.attempts + 1, claimed_at = statement_timestamp(), updated_at = now(),
     topics = COALESCE((SELECT string_agg(st.topic, ',' ORDER BY st.topic) FROM subscriber_topics st
                        WHERE st.subscriber_id = s.id), d.topics)
-FROM due, subscribers s
-WHERE d.id = due.id AND s.id = d.subscriber_id AND s.status = 'confirmed' AND s.email IS NOT NULL
+FROM subscribers s
+WHERE d.id = ANY($3::bigint[]) AND d.batch_id = $1::bigint AND d.status = 'pending'
+  AND EXISTS (SELECT 1 FROM send_batches b JOIN sends x ON x.id = b.send_id
+              WHERE b.id = $1::bigint AND b.claim_token = $2::uuid AND b.status = 'claimed'
+                AND x.status IN ('preparing', 'sending') AND NOT x.paused)
+  AND s.id = d.subscriber_id AND s.status = 'confirmed' AND s.email IS NOT NULL
   AND EXISTS (SELECT 1 FROM subscriber_topics st WHERE st.subscriber_id = s.id)
   AND NOT EXISTS (SELECT 1 FROM suppressions x
                   WHERE x.email_hash = sha256(convert_to(lower(btrim(s.email)), 'UTF8')))

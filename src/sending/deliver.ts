@@ -96,10 +96,16 @@ export class Deliverer {
       for (;;) {
         const skipped = await pool.query(queries.sql('deliveries-skip-ineligible'), [batchId]);
         result.skipped += skipped.rowCount ?? 0;
-        const { rows } = await pool.query<ClaimedRow>(queries.sql('deliveries-claim-chunk'), [batchId, token, opts.chunkSize]);
+        const due = await pool.query<{ id: number }>(queries.sql('deliveries-due-chunk'), [batchId, opts.chunkSize]);
+        if (due.rows.length === 0) break;
+        // Wait for the rate limit while the rows are still 'pending': 'sending' must only ever
+        // cover the SMTP handoff itself, or a slow wait would look like a dead worker.
+        const wait = await this.d.rate.reserve(due.rows.length);
+        if (wait > 0) await sleep(wait);
+        const { rows } = await pool.query<ClaimedRow>(queries.sql('deliveries-claim-chunk'), [batchId, token, due.rows.map((r) => r.id)]);
         if (rows.length === 0) {
-          // Nothing claimable: either done, or a reader turned ineligible between the two
-          // statements (then skip again), or paused / lease lost / retries not yet due.
+          // Nothing claimable: a reader turned ineligible since the skip (skip again), or the send
+          // was paused or cancelled, or the lease was lost (stop).
           const again = await pool.query(queries.sql('deliveries-skip-ineligible'), [batchId]);
           result.skipped += again.rowCount ?? 0;
           if ((again.rowCount ?? 0) > 0) continue;
@@ -151,9 +157,6 @@ export class Deliverer {
       const values = { ...recipientLinks(config.publicUrl, linkTokens, row.subscriber_id, topics), name: row.name ?? '' };
       toSend.push({ row, message: material.builder.build(variant, { subscriberId: row.subscriber_id, email: row.email, values }) });
     }
-
-    const wait = await this.d.rate.reserve(toSend.length);
-    if (wait > 0) await sleep(wait);
 
     const smtp = this.d.smtp();
     const outcomes = await Promise.all(
