@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     await c.pool.query("UPDATE editors SET email = 'editor@example.org' WHERE name = 'admin'");
     const app = await startTidings(c);
     const base = app.url!;
+    // Readers go through the importer so they carry the same consent history a real import leaves.
     const csv = ['email,name,topics', ...Array.from({ length: READERS }, (_, i) => `reader${i}@example.org,Reader ${i},${SETS[i % SETS.length]}`)];
     await c.readers.importer.run(csv.join('\n'), { dryRun: false });
 

@@ -18,9 +18,17 @@ let page: Page;
 
 beforeAll(async () => {
   t = await startTestApp();
-  const csv = ['email,name,topics', ...Array.from({ length: READERS }, (_, i) => `reader${i}@example.org,Reader ${i},${SETS[i % SETS.length]}`)].join('\n');
-  const report = await t.c.readers.importer.run(csv, { dryRun: false });
-  expect(report.imported).toBe(READERS);
+  // A SQL fixture: 200 confirmed readers spread over the 7 topic combinations.
+  await t.c.pool.query(
+    `WITH s AS (
+       INSERT INTO subscribers (email, name, status, confirmed_at)
+       SELECT 'reader' || g || '@example.org', 'Reader ' || g, 'confirmed', now() FROM generate_series(0, $1::int - 1) g
+       RETURNING id, (regexp_match(email, '\\d+'))[1]::int AS n)
+     INSERT INTO subscriber_topics (subscriber_id, topic)
+     SELECT s.id, t FROM s, unnest(string_to_array(($2::text[])[s.n % 7 + 1], ';')) t`,
+    [READERS, SETS],
+  );
+  expect((await t.c.pool.query("SELECT 1 FROM subscribers WHERE status = 'confirmed'")).rowCount).toBe(READERS);
   browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
