@@ -66,7 +66,9 @@ export async function startTidings(label: string, env: Record<string, string>, c
   const logFile = path.join(LOG_DIR, `${label}.log`);
   const out = createWriteStream(logFile);
   const execArgv = ['--import', 'tsx'];
-  if (cpuProfDir) execArgv.push('--cpu-prof', '--cpu-prof-dir', cpuProfDir, '--cpu-prof-name', `${label}.cpuprofile`);
+  // One directory per process: tsx's module-loader thread writes a profile of its own beside the
+  // main thread's (the main thread's is the big one).
+  if (cpuProfDir) execArgv.push('--cpu-prof', '--cpu-prof-dir', path.join(cpuProfDir, label));
   const child = track(spawn(process.execPath, [...execArgv, 'src/main.ts'], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), LOG_LEVEL: 'warn', ...env, PORT: String(port) },
