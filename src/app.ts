@@ -133,12 +133,12 @@ export async function buildContainer(
     readers: createReaders({
       pool, queries, transport, rateLimiter, topics, linkTokens, secretKey, publicUrl: config.publicUrl, mailFrom: config.mailFrom,
       limits: { perIp: config.subscribeLimitPerIp, perAddress: config.subscribeLimitPerAddress },
-      enqueueTransactional: async (messageId) => {
-        await queues.get(QUEUE_NAMES.transactional).add('send', { messageId }, {
-          jobId: `tx-${messageId}`, attempts: 6, backoff: { type: 'exponential', delay: 2000 },
+      enqueueTransactional: async (job) => {
+        await queues.get(QUEUE_NAMES.transactional).add(job.name, job.data, {
+          jobId: job.jobId, attempts: 6, backoff: { type: 'exponential', delay: 2000 },
         });
       },
-      onDispatchError: (err, messageId) => log.warn({ err, messageId }, 'transactional enqueue failed; row stays queued'),
+      onDispatchError: (err, jobId) => log.warn({ err, jobId }, 'transactional enqueue failed; the sweeper re-dispatches the row'),
     }),
     sending: new Sending({
       config: runtime, pool, queries, log, metrics, redis, queues, linkTokens, smtpUrl,

@@ -56,21 +56,81 @@ describe('enumeration', () => {
     expect(await subscriberByEmail(t, 'unsubscribed@example.org')).toMatchObject({ status: 'pending', topics: ['nev'] });
   });
 
-  it('answers in about the same time for each state (logged, not asserted)', async () => {
-    const states = ['new', 'pending', 'confirmed', 'unsubscribed', 'suppressed'];
-    const times: Record<string, number> = {};
-    for (const s of states) {
-      const start = process.hrtime.bigint();
-      for (let i = 0; i < 20; i++) {
-        const email = s === 'new' ? `new${i}@example.org` : `${s}@example.org`;
-        await t.fetch('/api/subscriptions', { method: 'POST', json: { email, topics: ['nev'] } });
+  it('answers in the same time for each state (interleaved, asserted)', async () => {
+    // Fresh addresses for each state, so this test does not depend on the one above.
+    await t.fetch('/api/subscriptions', { method: 'POST', json: { email: 'tpending@example.org', topics: ['ai'] } });
+    await confirmedReader(t, 'tconfirmed@example.org', ['ai']);
+    const unsubId = await confirmedReader(t, 'tunsubscribed@example.org', ['ai']);
+    const unsubscribe = () => t.c.readers.preferences.unsubscribe(unsubId, { source: 'email', ip: null, userAgent: null });
+    await unsubscribe();
+    await t.c.pool.query("INSERT INTO suppressions (email_hash, reason) VALUES ($1, 'complaint')", [emailHash('tsuppressed@example.org')]);
+    await drained(t);
+
+    const WARMUP = 3;
+    const ROUNDS = 30;
+    const samples: Record<State, number[]> = { new: [], pending: [], confirmed: [], unsubscribed: [], suppressed: [] };
+    for (let round = 0; round < WARMUP + ROUNDS; round++) {
+      // Every round visits every state, in a fresh random order: load, GC pauses and whatever the
+      // previous request left behind fall on all states alike.
+      for (const s of shuffled(STATES)) {
+        const email = s === 'new' ? `tnew${round}@example.org` : `t${s}@example.org`;
+        const start = process.hrtime.bigint();
+        const res = await t.fetch('/api/subscriptions', { method: 'POST', json: { email, topics: ['nev'] } });
+        await res.text();
+        const ms = Number(process.hrtime.bigint() - start) / 1e6;
+        expect(res.status).toBe(202);
+        if (round >= WARMUP) samples[s].push(ms);
+        // Let the worker finish this request before the next one is timed (an API-only process
+        // never has this work at all), then put the unsubscribed reader back in its state.
+        await drained(t);
+        if (s === 'unsubscribed') await unsubscribe();
       }
-      times[s] = Number(process.hrtime.bigint() - start) / 20 / 1e6;
     }
-    console.log('mean subscribe latency (ms) by state:', Object.fromEntries(Object.entries(times).map(([k, v]) => [k, v.toFixed(2)])));
-    expect(Object.keys(times)).toHaveLength(5);
-  });
+    const means = Object.fromEntries(STATES.map((s) => [s, trimmedMean(samples[s])])) as Record<State, number>;
+    console.log('trimmed mean subscribe latency (ms) by state:', Object.fromEntries(STATES.map((s) => [s, means[s].toFixed(2)])));
+    // The old request path (branching in the request) measured new ≈ 40 ms and suppressed ≈ 9 ms:
+    // far outside this bound. 5 ms + 25 % leaves room for a loaded 2-core machine.
+    for (const s of STATES) expect(Math.abs(means[s] - means.new)).toBeLessThan(5 + 0.25 * means.new);
+    // The worker still did what each state calls for.
+    expect(await subscriberByEmail(t, 'tunsubscribed@example.org')).toMatchObject({ status: 'unsubscribed' });
+    expect(await subscriberByEmail(t, 'tsuppressed@example.org')).toBeUndefined();
+    expect(t.sink!.to('tsuppressed@example.org')).toHaveLength(0);
+    expect(t.sink!.to('tconfirmed@example.org').filter((m) => /already subscribed/.test(m.parsed.subject ?? ''))).toHaveLength(WARMUP + ROUNDS);
+  }, 180_000);
 });
+
+type State = (typeof STATES)[number];
+const STATES = ['new', 'pending', 'confirmed', 'unsubscribed', 'suppressed'] as const;
+
+function shuffled<T>(list: readonly T[]): T[] {
+  const a = [...list];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
+
+/** Mean without the fastest and slowest 10 %: robust to the odd GC pause or scheduler hiccup. */
+function trimmedMean(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const cut = Math.floor(sorted.length / 10);
+  const kept = sorted.slice(cut, sorted.length - cut);
+  return kept.reduce((a, b) => a + b, 0) / kept.length;
+}
+
+/** Waits until no subscribe request or transactional mail is left in flight. */
+async function drained(t: TestApp): Promise<void> {
+  const end = Date.now() + 15_000;
+  for (;;) {
+    const { rows } = await t.c.pool.query<{ n: number }>(
+      "SELECT (SELECT count(*) FROM subscription_requests) + (SELECT count(*) FROM transactional_messages WHERE status IN ('queued', 'sending'))::int AS n",
+    );
+    if (Number(rows[0]!.n) === 0) return;
+    if (Date.now() > end) throw new Error('transactional work did not drain');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 
 describe('rate limits', () => {
   let t: TestApp;

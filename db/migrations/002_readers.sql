@@ -3,7 +3,8 @@
 CREATE TABLE subscribers (
   id              bigserial PRIMARY KEY,
   -- NULL once erased: the row stays so deliveries and consent history keep their references.
-  email           text UNIQUE,
+  -- Stored as given (domain lower-cased); unique case-insensitively (subscribers_email_lower).
+  email           text,
   name            text,
   status          text NOT NULL CHECK (status IN ('pending', 'confirmed', 'unsubscribed', 'erased')),
   created_at      timestamptz NOT NULL DEFAULT now(),
@@ -12,6 +13,10 @@ CREATE TABLE subscribers (
   unsubscribed_at timestamptz,
   CHECK (status = 'erased' OR email IS NOT NULL)
 );
+-- Most providers treat local parts case-insensitively, so Ann@x.org and ann@x.org are one reader.
+-- Every lookup by address uses lower(email) so it can use this index; upserts name it in
+-- ON CONFLICT ((lower(email))). NULLs (erased readers) never conflict.
+CREATE UNIQUE INDEX subscribers_email_lower ON subscribers (lower(email));
 -- The prepare worker walks confirmed subscribers by id.
 CREATE INDEX subscribers_confirmed_id ON subscribers (id) WHERE status = 'confirmed';
 
@@ -66,8 +71,32 @@ CREATE TABLE transactional_messages (
   attempts      integer NOT NULL DEFAULT 0,
   error         text,
   created_at    timestamptz NOT NULL DEFAULT now(),
-  sent_at       timestamptz
+  sent_at       timestamptz,
+  -- The sweeper re-enqueues a queued row whose job may be lost; each re-dispatch gets a new job id
+  -- (tx-<id>-<dispatches>) because BullMQ ignores an add whose id it still remembers.
+  dispatched_at timestamptz NOT NULL DEFAULT now(),
+  dispatches    integer NOT NULL DEFAULT 0
 );
+CREATE INDEX transactional_messages_queued ON transactional_messages (dispatched_at) WHERE status = 'queued';
 CREATE INDEX transactional_messages_subscriber ON transactional_messages (subscriber_id, id);
 -- Editors list and filter by status, newest first.
 CREATE INDEX subscribers_status_id ON subscribers (status, id);
+
+-- A subscribe request as received: the HTTP request writes exactly this one row (and enqueues its
+-- id) whatever state the address is in, so its answer and its timing say nothing about the reader.
+-- The transactional worker does the branching (new, pending, confirmed, unsubscribed, suppressed)
+-- and deletes the row in the same transaction: the address does not linger here.
+CREATE TABLE subscription_requests (
+  id              bigserial PRIMARY KEY,
+  email           text NOT NULL,
+  name            text,
+  topics          text[] NOT NULL,
+  source          text NOT NULL CHECK (source IN ('form', 'api')),
+  consent_version text NOT NULL,
+  ip              inet,
+  user_agent      text,
+  created_at      timestamptz NOT NULL DEFAULT now(),
+  dispatched_at   timestamptz NOT NULL DEFAULT now(),
+  dispatches      integer NOT NULL DEFAULT 0
+);
+CREATE INDEX subscription_requests_dispatched ON subscription_requests (dispatched_at);

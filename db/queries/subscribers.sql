@@ -1,17 +1,46 @@
 -- Readers: subscribe, confirm, preferences, unsubscribe, editor management, privacy.
 
+-- name: subscription-request-insert
+-- The only write of a subscribe request: the same statement whatever the address's state.
+INSERT INTO subscription_requests (email, name, topics, source, consent_version, ip, user_agent)
+VALUES ($1::text, $2::text, $3::text[], $4::text, $5::text, $6::inet, $7::text)
+RETURNING id;
+
+-- name: subscription-request-lock
+-- Blocks (no SKIP LOCKED) so a duplicate job waits for the first and then finds the row gone.
+SELECT id, email, name, topics, source, consent_version, host(ip) AS ip, user_agent, created_at
+FROM subscription_requests WHERE id = $1::bigint
+FOR UPDATE;
+
+-- name: subscription-request-delete
+DELETE FROM subscription_requests WHERE id = $1::bigint;
+
+-- name: subscription-requests-stale
+-- Requests whose job may be lost (Redis flushed or down at request time). Marking them dispatched
+-- in the same statement means a second sweeper, or the next sweep, does not pick them again soon.
+UPDATE subscription_requests SET dispatched_at = now(), dispatches = dispatches + 1
+WHERE id IN (SELECT id FROM subscription_requests
+             WHERE dispatched_at < now() - make_interval(secs => $1::integer)
+             ORDER BY id LIMIT $2::integer FOR UPDATE SKIP LOCKED)
+RETURNING id, dispatches;
+
+-- name: sweep-try-lock
+-- One sweeper at a time across processes; released at the end of the sweep's transaction.
+SELECT pg_try_advisory_xact_lock(hashtext('tidings.readers.sweep')) AS locked;
+
 -- name: subscriber-insert-pending
--- Inserts a new pending reader unless the address is suppressed or already known; the caller then
--- locks the existing row. Suppression is checked in the same statement so no race slips through.
+-- Inserts a new pending reader unless the address is suppressed or already known (in any letter
+-- case); the caller then locks the existing row. Suppression is checked in the same statement so no
+-- race slips through.
 INSERT INTO subscribers (email, name, status)
 SELECT $1::text, $2::text, 'pending'
 WHERE NOT EXISTS (SELECT 1 FROM suppressions WHERE email_hash = $3::bytea)
-ON CONFLICT (email) DO NOTHING
+ON CONFLICT ((lower(email))) DO NOTHING
 RETURNING id;
 
 -- name: subscriber-lock-by-email
 SELECT s.id, s.status, EXISTS (SELECT 1 FROM suppressions WHERE email_hash = $2::bytea) AS suppressed
-FROM subscribers s WHERE s.email = $1::text
+FROM subscribers s WHERE lower(s.email) = lower($1::text)
 FOR UPDATE;
 
 -- name: subscriber-lock-by-id
@@ -63,6 +92,11 @@ UPDATE subscribers SET updated_at = now() WHERE id = $1::bigint;
 INSERT INTO consent_events (subscriber_id, kind, source, topics, consent_version, ip, user_agent)
 VALUES ($1::bigint, $2::text, $3::text, $4::text[], $5::text, $6::inet, $7::text);
 
+-- name: consent-insert-at
+-- A request processed later by the worker is recorded at the time the reader asked.
+INSERT INTO consent_events (subscriber_id, kind, source, topics, consent_version, ip, user_agent, created_at)
+VALUES ($1::bigint, $2::text, $3::text, $4::text[], $5::text, $6::inet, $7::text, $8::timestamptz);
+
 -- name: consent-list
 SELECT id, kind, source, topics, consent_version, host(ip) AS ip, user_agent, created_at
 FROM consent_events WHERE subscriber_id = $1::bigint ORDER BY id;
@@ -71,10 +105,11 @@ FROM consent_events WHERE subscriber_id = $1::bigint ORDER BY id;
 INSERT INTO transactional_messages (subscriber_id, kind) VALUES ($1::bigint, $2::text) RETURNING id;
 
 -- name: transactional-claim
--- A job delivered twice (BullMQ retry after a stall) finds the row no longer queued and sends nothing.
+-- A job delivered twice (BullMQ retry after a stall, or a sweep's re-dispatch) finds the row no
+-- longer queued and sends nothing.
 UPDATE transactional_messages SET status = 'sending', attempts = attempts + 1
 WHERE id = $1::bigint AND status = 'queued'
-RETURNING id, subscriber_id, kind;
+RETURNING id, subscriber_id, kind, attempts;
 
 -- name: transactional-finish
 UPDATE transactional_messages SET status = $2::text, error = $3::text,
@@ -82,10 +117,13 @@ UPDATE transactional_messages SET status = $2::text, error = $3::text,
 WHERE id = $1::bigint;
 
 -- name: transactional-stale-queued
--- Rows whose job may have vanished from Redis (Redis is not the source of truth).
-SELECT id FROM transactional_messages
-WHERE status = 'queued' AND created_at < now() - make_interval(secs => $1::integer)
-ORDER BY id LIMIT 1000;
+-- Rows whose job may have vanished from Redis (Redis is not the source of truth); marked
+-- dispatched in the same statement, like subscription-requests-stale.
+UPDATE transactional_messages SET dispatched_at = now(), dispatches = dispatches + 1
+WHERE id IN (SELECT id FROM transactional_messages
+             WHERE status = 'queued' AND dispatched_at < now() - make_interval(secs => $1::integer)
+             ORDER BY id LIMIT $2::integer FOR UPDATE SKIP LOCKED)
+RETURNING id, dispatches;
 
 -- name: transactional-list
 SELECT id, kind, status, attempts, created_at, sent_at FROM transactional_messages
@@ -133,7 +171,8 @@ ORDER BY s.id
 LIMIT $5::integer;
 
 -- name: import-existing
-SELECT email, status FROM subscribers WHERE email = ANY($1::text[]);
+-- $1 holds lower-cased addresses; lower(email) uses subscribers_email_lower.
+SELECT lower(email) AS key, status FROM subscribers WHERE lower(email) = ANY($1::text[]);
 
 -- name: import-suppressed
 SELECT email_hash FROM suppressions WHERE email_hash = ANY($1::bytea[]);
@@ -145,11 +184,11 @@ INSERT INTO subscribers (email, name, status, confirmed_at)
 SELECT u.email, u.name, 'confirmed', now()
 FROM unnest($1::text[], $2::text[], $3::bytea[]) AS u(email, name, hash)
 WHERE NOT EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = u.hash)
-ON CONFLICT (email) DO UPDATE
+ON CONFLICT ((lower(email))) DO UPDATE
   SET name = COALESCE(EXCLUDED.name, subscribers.name), status = 'confirmed',
       confirmed_at = COALESCE(subscribers.confirmed_at, now()), updated_at = now()
   WHERE subscribers.status IN ('pending', 'confirmed')
-RETURNING id, email, (xmax = 0) AS inserted;
+RETURNING id, lower(email) AS key, (xmax = 0) AS inserted;
 
 -- name: import-topics-clear
 DELETE FROM subscriber_topics WHERE subscriber_id = ANY($1::bigint[]);
@@ -182,3 +221,18 @@ UPDATE consent_events SET ip = NULL, user_agent = NULL WHERE subscriber_id = $1:
 
 -- name: confirmation-delete
 DELETE FROM confirmation_tokens WHERE subscriber_id = $1::bigint;
+
+-- name: subscriber-deliveries
+-- Newsletter deliveries of one reader (the delivery capability's ledger), for the privacy export.
+-- Driven from sends (one per issue, few rows) so each probe uses deliveries' UNIQUE (send_id,
+-- subscriber_id) index: there is no index on subscriber_id alone, and adding one would slow the
+-- delivery hot path for the sake of a rare export.
+SELECT d.id, d.send_id, s.issue_id, i.slug AS issue_slug, i.title AS issue_title, d.topics, d.status,
+       d.attempts, d.sent_at, d.smtp_code, d.updated_at
+FROM sends s
+JOIN deliveries d ON d.send_id = s.id AND d.subscriber_id = $1::bigint
+JOIN issues i ON i.id = s.issue_id
+ORDER BY d.id;
+
+-- name: subscriber-bounces
+SELECT id, type, reason, send_id, created_at FROM bounce_events WHERE subscriber_id = $1::bigint ORDER BY id;

@@ -83,6 +83,9 @@ const schema = z
     CONSOLE_SESSION_IDLE_MINUTES: intString(60, 1, 7 * 24 * 60),
     CONSOLE_SESSION_MAX_HOURS: intString(12, 1, 30 * 24),
     CONSOLE_SIGNIN_LIMIT_PER_IP: intString(10),
+    // Readers (docs/readers.md): re-dispatch of subscribe requests and transactional mails.
+    READERS_SWEEP_INTERVAL_MS: intString(30000, 50, 3600000),
+    READERS_SWEEP_AGE_SECONDS: intString(60, 0, 86400),
   })
   .superRefine((v, ctx) => {
     const dkim = [v.DKIM_DOMAIN, v.DKIM_SELECTOR, v.DKIM_PRIVATE_KEY];
@@ -145,6 +148,11 @@ export interface Config {
     readonly sessionMaxHours: number;
     /** Sign-in attempts per IP per 10 minutes; 0 = unlimited. */
     readonly signInLimitPerIp: number;
+  };
+  /** Readers: how often the transactional worker sweeps, and how old a row must be to be swept. */
+  readonly readersSweep: {
+    readonly intervalMs: number;
+    readonly ageSeconds: number;
   };
 }
 
@@ -228,6 +236,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sessionIdleMinutes: v.CONSOLE_SESSION_IDLE_MINUTES,
       sessionMaxHours: v.CONSOLE_SESSION_MAX_HOURS,
       signInLimitPerIp: v.CONSOLE_SIGNIN_LIMIT_PER_IP,
+    }),
+    readersSweep: Object.freeze({
+      intervalMs: v.READERS_SWEEP_INTERVAL_MS,
+      ageSeconds: v.READERS_SWEEP_AGE_SECONDS,
     }),
   });
 }

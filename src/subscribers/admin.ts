@@ -97,14 +97,19 @@ export class SubscriberAdmin {
     return { ...toJson(r), updatedAt: r.updated_at, suppressed: suppression ? suppression.reason : null };
   }
 
-  /** Everything held about one reader (GDPR art. 15 / 20): profile, topics, consent ledger, mails. */
+  /**
+   * Everything held about one reader (GDPR art. 15 / 20): profile, topics, consent ledger,
+   * transactional mails, newsletter deliveries and bounce reports.
+   */
   async privacyExport(id: number) {
     const subscriber = await this.get(id);
     const q = this.queries;
-    const [consent, tokens, mails] = await Promise.all([
+    const [consent, tokens, mails, deliveries, bounces] = await Promise.all([
       this.pool.query(q.sql('consent-list'), [id]),
       this.pool.query(q.sql('confirmation-list'), [id]),
       this.pool.query(q.sql('transactional-list'), [id]),
+      this.pool.query(q.sql('subscriber-deliveries'), [id]),
+      this.pool.query(q.sql('subscriber-bounces'), [id]),
     ]);
     return {
       subscriber,
@@ -116,6 +121,13 @@ export class SubscriberAdmin {
       transactionalEmails: mails.rows.map((m) => ({
         id: m.id, kind: m.kind, status: m.status, attempts: m.attempts, createdAt: m.created_at, sentAt: m.sent_at,
       })),
+      // `topics` is the topic set of the variant the reader was sent (or was to be sent).
+      newsletterDeliveries: deliveries.rows.map((d) => ({
+        id: d.id, sendId: d.send_id, issueId: d.issue_id, issueSlug: d.issue_slug, issueTitle: d.issue_title,
+        topics: d.topics ? String(d.topics).split(',').filter(Boolean) : [], status: d.status, attempts: d.attempts,
+        smtpCode: d.smtp_code, sentAt: d.sent_at, updatedAt: d.updated_at,
+      })),
+      bounces: bounces.rows.map((b) => ({ id: b.id, type: b.type, reason: b.reason, sendId: b.send_id, at: b.created_at })),
       exportedAt: new Date(),
     };
   }

@@ -35,6 +35,8 @@ export interface ImportReport {
 interface Row {
   line: number;
   email: string;
+  /** The address case-folded: what uniqueness, duplicates and look-ups go by. */
+  key: string;
   name: string | null;
   topics: string[];
   hash: Buffer;
@@ -84,12 +86,13 @@ export class SubscriberImport {
         const email = normalizeEmail(record.email);
         const name = normalizeName(record.name ?? null);
         const topics = normalizeTopics((record.topics ?? '').split(/[;\s]+/).filter(Boolean), known);
-        if (seen.has(email)) {
+        const key = email.toLowerCase();
+        if (seen.has(key)) {
           report.duplicates++;
           continue;
         }
-        seen.add(email);
-        rows.push({ line, email, name, topics, hash: emailHash(email) });
+        seen.add(key);
+        rows.push({ line, email, key, name, topics, hash: emailHash(email) });
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
         report.invalidCount++;
@@ -102,10 +105,10 @@ export class SubscriberImport {
       const chunk = rows.slice(i, i + IMPORT_CHUNK);
       const suppressed = await this.pool.query<{ email_hash: Buffer }>(this.queries.sql('import-suppressed'), [chunk.map((r) => r.hash)]);
       const hashes = new Set(suppressed.rows.map((r) => r.email_hash.toString('hex')));
-      const existing = await this.pool.query<{ email: string; status: string }>(this.queries.sql('import-existing'), [chunk.map((r) => r.email)]);
-      const status = new Map(existing.rows.map((r) => [r.email, r.status]));
+      const existing = await this.pool.query<{ key: string; status: string }>(this.queries.sql('import-existing'), [chunk.map((r) => r.key)]);
+      const status = new Map(existing.rows.map((r) => [r.key, r.status]));
       for (const r of chunk) {
-        r.existing = status.get(r.email);
+        r.existing = status.get(r.key);
         if (hashes.has(r.hash.toString('hex'))) report.suppressed++;
         else if (r.existing === 'unsubscribed') report.unsubscribed++;
         else writable.push(r);
@@ -124,9 +127,9 @@ export class SubscriberImport {
 
   private async writeChunk(chunk: Row[], report: ImportReport): Promise<void> {
     const q = this.queries;
-    const byEmail = new Map(chunk.map((r) => [r.email, r]));
+    const byKey = new Map(chunk.map((r) => [r.key, r]));
     await withTransaction(this.pool, async (client) => {
-      const { rows } = await client.query<{ id: number; email: string; inserted: boolean }>(q.sql('import-upsert'), [
+      const { rows } = await client.query<{ id: number; key: string; inserted: boolean }>(q.sql('import-upsert'), [
         chunk.map((r) => r.email), chunk.map((r) => r.name), chunk.map((r) => r.hash),
       ]);
       const ids = rows.map((r) => r.id);
@@ -135,7 +138,7 @@ export class SubscriberImport {
       const kinds: string[] = [];
       const topicLists: string[] = [];
       for (const w of rows) {
-        const r = byEmail.get(w.email)!;
+        const r = byKey.get(w.key)!;
         for (const t of r.topics) {
           pairIds.push(w.id);
           pairTopics.push(t);

@@ -10,8 +10,11 @@ import { SubscriberImport } from './csv-import';
 import { FormTokens } from './form-tokens';
 import type { LinkTokens } from './link-tokens';
 import { PreferencesService } from './preferences';
+import { SubscriptionRequests } from './requests';
 import { SubscriptionService } from './subscribe';
+import { ReadersSweeper } from './sweeper';
 import { TransactionalMail } from './transactional';
+import type { TransactionalJob } from './types';
 
 export interface Readers {
   readonly subscriptions: SubscriptionService;
@@ -20,6 +23,9 @@ export interface Readers {
   readonly admin: SubscriberAdmin;
   readonly importer: SubscriberImport;
   readonly mail: TransactionalMail;
+  /** The worker's side of subscribe requests. */
+  readonly requests: SubscriptionRequests;
+  readonly sweeper: ReadersSweeper;
   readonly formTokens: FormTokens;
 }
 
@@ -34,8 +40,8 @@ export interface ReadersDeps {
   publicUrl: string;
   mailFrom: string;
   limits: { perIp: number; perAddress: number };
-  enqueueTransactional: (messageId: number) => Promise<void>;
-  onDispatchError?: (err: unknown, messageId: number) => void;
+  enqueueTransactional: (job: TransactionalJob) => Promise<void>;
+  onDispatchError?: (err: unknown, jobId: string) => void;
 }
 
 export function createReaders(d: ReadersDeps): Readers {
@@ -43,13 +49,18 @@ export function createReaders(d: ReadersDeps): Readers {
     pool: d.pool, queries: d.queries, transport: d.transport, topics: d.topics, linkTokens: d.linkTokens,
     publicUrl: d.publicUrl, mailFrom: d.mailFrom, enqueue: d.enqueueTransactional, onError: d.onDispatchError,
   });
+  const requests = new SubscriptionRequests({
+    pool: d.pool, queries: d.queries, topics: d.topics, mail, enqueue: d.enqueueTransactional, onError: d.onDispatchError,
+  });
   return {
-    subscriptions: new SubscriptionService(d.pool, d.queries, d.topics, d.rateLimiter, d.limits, mail),
+    subscriptions: new SubscriptionService(d.pool, d.queries, d.topics, d.rateLimiter, d.limits, requests),
     confirmation: new ConfirmationService(d.pool, d.queries),
     preferences: new PreferencesService(d.pool, d.queries, d.topics),
     admin: new SubscriberAdmin(d.pool, d.queries, d.topics),
     importer: new SubscriberImport(d.pool, d.queries, d.topics),
     mail,
+    requests,
+    sweeper: new ReadersSweeper(d.pool, d.queries, requests, mail),
     formTokens: new FormTokens(d.secretKey),
   };
 }

@@ -1,17 +1,19 @@
 /**
  * One subscribe path for the form and the JSON API. Whatever the address's state — new, pending,
  * confirmed, unsubscribed, suppressed — the caller learns nothing: the same answer, the same
- * rate-limit buckets, and any email is sent later by the transactional worker.
+ * rate-limit buckets, and the same work. After validation and the limits, the request writes one
+ * `subscription_requests` row and enqueues its id; it never reads the address's state. The
+ * transactional worker does the branching (src/subscribers/requests.ts), so no difference in
+ * database work can show in the response time.
  */
 import { createHash } from 'node:crypto';
-import type { Pool, PoolClient } from '../db/pool';
-import { withTransaction } from '../db/pool';
+import type { Pool } from '../db/pool';
 import type { Queries } from '../db/queries';
 import type { RateLimiter } from '../ratelimit';
 import type { Topics } from '../topics';
 import { CONSENT_VERSION } from './consent';
 import { emailHash } from './email-hash';
-import type { TransactionalMail } from './transactional';
+import type { SubscriptionRequests } from './requests';
 import type { ConsentContext } from './types';
 import { normalizeEmail, normalizeName, normalizeTopics } from './validation';
 
@@ -37,7 +39,7 @@ export class SubscriptionService {
     private readonly topics: Topics,
     private readonly limiter: RateLimiter,
     private readonly limits: SubscribeLimits,
-    private readonly mail: TransactionalMail,
+    private readonly requests: SubscriptionRequests,
   ) {}
 
   /** Counts one attempt from this client; every POST counts, valid or not, so floods are bounded. */
@@ -54,49 +56,16 @@ export class SubscriptionService {
     const email = normalizeEmail(input.email);
     const name = normalizeName(input.name);
     const topics = normalizeTopics(input.topics, await this.topics.slugs());
-    const hash = emailHash(email);
-    // The bucket key is a hash, so Redis never holds a readable address.
-    const addressKey = createHash('sha256').update(hash).digest('hex').slice(0, 32);
+    // The bucket key is a hash of the case-folded address (Ann@ and ann@ share a bucket), so Redis
+    // never holds a readable address.
+    const addressKey = createHash('sha256').update(emailHash(email)).digest('hex').slice(0, 32);
     await this.limiter.hit('subscribe-address', addressKey, this.limits.perAddress, SUBSCRIBE_WINDOW_SECONDS);
     if (typeof input.honeypot === 'string' && input.honeypot.trim() !== '') return;
+    if (ctx.source !== 'form' && ctx.source !== 'api') throw new TypeError(`subscribe from source ${ctx.source}`);
 
-    const outbox = await withTransaction(this.pool, (client) => this.record(client, email, name, topics, hash, ctx));
-    if (outbox !== undefined) await this.mail.dispatch(outbox);
-  }
-
-  private async record(
-    client: PoolClient,
-    email: string,
-    name: string | null,
-    topics: string[],
-    hash: Buffer,
-    ctx: ConsentContext,
-  ): Promise<number | undefined> {
-    const q = this.queries;
-    const inserted = await client.query<{ id: number }>(q.sql('subscriber-insert-pending'), [email, name, hash]);
-    let id = inserted.rows[0]?.id;
-    let kind: 'confirm' | 'already_subscribed' = 'confirm';
-    if (id === undefined) {
-      const { rows } = await client.query<{ id: number; status: string; suppressed: boolean }>(
-        q.sql('subscriber-lock-by-email'),
-        [email, hash],
-      );
-      const row = rows[0];
-      // Suppressed (bounced, complained, erased): nothing is written and nothing is sent.
-      if (!row || row.suppressed) return undefined;
-      id = row.id;
-      if (row.status === 'confirmed') {
-        // A confirmed reader's topics never change from an unauthenticated form: they get their
-        // preferences link by email instead.
-        kind = 'already_subscribed';
-      } else {
-        await client.query(q.sql('subscriber-repend'), [id, name]);
-        await client.query(q.sql('subscriber-topics-replace-delete'), [id, topics]);
-      }
-    }
-    if (kind === 'confirm') await client.query(q.sql('subscriber-topics-add'), [id, topics]);
-    await client.query(q.sql('consent-insert'), [id, 'requested', ctx.source, topics, CONSENT_VERSION, ctx.ip, ctx.userAgent]);
-    const { rows } = await client.query<{ id: number }>(q.sql('transactional-insert'), [id, kind]);
-    return rows[0]!.id;
+    const { rows } = await this.pool.query<{ id: number }>(this.queries.sql('subscription-request-insert'), [
+      email, name, topics, ctx.source, CONSENT_VERSION, ctx.ip, ctx.userAgent,
+    ]);
+    await this.requests.dispatch(rows[0]!.id, 0);
   }
 }

@@ -13,8 +13,11 @@ import { personalize } from '../rendering/personalize';
 import type { Topics } from '../topics';
 import { emailHash } from './email-hash';
 import type { LinkTokens } from './link-tokens';
+import type { TransactionalJob } from './types';
 
 export const CONFIRM_TOKEN_DAYS = 7;
+/** Transient failures (SMTP 4xx, connection) are retried this often in all, then the row is failed. */
+export const MAX_SEND_ATTEMPTS = 8;
 const TEMPLATES_DIR = path.resolve(__dirname, '../../emails/transactional');
 
 type Kind = 'confirm' | 'already_subscribed';
@@ -52,28 +55,23 @@ export class TransactionalMail {
       linkTokens: LinkTokens;
       publicUrl: string;
       mailFrom: string;
-      /** Hands an outbox id to the queue (BullMQ in production); wired by the composition root. */
-      enqueue: (messageId: number) => Promise<void>;
-      onError?: (err: unknown, messageId: number) => void;
+      /** Hands a job to the queue (BullMQ in production); wired by the composition root. */
+      enqueue: (job: TransactionalJob) => Promise<void>;
+      onError?: (err: unknown, jobId: string) => void;
     },
   ) {}
 
   /**
    * Enqueues after the row is committed. A failed enqueue is not the reader's problem: the row
-   * stays queued and redispatchStale() picks it up.
+   * stays queued and the sweeper (src/subscribers/sweeper.ts) dispatches it again.
    */
-  async dispatch(messageId: number): Promise<void> {
+  async dispatch(messageId: number, dispatches: number): Promise<void> {
+    const jobId = `tx-${messageId}-${dispatches}`;
     try {
-      await this.deps.enqueue(messageId);
+      await this.deps.enqueue({ name: 'send', data: { messageId }, jobId });
     } catch (err) {
-      this.deps.onError?.(err, messageId);
+      this.deps.onError?.(err, jobId);
     }
-  }
-
-  async redispatchStale(olderThanSeconds = 60): Promise<number> {
-    const { rows } = await this.deps.pool.query<{ id: number }>(this.deps.queries.sql('transactional-stale-queued'), [olderThanSeconds]);
-    for (const r of rows) await this.dispatch(r.id);
-    return rows.length;
   }
 
   private template(kind: Kind): Template {
@@ -93,7 +91,7 @@ export class TransactionalMail {
   /** Sends one outbox message at most once. Throws TransientMailError when a retry may succeed. */
   async deliver(messageId: number): Promise<DeliverOutcome> {
     const { pool, queries: q } = this.deps;
-    const claimed = await pool.query<{ id: number; subscriber_id: number; kind: Kind }>(q.sql('transactional-claim'), [messageId]);
+    const claimed = await pool.query<{ id: number; subscriber_id: number; kind: Kind; attempts: number }>(q.sql('transactional-claim'), [messageId]);
     const msg = claimed.rows[0];
     if (!msg) return 'duplicate';
     const finish = (status: string, error: string | null = null) => pool.query(q.sql('transactional-finish'), [messageId, status, error]);
@@ -131,7 +129,8 @@ export class TransactionalMail {
     } catch (err) {
       const code = (err as { responseCode?: number }).responseCode;
       const reason = (err as Error).message.slice(0, 300);
-      if (code !== undefined && code >= 500) {
+      // Past the budget the sweeper must not re-dispatch it for ever.
+      if ((code !== undefined && code >= 500) || msg.attempts >= MAX_SEND_ATTEMPTS) {
         await finish('failed', reason);
         return 'failed';
       }

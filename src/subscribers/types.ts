@@ -20,3 +20,12 @@ export interface SubscriberView {
   confirmedAt: Date | null;
   unsubscribedAt: Date | null;
 }
+
+/**
+ * A job for the transactional queue, described without BullMQ: the composition root adds it.
+ * `jobId` is deterministic per dispatch (`req-<id>-<n>`, `tx-<id>-<n>`), so one dispatch is queued
+ * once, and a sweep's re-dispatch is not swallowed by BullMQ remembering an earlier job id.
+ */
+export type TransactionalJob =
+  | { name: 'request'; data: { requestId: number }; jobId: string }
+  | { name: 'send'; data: { messageId: number }; jobId: string };

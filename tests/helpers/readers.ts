@@ -30,7 +30,8 @@ export async function readerTableCounts(t: TestApp): Promise<Record<string, numb
   const { rows } = await t.c.pool.query<Record<string, number>>(
     `SELECT (SELECT count(*) FROM subscribers)::int AS subscribers, (SELECT count(*) FROM subscriber_topics)::int AS topics,
             (SELECT count(*) FROM consent_events)::int AS consent, (SELECT count(*) FROM transactional_messages)::int AS outbox,
-            (SELECT count(*) FROM confirmation_tokens)::int AS tokens, (SELECT count(*) FROM suppressions)::int AS suppressions`,
+            (SELECT count(*) FROM confirmation_tokens)::int AS tokens, (SELECT count(*) FROM suppressions)::int AS suppressions,
+            (SELECT count(*) FROM subscription_requests)::int AS requests`,
   );
   return rows[0]!;
 }
