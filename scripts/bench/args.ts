@@ -7,7 +7,7 @@ export interface BenchArgs {
   workers: number;
   /** Print one JSON object as the last line. */
   json: boolean;
-  /** Seconds per autocannon run in phase 4 (hello, subscribe, unsubscribe). */
+  /** Seconds per autocannon run in phase 4 (hello, subscribe, unsubscribe); 0 skips the phase. */
   apiSeconds: number;
   apiConnections: number;
   /** Recipients of the naive design (phase 3): it is slow, so a sample is enough per email. */
@@ -18,7 +18,7 @@ export interface BenchArgs {
   smtpConnections: number;
   /** Write a V8 CPU profile of each worker process into this directory. */
   cpuProf: string | undefined;
-  /** Give up on phase 1 after this many seconds. */
+  /** Give up on phase 1 after this many seconds (default: 540, or longer for N > 42,000). */
   timeoutSeconds: number;
 }
 
@@ -36,7 +36,7 @@ const DEFAULTS: BenchArgs = {
   limit: 10_000,
   smtpConnections: 5,
   cpuProf: undefined,
-  timeoutSeconds: 540,
+  timeoutSeconds: 0,
 };
 
 const NUMERIC: Record<string, keyof BenchArgs> = {
@@ -71,10 +71,11 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     if (!key) throw new Error(`unknown option ${name}\n${USAGE}`);
     // Accept 1e6 and 1_000_000 as well as 1000000.
     const n = Number(value.replace(/_/g, ''));
-    if (!Number.isInteger(n) || n < (key === 'naive' || key === 'limit' ? 0 : 1)) {
+    if (!Number.isInteger(n) || n < (key === 'naive' || key === 'limit' || key === 'apiSeconds' ? 0 : 1)) {
       throw new Error(`${name} must be a whole number (got ${value})`);
     }
     numbers[key] = n;
   }
+  if (!args.timeoutSeconds) args.timeoutSeconds = Math.max(540, Math.ceil(120 + args.subscribers / 100));
   return args;
 }

@@ -124,10 +124,10 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
   let limit;
   if (args.limit > 0) {
     const count = Math.min(args.limit, args.subscribers);
-    log(`phase 2: the limit, ${count} pre-built messages over ${args.smtpConnections * args.workers} pooled connections`);
+    log(`phase 2: the limit, ${count} pre-built messages from ${args.workers} processes × ${args.smtpConnections} pooled connections`);
     limit = await runLimit({
-      databaseUrl: db.url, sendId: e2e.sendId, issueId: e2e.issueId, count, connections: args.smtpConnections * args.workers,
-      publicUrl, secretKey, mailFrom, sink,
+      databaseUrl: db.url, sendId: e2e.sendId, issueId: e2e.issueId, count, connections: args.smtpConnections,
+      processes: args.workers, publicUrl, secretKey, mailFrom, sink,
     });
   }
   let naive;

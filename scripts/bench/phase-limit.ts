@@ -1,16 +1,13 @@
 /**
  * Phase 2, the limit: the same messages the engine sends (its own MessageBuilder and variant
- * cache, same links, same Message-IDs) built in advance, then pushed by a pooled nodemailer
- * transport straight to the sink. No database, queue or rendering while the clock runs: the most
- * this machine can hand over.
+ * cache, same links, same Message-IDs) built in advance, then pushed by pooled nodemailer
+ * transports straight to the sink, from as many processes as the engine had workers. No database,
+ * queue or rendering while the clock runs: the most this machine can hand over.
  */
-import { createPool } from '../../src/db/pool';
-import { Queries } from '../../src/db/queries';
-import { createMailTransport } from '../../src/mail/transport';
-import { VariantCache } from '../../src/sending/variants';
-import { LinkTokens } from '../../src/subscribers/link-tokens';
-import { recipientLinks } from '../../src/subscribers/links';
-import { emailOf, topicsOf } from './db';
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { PusherJob, PusherReport } from './limit-pusher';
+import { children } from './procs';
 import type { SinkProcess } from './sink-client';
 
 export interface LimitResult {
@@ -22,55 +19,47 @@ export interface LimitResult {
   lost: number;
 }
 
-export interface LimitOptions {
-  databaseUrl: string;
-  sendId: number;
-  issueId: number;
-  count: number;
-  connections: number;
-  publicUrl: string;
-  secretKey: string;
-  mailFrom: string;
-  sink: SinkProcess;
+export type LimitOptions = Omit<PusherJob, 'sinkUrl' | 'part' | 'parts'> & { processes: number; sink: SinkProcess };
+
+function next(child: ChildProcess): Promise<PusherReport> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`limit pusher exited (${code})`));
+    child.once('exit', onExit);
+    child.once('message', (m: PusherReport) => {
+      child.off('exit', onExit);
+      resolve(m);
+    });
+  });
 }
 
 export async function runLimit(o: LimitOptions): Promise<LimitResult> {
-  const pool = createPool(o.databaseUrl, 2);
-  const messages: { to: string; raw: Buffer }[] = [];
-  let from = '';
-  try {
-    const cache = new VariantCache(pool, Queries.load(), { mailFrom: o.mailFrom, secretKey: o.secretKey, listUnsubscribeMailto: undefined });
-    const material = await cache.get(o.sendId, o.issueId);
-    from = material.builder.fromAddress;
-    const tokens = new LinkTokens(o.secretKey);
-    for (let id = 1; messages.length < o.count && id <= o.count * 2; id++) {
-      const topics = topicsOf(id);
-      const variant = material.variants.get(topics.join(','));
-      if (!variant || variant.empty) continue;
-      const values = { ...recipientLinks(o.publicUrl, tokens, id, topics), name: '' };
-      messages.push({ to: emailOf(id), raw: material.builder.build(variant, { subscriberId: id, email: emailOf(id), values }) });
-    }
-  } finally {
-    await pool.end();
-  }
-  const avgBytes = messages.reduce((n, m) => n + m.raw.length, 0) / Math.max(messages.length, 1);
+  const { processes, sink, ...job } = o;
+  const pushers = Array.from({ length: processes }, () => {
+    const child = fork(path.join(__dirname, 'limit-pusher.ts'), [], { execArgv: ['--require', 'tsx/cjs'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    children.add(child);
+    child.once('exit', () => children.delete(child));
+    return child;
+  });
+  const built = pushers.map((p) => next(p));
+  pushers.forEach((p, part) => p.send({ ...job, sinkUrl: sink.url, part, parts: processes } satisfies PusherJob));
+  const reports = (await Promise.all(built)) as { built: number; bytes: number }[];
+  const messages = reports.reduce((n, r) => n + r.built, 0);
+  const bytes = reports.reduce((n, r) => n + r.bytes, 0);
 
-  const transport = createMailTransport({ url: o.sink.url, maxConnections: o.connections });
-  await o.sink.phase('limit');
+  await sink.phase('limit');
+  const done = pushers.map((p) => next(p));
   const started = Date.now();
-  const results = await Promise.allSettled(
-    messages.map((m) => transport.sendMail({ envelope: { from, to: [m.to] }, raw: m.raw })),
-  );
-  transport.close();
-  const failed = results.filter((r) => r.status === 'rejected').length;
-  const s = await o.sink.waitFor(messages.length - failed, Date.now() + 10_000);
+  pushers.forEach((p) => p.send('go'));
+  const finished = (await Promise.all(done)) as { done: number; failed: number }[];
+  const accepted = finished.reduce((n, r) => n + r.done, 0);
+  const s = await sink.waitFor(accepted, Date.now() + 10_000);
   const seconds = ((s.lastAt ?? Date.now()) - started) / 1000;
   return {
-    messages: messages.length,
-    avgBytes,
+    messages,
+    avgBytes: bytes / Math.max(messages, 1),
     seconds,
     emailsPerS: s.received / Math.max(seconds, 1e-3),
     duplicates: s.duplicates,
-    lost: messages.length - s.received,
+    lost: messages - s.received,
   };
 }

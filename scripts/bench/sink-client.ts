@@ -29,7 +29,7 @@ export class SinkProcess {
 
   static start(): Promise<SinkProcess> {
     const child = fork(path.join(__dirname, 'sink.ts'), [], {
-      execArgv: ['--import', 'tsx'],
+      execArgv: ['--require', 'tsx/cjs'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     children.add(child);
