@@ -96,6 +96,7 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
   sampler.sample();
   const labels = ['api', ...workers.map((w) => w.label)];
   const cpuBefore = labels.reduce((n, l) => n + sampler.cpu(l), 0);
+  const sinkCpuBefore = sampler.cpu('sink');
 
   log(`phase 1: end to end, ${args.subscribers} subscribers, ${args.workers} worker processes`);
   let lastLog = 0;
@@ -105,6 +106,7 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
     databaseUrl: db.url,
     sink,
     timeoutSeconds: args.timeoutSeconds,
+    expectedTotal: args.subscribers,
     onProgress: (p, received) => {
       if (Date.now() - lastLog < 5000) return;
       lastLog = Date.now();
@@ -113,6 +115,7 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
   });
   sampler.sample();
   const cpuSeconds = labels.reduce((n, l) => n + sampler.cpu(l), 0) - cpuBefore;
+  const sinkCpuSeconds = sampler.cpu('sink') - sinkCpuBefore;
   const redisPeakMb = await redis.peakMemoryMb();
   if (e2e.status !== 'completed') {
     log(`send did not complete (status ${e2e.status}); worker log tail:\n${readTail(workers[0]!.logFile)}`);
@@ -155,6 +158,7 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
     api,
     loadSeconds,
     cpuSecondsPer1000: (cpuSeconds / Math.max(e2e.received, 1)) * 1000,
+    sinkCpuSecondsPer1000: (sinkCpuSeconds / Math.max(e2e.received, 1)) * 1000,
     workerPeakRssMb,
     apiPeakRssMb: sampler.peakRss('api'),
     sinkPeakRssMb: sampler.peakRss('sink'),
