@@ -57,7 +57,6 @@ test('2,000 readers over 7 topic sets each get exactly one email with exactly th
   const pa = (await a.json()) as { send_id: number; status: string };
   const pb = (await b.json()) as { send_id: number };
   expect(pa.send_id).toBe(pb.send_id);
-  console.log('started', pa);
   expect(['preparing', 'sending', 'completed']).toContain(pa.status);
 
   // The progress stream, opened while the send runs.

@@ -3,11 +3,11 @@
  *
  *   claim the batch (conditional UPDATE, random token, lease)
  *   repeat per chunk:
- *     skip rows whose reader is no longer eligible
- *     move due rows to 'sending' — re-checking the reader in the same statement
- *     build each message from the cached variant, wait for the global rate, hand them to SMTP
+ *     skip rows whose reader is no longer eligible; read the next due rows
+ *     wait for the global rate (rows still 'pending'), renew the lease (lost: stop at once)
+ *     move the rows to 'sending' — re-checking the reader in the same statement
+ *     build each message from the cached variant and hand them to SMTP concurrently
  *     record every outcome of the chunk in one UPDATE; suppress hard bounces; feed the breaker
- *     renew the lease (a lost lease ends the work at once)
  *   release the batch (done, or back to pending with its retries' due time) and complete the send
  *
  * A row is 'sending' only while its message is with SMTP. If this process dies then, the reconciler
@@ -102,6 +102,12 @@ export class Deliverer {
         // cover the SMTP handoff itself, or a slow wait would look like a dead worker.
         const wait = await this.d.rate.reserve(due.rows.length);
         if (wait > 0) await sleep(wait);
+        // Renew right before the handoff, so the lease always outlasts the chunk's SMTP time.
+        const renewed = await pool.query(queries.sql('batch-renew'), [batchId, token, opts.leaseSeconds]);
+        if (!renewed.rowCount) {
+          this.d.log.warn({ batchId }, 'lease lost; stopping this batch');
+          return result;
+        }
         const { rows } = await pool.query<ClaimedRow>(queries.sql('deliveries-claim-chunk'), [batchId, token, due.rows.map((r) => r.id)]);
         if (rows.length === 0) {
           // Nothing claimable: a reader turned ineligible since the skip (skip again), or the send
@@ -113,11 +119,6 @@ export class Deliverer {
         }
         const tripped = await this.sendChunk(sendId, issueId, material, rows, result);
         if (tripped) break;
-        const renewed = await pool.query(queries.sql('batch-renew'), [batchId, token, opts.leaseSeconds]);
-        if (!renewed.rowCount) {
-          this.d.log.warn({ batchId }, 'lease lost; stopping this batch');
-          return result;
-        }
       }
     } finally {
       await this.release(batchId, token, sendId, issueId);

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
 import type { TestApp } from './app';
+import type { SmtpSink } from './smtp-sink';
 
 export const TOPIC_BITS: [number, string][] = [
   [1, 'telecom'],
@@ -128,7 +129,9 @@ const ROOT = path.resolve(__dirname, '../..');
 
 /** Spawns `src/main.ts` as ROLE=worker against the test's database, Redis, prefix and sink. */
 export function spawnWorker(t: TestApp, env: Record<string, string> = {}): WorkerProcess {
-  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'src/main.ts')], {
+  // `node --require tsx/cjs`, not the tsx CLI: the CLI runs the program in a child process, and
+  // a SIGKILL to the CLI would leave that child running.
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'src/main.ts')], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -168,4 +171,12 @@ export async function ledger(pool: pg.Pool, sendId: number): Promise<Record<stri
     [sendId],
   );
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+/**
+ * A worker killed mid-conversation resets its SMTP socket; smtp-server reports that as an 'error'
+ * event on the server, which must not fail the test file.
+ */
+export function quietSink(sink: SmtpSink): void {
+  (sink as unknown as { server: { on(ev: 'error', fn: () => void): void } }).server.on('error', () => undefined);
 }
