@@ -44,6 +44,7 @@ interface Row {
 }
 
 type Record = { email?: string; name?: string; topics?: string };
+const TOPIC_SEPARATOR = /[;\s]+/;
 
 function readCsv(text: string): { record: Record; line: number }[] {
   try {
@@ -80,12 +81,30 @@ export class SubscriberImport {
     const known = await this.topics.slugs();
     const report: ImportReport = { dryRun: opts.dryRun, imported: 0, updated: 0, invalid: [], invalidCount: 0, suppressed: 0, unsubscribed: 0, duplicates: 0 };
     const seen = new Set<string>();
+    // Validating a chunk is CPU work in Node, storing one is work in Postgres: chunk k+1 is
+    // validated while chunk k is being checked and written, so on a 2-core machine they overlap.
+    // Chunks are still stored one after the other.
+    let inFlight: Promise<void> = Promise.resolve();
+    for (let i = 0; i < records.length; i += IMPORT_CHUNK) {
+      const rows = this.validate(records.slice(i, i + IMPORT_CHUNK), known, seen, report);
+      await inFlight;
+      const next = this.store(rows, opts.dryRun, report);
+      // Handled by the await above or below; this only keeps a failure from being reported as
+      // unhandled while the next chunk is being validated.
+      next.catch(() => undefined);
+      inFlight = next;
+    }
+    await inFlight;
+    return report;
+  }
+
+  private validate(records: { record: Record; line: number }[], known: string[], seen: Set<string>, report: ImportReport): Row[] {
     const rows: Row[] = [];
     for (const { record, line } of records) {
       try {
         const email = normalizeEmail(record.email);
         const name = normalizeName(record.name ?? null);
-        const topics = normalizeTopics((record.topics ?? '').split(/[;\s]+/).filter(Boolean), known);
+        const topics = normalizeTopics(record.topics ? record.topics.split(TOPIC_SEPARATOR).filter(Boolean) : [], known);
         const key = email.toLowerCase();
         if (seen.has(key)) {
           report.duplicates++;
@@ -99,30 +118,33 @@ export class SubscriberImport {
         if (report.invalid.length < MAX_REPORTED_INVALID) report.invalid.push({ line, error: err.message });
       }
     }
+    return rows;
+  }
 
+  /** Checks one chunk against the suppression list and existing readers, then writes what may be. */
+  private async store(chunk: Row[], dryRun: boolean, report: ImportReport): Promise<void> {
+    if (!chunk.length) return;
+    const [suppressed, existing] = await Promise.all([
+      this.pool.query<{ email_hash: Buffer }>(this.queries.sql('import-suppressed'), [chunk.map((r) => r.hash)]),
+      this.pool.query<{ key: string; status: string }>(this.queries.sql('import-existing'), [chunk.map((r) => r.key)]),
+    ]);
+    const hashes = new Set(suppressed.rows.map((r) => r.email_hash.toString('hex')));
+    const status = new Map(existing.rows.map((r) => [r.key, r.status]));
     const writable: Row[] = [];
-    for (let i = 0; i < rows.length; i += IMPORT_CHUNK) {
-      const chunk = rows.slice(i, i + IMPORT_CHUNK);
-      const suppressed = await this.pool.query<{ email_hash: Buffer }>(this.queries.sql('import-suppressed'), [chunk.map((r) => r.hash)]);
-      const hashes = new Set(suppressed.rows.map((r) => r.email_hash.toString('hex')));
-      const existing = await this.pool.query<{ key: string; status: string }>(this.queries.sql('import-existing'), [chunk.map((r) => r.key)]);
-      const status = new Map(existing.rows.map((r) => [r.key, r.status]));
-      for (const r of chunk) {
-        r.existing = status.get(r.key);
-        if (hashes.has(r.hash.toString('hex'))) report.suppressed++;
-        else if (r.existing === 'unsubscribed') report.unsubscribed++;
-        else writable.push(r);
-      }
+    for (const r of chunk) {
+      r.existing = status.get(r.key);
+      if (hashes.size && hashes.has(r.hash.toString('hex'))) report.suppressed++;
+      else if (r.existing === 'unsubscribed') report.unsubscribed++;
+      else writable.push(r);
     }
-    if (opts.dryRun) {
+    if (dryRun) {
       for (const r of writable) {
         if (r.existing) report.updated++;
         else report.imported++;
       }
-      return report;
+      return;
     }
-    for (let i = 0; i < writable.length; i += IMPORT_CHUNK) await this.writeChunk(writable.slice(i, i + IMPORT_CHUNK), report);
-    return report;
+    if (writable.length) await this.writeChunk(writable, report);
   }
 
   private async writeChunk(chunk: Row[], report: ImportReport): Promise<void> {
@@ -150,7 +172,9 @@ export class SubscriberImport {
       }
       // Rows the statement skipped were suppressed or unsubscribed between the check and the write.
       report.suppressed += chunk.length - rows.length;
-      await client.query(q.sql('import-topics-clear'), [ids]);
+      // Only readers that existed can have topics to replace.
+      const updatedIds = rows.filter((w) => !w.inserted).map((w) => w.id);
+      if (updatedIds.length) await client.query(q.sql('import-topics-clear'), [updatedIds]);
       await client.query(q.sql('import-topics-insert'), [pairIds, pairTopics]);
       await client.query(q.sql('import-consent'), [ids, kinds, topicLists]);
     });

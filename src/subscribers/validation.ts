@@ -18,6 +18,24 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u20
 const LOCAL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
 // Letters of any script are allowed in labels (IDN); nodemailer punycodes them when sending.
 const LABEL = /^(?!-)[\p{L}\p{N}-]{1,63}(?<!-)$/u;
+// Letters, digits and . _ + - around one '@': nothing nodemailer's addressparser treats specially
+// (no quotes, comments, brackets, separators or whitespace), so it would hand the value back as
+// the one address it is. Such values skip the parser, which costs ~9 µs an address — a second per
+// 100,000-row import; tests/readers-case.test.ts checks the two agree. Every other check still runs.
+const PLAIN = /^[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+$/;
+
+/** Exactly one address, as nodemailer reads `value`, and it is `value` itself. */
+export function isSingleAddress(value: string, field: string): true {
+  if (PLAIN.test(value)) return true;
+  const parsed = addressparser(value);
+  if (parsed.length > 1 || parsed[0]?.group) {
+    throw new ValidationError('Enter exactly one email address, like name@example.com.', field, 'invalid_email');
+  }
+  if (parsed.length !== 1 || parsed[0]!.name || parsed[0]!.address !== value) {
+    throw new ValidationError('Enter a valid email address, like name@example.com.', field, 'invalid_email');
+  }
+  return true;
+}
 
 /** A normalised address (domain lower-cased) or a ValidationError naming `field`. */
 export function normalizeEmail(input: unknown, field = 'email'): string {
@@ -29,13 +47,7 @@ export function normalizeEmail(input: unknown, field = 'email'): string {
     throw new ValidationError('The email address contains characters that are not allowed.', field, 'invalid_email');
   }
   if (value.length > MAX_ADDRESS) throw new ValidationError('The email address is too long.', field, 'invalid_email');
-  const parsed = addressparser(value);
-  if (parsed.length > 1 || parsed[0]?.group) {
-    throw new ValidationError('Enter exactly one email address, like name@example.com.', field, 'invalid_email');
-  }
-  if (parsed.length !== 1 || parsed[0]!.name || parsed[0]!.address !== value) {
-    throw new ValidationError('Enter a valid email address, like name@example.com.', field, 'invalid_email');
-  }
+  isSingleAddress(value, field);
   const at = value.lastIndexOf('@');
   const local = value.slice(0, at);
   const domain = value.slice(at + 1).toLowerCase();
