@@ -316,7 +316,7 @@ RETURNING id;
 -- The send a bounce belongs to: the latest one that handed a message to this address.
 SELECT d.send_id, d.subscriber_id FROM subscribers s
 JOIN deliveries d ON d.subscriber_id = s.id AND d.status IN ('sent', 'uncertain')
-WHERE s.email = $1::text OR s.email = lower($1::text)
+WHERE lower(s.email) = lower($1::text)  -- subscribers_email_lower
 ORDER BY d.send_id DESC LIMIT 1;
 
 -- name: bounce-insert
