@@ -159,7 +159,7 @@ test('pause stops claiming, resume continues, cancel ends the send with counts t
   expect(paused.status).toBe(200);
   expect(((await paused.json()) as { status: string }).status).toBe('paused');
   // In-flight chunks finish; after that nothing moves.
-  await new Promise((r) => setTimeout(r, 800));
+  await waitUntil(async () => !(await ledger(t.c.pool, id)).sending, 15_000, 'in-flight chunks to finish');
   const frozen = await ledger(t.c.pool, id);
   await new Promise((r) => setTimeout(r, 1000));
   expect(await ledger(t.c.pool, id)).toEqual(frozen);

@@ -74,7 +74,7 @@ test('2,000 readers over 7 topic sets each get exactly one email with exactly th
   const sends = await t.c.pool.query('SELECT count(*)::int AS n FROM sends');
   expect(sends.rows[0].n).toBe(1);
 
-  const final = await waitForStatus(t, issueId, ['completed'], 90_000);
+  const final = await waitForStatus(t, issueId, ['completed'], 130_000);
   expect(final.total).toBe(N);
   expect(final.sent).toBe(N);
   expect(final.sent + final.skipped + final.failed + final.uncertain + final.cancelled + final.pending).toBe(final.total);
@@ -115,4 +115,4 @@ test('2,000 readers over 7 topic sets each get exactly one email with exactly th
   expect(issue.rows[0].status).toBe('sent');
   const p = await progress(t, issueId);
   expect(p.status).toBe('completed');
-}, 150_000);
+}, 180_000);
