@@ -121,6 +121,13 @@ describe('subscriber management', () => {
     ]);
     expect(withMail.bounces).toEqual([expect.objectContaining({ type: 'hard', reason: '550 no such user' })]);
 
+    // A subscribe request still waiting for the worker is part of the export, and goes with the erase.
+    await t.c.pool.query(
+      "INSERT INTO subscription_requests (email, topics, source, consent_version, ip) VALUES ('PRIVATE.reader@example.org', '{nev}', 'form', 'v', '198.51.100.7')",
+    );
+    const waiting = await (await t.fetch(`/api/subscribers/${id}/export`, { editor: true })).json();
+    expect(waiting.pendingRequests).toEqual([expect.objectContaining({ topics: ['nev'], source: 'form', ip: '198.51.100.7' })]);
+
     const del = await t.fetch(`/api/subscribers/${id}`, { method: 'DELETE', editor: true });
     expect(del.status).toBe(200);
     expect((await t.fetch(`/api/subscribers/${id}`, { method: 'DELETE', editor: true })).status).toBe(200);
@@ -130,8 +137,10 @@ describe('subscriber management', () => {
     expect(after.subscriber).toMatchObject({ email: null, name: null, status: 'erased', topics: [] });
     expect(after.consentEvents.every((e: { ip: unknown; userAgent: unknown }) => e.ip === null && e.userAgent === null)).toBe(true);
     expect(after.consentEvents.at(-1).kind).toBe('erased');
-    const { rows } = await t.c.pool.query("SELECT count(*)::int AS n FROM subscribers WHERE email = 'private.reader@example.org'");
-    expect(rows[0].n).toBe(0);
+    const { rows } = await t.c.pool.query(
+      "SELECT (SELECT count(*) FROM subscribers WHERE lower(email) = 'private.reader@example.org') + (SELECT count(*) FROM subscription_requests)::int AS n",
+    );
+    expect(Number(rows[0].n)).toBe(0);
 
     // A later import cannot bring them back, and the form sends nothing.
     const report = await (await importCsv('email,topics\nprivate.reader@example.org,ai\n')).json();

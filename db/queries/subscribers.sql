@@ -15,6 +15,15 @@ FOR UPDATE;
 -- name: subscription-request-delete
 DELETE FROM subscription_requests WHERE id = $1::bigint;
 
+-- name: subscription-requests-by-email
+-- Requests still waiting for the worker (normally none): part of the privacy export. The table is
+-- small and short-lived, so no index on lower(email).
+SELECT created_at, topics, source, consent_version, host(ip) AS ip, user_agent
+FROM subscription_requests WHERE lower(email) = lower($1::text) ORDER BY id;
+
+-- name: subscription-requests-erase
+DELETE FROM subscription_requests WHERE lower(email) = lower($1::text);
+
 -- name: subscription-requests-stale
 -- Requests whose job may be lost (Redis flushed or down at request time). Marking them dispatched
 -- in the same statement means a second sweeper, or the next sweep, does not pick them again soon.
@@ -112,8 +121,11 @@ WHERE id = $1::bigint AND status = 'queued'
 RETURNING id, subscriber_id, kind, attempts;
 
 -- name: transactional-finish
+-- Back to 'queued' after a transient failure: BullMQ's backoff retry is on its way, so the sweeper
+-- waits a full age from now before dispatching it again.
 UPDATE transactional_messages SET status = $2::text, error = $3::text,
-       sent_at = CASE WHEN $2::text = 'sent' THEN now() ELSE sent_at END
+       sent_at = CASE WHEN $2::text = 'sent' THEN now() ELSE sent_at END,
+       dispatched_at = CASE WHEN $2::text = 'queued' THEN now() ELSE dispatched_at END
 WHERE id = $1::bigint;
 
 -- name: transactional-stale-queued

@@ -104,12 +104,13 @@ export class SubscriberAdmin {
   async privacyExport(id: number) {
     const subscriber = await this.get(id);
     const q = this.queries;
-    const [consent, tokens, mails, deliveries, bounces] = await Promise.all([
+    const [consent, tokens, mails, deliveries, bounces, requests] = await Promise.all([
       this.pool.query(q.sql('consent-list'), [id]),
       this.pool.query(q.sql('confirmation-list'), [id]),
       this.pool.query(q.sql('transactional-list'), [id]),
       this.pool.query(q.sql('subscriber-deliveries'), [id]),
       this.pool.query(q.sql('subscriber-bounces'), [id]),
+      subscriber.email ? this.pool.query(q.sql('subscription-requests-by-email'), [subscriber.email]) : { rows: [] },
     ]);
     return {
       subscriber,
@@ -128,6 +129,10 @@ export class SubscriberAdmin {
         smtpCode: d.smtp_code, sentAt: d.sent_at, updatedAt: d.updated_at,
       })),
       bounces: bounces.rows.map((b) => ({ id: b.id, type: b.type, reason: b.reason, sendId: b.send_id, at: b.created_at })),
+      // Subscribe requests not yet processed by the worker (normally none).
+      pendingRequests: requests.rows.map((r) => ({
+        at: r.created_at, topics: r.topics, source: r.source, consentVersion: r.consent_version, ip: r.ip, userAgent: r.user_agent,
+      })),
       exportedAt: new Date(),
     };
   }
@@ -144,7 +149,11 @@ export class SubscriberAdmin {
       const sub = rows[0];
       if (!sub) throw new NotFoundError('No such subscriber.');
       if (sub.status === 'erased') return;
-      if (sub.email) await client.query(q.sql('suppression-insert'), [emailHash(sub.email), 'erased', `subscriber ${id}`]);
+      if (sub.email) {
+        await client.query(q.sql('suppression-insert'), [emailHash(sub.email), 'erased', `subscriber ${id}`]);
+        // A request still waiting for the worker holds the address and an IP too.
+        await client.query(q.sql('subscription-requests-erase'), [sub.email]);
+      }
       await client.query(q.sql('subscriber-erase'), [id]);
       await client.query(q.sql('subscriber-topics-clear'), [id]);
       await client.query(q.sql('confirmation-delete'), [id]);
