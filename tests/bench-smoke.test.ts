@@ -29,7 +29,7 @@ function runBench(args: string[]): Promise<{ code: number | null; stdout: string
 test('a tiny bench runs every phase and its JSON line reports no duplicate and no lost email', async () => {
   const { code, stdout, stderr } = await runBench([
     '--subscribers', '300', '--workers', '1', '--json', '--api-seconds', '1', '--api-connections', '10',
-    '--naive', '10', '--limit', '200', '--timeout', '40',
+    '--naive', '5', '--limit', '100', '--timeout', '40',
   ]);
   if (code !== 0) throw new Error(`bench exited ${code}\n${stderr}\n${stdout}`);
   const last = stdout.trim().split('\n').at(-1)!;
@@ -38,8 +38,10 @@ test('a tiny bench runs every phase and its JSON line reports no duplicate and n
   expect(r.send_status).toBe('completed');
   expect(r.duplicates).toBe(0);
   expect(r.lost).toBe(0);
+  expect(r.limit_lost).toBe(0);
+  expect(r.naive_lost).toBe(0);
   expect(r.received).toBe(r.expected);
-  for (const key of ['e2e_emails_per_s', 'limit_emails_per_s', 'naive_emails_per_s', 'prepare_rows_per_s',
+  for (const key of ['e2e_emails_per_s', 'limit_emails_per_s', 'limit_smtp_pool_emails_per_s', 'naive_emails_per_s', 'prepare_rows_per_s',
     'worker_peak_rss_mb', 'api_peak_rss_mb', 'subscribe_rps', 'subscribe_p99_ms', 'hello_rps']) {
     expect(typeof r[key]).toBe('number');
   }

@@ -1,22 +1,28 @@
 /**
  * Phase 2, the limit: the same messages the engine sends (its own MessageBuilder and variant
- * cache, same links, same Message-IDs) built in advance, then pushed by pooled nodemailer
- * transports straight to the sink, from as many processes as the engine had workers. No database,
- * queue or rendering while the clock runs: the most this machine can hand over.
+ * cache, same links, same Message-IDs) built in advance, then pushed straight to the sink from as
+ * many processes as the engine had workers. No database, queue or rendering while the clock runs.
+ * Pushed twice: by pooled nodemailer transports (the issue's yardstick), and by the engine's own
+ * SMTP pool, which skips nodemailer's per-message Mailer pipeline and is the real ceiling here.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { PusherJob, PusherReport } from './limit-pusher';
+import type { PushVia, PusherJob, PusherReport } from './limit-pusher';
 import { children } from './procs';
 import type { SinkProcess } from './sink-client';
 
-export interface LimitResult {
-  messages: number;
-  avgBytes: number;
+export interface PushResult {
   seconds: number;
   emailsPerS: number;
   duplicates: number;
   lost: number;
+}
+
+export interface LimitResult {
+  messages: number;
+  avgBytes: number;
+  nodemailer: PushResult;
+  smtpPool: PushResult;
 }
 
 export type LimitOptions = Omit<PusherJob, 'sinkUrl' | 'part' | 'parts'> & { processes: number; sink: SinkProcess };
@@ -46,20 +52,22 @@ export async function runLimit(o: LimitOptions): Promise<LimitResult> {
   const messages = reports.reduce((n, r) => n + r.built, 0);
   const bytes = reports.reduce((n, r) => n + r.bytes, 0);
 
-  await sink.phase('limit');
-  const done = pushers.map((p) => next(p));
-  const started = Date.now();
-  pushers.forEach((p) => p.send('go'));
-  const finished = (await Promise.all(done)) as { done: number; failed: number }[];
-  const accepted = finished.reduce((n, r) => n + r.done, 0);
-  const s = await sink.waitFor(accepted, Date.now() + 10_000);
-  const seconds = ((s.lastAt ?? Date.now()) - started) / 1000;
-  return {
-    messages,
-    avgBytes: bytes / Math.max(messages, 1),
-    seconds,
-    emailsPerS: s.received / Math.max(seconds, 1e-3),
-    duplicates: s.duplicates,
-    lost: messages - s.received,
-  };
+  try {
+    const round = async (via: PushVia): Promise<PushResult> => {
+      await sink.phase(`limit-${via}`);
+      const done = pushers.map((p) => next(p));
+      const started = Date.now();
+      pushers.forEach((p) => p.send(via));
+      const finished = (await Promise.all(done)) as { done: number; failed: number }[];
+      const accepted = finished.reduce((n, r) => n + r.done, 0);
+      const s = await sink.waitFor(accepted, Date.now() + 10_000);
+      const seconds = ((s.lastAt ?? Date.now()) - started) / 1000;
+      return { seconds, emailsPerS: s.received / Math.max(seconds, 1e-3), duplicates: s.duplicates, lost: messages - s.received };
+    };
+    const nodemailer = await round('nodemailer');
+    const smtpPool = await round('smtp-pool');
+    return { messages, avgBytes: bytes / Math.max(messages, 1), nodemailer, smtpPool };
+  } finally {
+    for (const p of pushers) p.kill('SIGKILL');
+  }
 }
