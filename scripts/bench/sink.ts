@@ -46,7 +46,10 @@ function record(header: string, rcpt: string[], size: number): void {
   stats.bytes += size;
   stats.firstAt ??= now;
   stats.lastAt = now;
-  const id = MESSAGE_ID_RE.exec(header)?.[1];
+  const match = MESSAGE_ID_RE.exec(header)?.[1];
+  // A fresh copy: a regex match is a slice that keeps the whole chunk it came from alive, and a
+  // million kept ids would then hold gigabytes of message text.
+  const id = match === undefined ? undefined : Buffer.from(match, 'latin1').toString('latin1');
   let dup = false;
   if (!id) stats.missingMessageId++;
   else if (messageIds.has(id)) {
