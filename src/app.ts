@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from './config';
 import { createPool, type Pool } from './db/pool';
 import { Queries } from './db/queries';
+import { EditorAudit } from './editors/audit';
 import { EditorKeys } from './editors/keys';
 import { createHttpApp } from './http/app';
 import { mailboxRouter } from './http/mailbox';
@@ -57,6 +58,8 @@ export interface Container {
   /** Present when SMTP_URL is unset. */
   readonly mailbox: LocalMailbox | undefined;
   readonly editorKeys: EditorKeys;
+  /** Who did what (editor_actions): send actions, test emails, console edits. */
+  readonly audit: EditorAudit;
   readonly topics: Topics;
   /** HMAC-signed unsubscribe / preferences tokens for links in emails. */
   readonly linkTokens: LinkTokens;
@@ -115,6 +118,7 @@ export async function buildContainer(
   const linkTokens = new LinkTokens(secretKey);
   const metrics = new Metrics(opts.defaultMetrics ?? true);
   const issueServices = createIssueServices({ pool, queries, topics, postalAddress: config.postalAddress });
+  const audit = new EditorAudit(pool, queries);
 
   return {
     config: runtime,
@@ -128,6 +132,7 @@ export async function buildContainer(
     transport,
     mailbox,
     editorKeys: new EditorKeys(pool, queries),
+    audit,
     topics,
     linkTokens,
     readers: createReaders({
@@ -143,6 +148,7 @@ export async function buildContainer(
     sending: new Sending({
       config: runtime, pool, queries, log, metrics, redis, queues, linkTokens, smtpUrl,
       renderer: () => issueServices.variants,
+      audit, transport, rateLimiter, topics, variants: issueServices.variants, issues: issueServices.issues,
     }),
     ...issueServices,
   };

@@ -164,7 +164,7 @@ test('pause stops claiming, resume continues, cancel ends the send with counts t
   await new Promise((r) => setTimeout(r, 1000));
   expect(await ledger(t.c.pool, id)).toEqual(frozen);
   expect(frozen.sending ?? 0).toBe(0);
-  expect((await progress(t, issueId)).pause_reason).toBe('paused by an editor');
+  expect((await progress(t, issueId)).pause_reason).toBe('paused by admin');
 
   const resumed = await t.fetch(`/api/issues/${issueId}/send/resume`, { method: 'POST', editor: true });
   expect(resumed.status).toBe(200);
@@ -181,6 +181,10 @@ test('pause stops claiming, resume continues, cancel ends the send with counts t
   const again = await t.fetch(`/api/issues/${issueId}/send/resume`, { method: 'POST', editor: true });
   expect(again.status).toBe(409);
   expect(((await again.json()) as { error: { code: string } }).error.code).toBe('not_running');
+  // Each API action is in the send's audit log with the editor's name; the refused resume is not.
+  const audit = await t.fetch(`/api/issues/${issueId}/send/audit`, { editor: true });
+  const actions = ((await audit.json()) as { actions: { editor: string; action: string }[] }).actions;
+  expect(actions.map((a) => `${a.editor} ${a.action}`)).toEqual(['admin send.cancel', 'admin send.resume', 'admin send.pause', 'admin send.start']);
 }, 60_000);
 
 test('uncertain deliveries are listed and resolved by the editor: mark-sent, or resend', async () => {
@@ -215,6 +219,13 @@ test('uncertain deliveries are listed and resolved by the editor: mark-sent, or 
   expect(final.uncertain).toBe(0);
   const resent = await t.c.pool.query(`SELECT count(*)::int AS n FROM deliveries WHERE send_id = $1 AND resolution = 'resent' AND status = 'sent'`, [id]);
   expect(resent.rows[0].n).toBe(2);
+  const audit = await t.fetch(`/api/issues/${issueId}/send/audit`, { editor: true });
+  const actions = ((await audit.json()) as { actions: { editor: string; action: string; detail: string | null }[] }).actions;
+  expect(actions.map((a) => [a.action, a.detail])).toEqual([
+    ['send.resolve', 'resend: 2 deliveries'],
+    ['send.resolve', 'mark-sent: 2 deliveries'],
+    ['send.start', null],
+  ]);
 }, 60_000);
 
 test('the circuit breaker pauses a send when permanent failures pass the threshold', async () => {

@@ -126,6 +126,22 @@ describe('issues API', () => {
     expect(msg!.parsed.text).not.toContain('An EV item');
     expect(msg!.parsed.html).toContain('Stop Artificial intelligence news');
     expect(msg!.raw.toString()).not.toContain('[[tidings:');
+    // Built by the delivery engine's message builder: the newsletter's headers, example links only.
+    const header = (name: string) => msg!.parsed.headerLines.find((l) => l.key === name)?.line.slice(name.length + 1).trim();
+    expect(header('list-unsubscribe')).toBe('<http://localhost:3000/unsubscribe/example>');
+    expect(header('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
+    expect(header('list-id')).toMatch(/^Issue test-send <tidings\.[^>]+>$/);
+    expect(header('precedence')).toBe('bulk');
+    expect(header('x-tidings-test')).toBe('ai');
+    const body = await res.json();
+    expect(body).toMatchObject({ status: 'sent', to: 'editor@example.com', topics: ['ai'] });
+    expect(msg!.parsed.messageId).toBe(body.messageId);
+    expect(body.messageId).toMatch(new RegExp(`^<tidings\\.i${id}\\.s-\\d+\\.[0-9a-f]{16}@`));
+    expect(msg!.raw.toString()).toContain('Content-Type: multipart/alternative');
+    expect(msg!.parsed.html).toContain('/unsubscribe/example');
+    // Recorded with the editor, as the console's test send is.
+    const audit = await t.c.pool.query('SELECT editor_name, action, detail FROM editor_actions WHERE issue_id = $1', [id]);
+    expect(audit.rows).toEqual([{ editor_name: 'admin', action: 'issue.test_send', detail: 'ai → editor@example.com' }]);
 
     const bad = await t.fetch(`/api/issues/${id}/test`, { method: 'POST', json: { to: 'not an address' }, editor: true });
     expect(bad.status).toBe(422);

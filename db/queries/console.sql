@@ -28,8 +28,10 @@ INSERT INTO editor_actions (editor_id, editor_name, action, issue_id, detail)
 VALUES ($1::bigint, $2::text, $3::text, $4::bigint, $5::text);
 
 -- name: editor-action-list-issue
+-- $3 is an action prefix ('' for all); starts_with keeps '_' and '%' literal, unlike LIKE.
 SELECT id, editor_name, action, detail, created_at
-FROM editor_actions WHERE issue_id = $1::bigint ORDER BY id DESC LIMIT $2::integer;
+FROM editor_actions WHERE issue_id = $1::bigint AND starts_with(action, $3::text)
+ORDER BY id DESC LIMIT $2::integer;
 
 -- name: console-audience
 -- How many readers each topic set reaches if the issue were sent now: the same eligibility as the

@@ -1,7 +1,9 @@
 /**
  * The audit log of editor actions: who started, paused, resumed or cancelled a send, resolved an
- * uncertain delivery, created or edited an issue. Written by the console after the service call it
- * describes succeeded, so the log never claims an action that did not happen.
+ * uncertain delivery, sent a test email, created or edited an issue. Send actions and test emails
+ * are written by the sending services themselves (so the JSON API and the console record them
+ * through the same path), after the change they describe took effect: the log never claims an
+ * action that did not happen.
  */
 import type { Pool } from '../db/pool';
 import type { Queries } from '../db/queries';
@@ -40,8 +42,9 @@ export class EditorAudit {
     ]);
   }
 
-  async forIssue(issueId: number, limit = 100): Promise<AuditEntry[]> {
-    const { rows } = await this.pool.query<AuditEntry>(this.queries.sql('editor-action-list-issue'), [issueId, limit]);
+  /** Newest first; `prefix` ('send.') narrows to one family of actions. */
+  async forIssue(issueId: number, opts: { prefix?: string; limit?: number } = {}): Promise<AuditEntry[]> {
+    const { rows } = await this.pool.query<AuditEntry>(this.queries.sql('editor-action-list-issue'), [issueId, opts.limit ?? 100, opts.prefix ?? '']);
     return rows;
   }
 }

@@ -1,23 +1,19 @@
 /**
  * Editor API for issues: create (JSON document, or Markdown / plain text to import), list, read,
  * edit drafts, preview any topic set, list the variant matrix, send one test email.
- * Thin: parse and validate input, call the issues / rendering services, shape the answer.
+ * Thin: parse and validate input, call the issues / rendering / sending services, shape the answer.
  */
 import express, { Router, type RequestHandler } from 'express';
 import type { Container } from '../app';
-import { NotFoundError, UnavailableError, UnsupportedMediaTypeError, ValidationError } from '../errors';
+import { NotFoundError, UnsupportedMediaTypeError, ValidationError } from '../errors';
 import { IMPORT_LIMIT_BYTES, type ImportFormat } from '../issues/importers';
 import type { Issue, IssueStatus, IssueSummary } from '../issues/service';
-import { personalize, type RecipientValues } from '../rendering/personalize';
-import { topicSetKey } from '../topics';
+import { exampleValues } from '../rendering/example-links';
+import { personalize } from '../rendering/personalize';
 import { jsonBody } from './body';
 import { currentEditor, requireEditor } from './editor-auth';
 
-type Deps = Pick<Container, 'config' | 'editorKeys' | 'issues' | 'importers' | 'variants' | 'topics' | 'transport' | 'rateLimiter'>;
-
-const TEST_SENDS_PER_EDITOR = 20;
-const TEST_SEND_WINDOW_S = 600;
-const EMAIL = /^[^\s@<>()",;:\\[\]]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$/;
+type Deps = Pick<Container, 'config' | 'editorKeys' | 'issues' | 'importers' | 'variants' | 'topics' | 'sending'>;
 
 export function parseId(v: unknown): number {
   if (typeof v !== 'string' || !/^\d{1,15}$/.test(v)) throw new NotFoundError('No such issue.');
@@ -55,27 +51,26 @@ function summaryJson(i: IssueSummary) {
   return { id: i.id, slug: i.slug, title: i.title, status: i.status, itemCount: i.item_count, createdAt: i.created_at, updatedAt: i.updated_at, sentAt: i.sent_at };
 }
 
-/** `?topics=ai,nev` (commas or spaces) → known slugs; absent → every topic. */
-async function parseTopics(deps: Deps, raw: unknown): Promise<string[]> {
-  const all = await deps.topics.slugs();
-  if (raw === undefined) return all;
+/** `ai,nev` (commas or spaces) or `["ai","nev"]` → a list of strings; absent → undefined. */
+function topicList(raw: unknown): string[] | undefined {
+  if (raw === undefined) return undefined;
   const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(/[\s,]+/).filter(Boolean) : null;
   if (!list || list.length === 0) throw new ValidationError('topics must list at least one topic', 'topics');
   for (const t of list) {
-    if (typeof t !== 'string' || !all.includes(t)) throw new ValidationError(`unknown topic ${JSON.stringify(t)}`, 'topics');
+    if (typeof t !== 'string') throw new ValidationError(`unknown topic ${JSON.stringify(t)}`, 'topics');
   }
-  return [...new Set(list as string[])];
+  return list as string[];
 }
 
-/** Links for previews and test sends: they show where the real ones go, without a real reader. */
-export function exampleValues(publicUrl: string, topics: readonly string[]): RecipientValues {
-  const values: RecipientValues = {
-    unsubscribe_url: `${publicUrl}/unsubscribe/example`,
-    preferences_url: `${publicUrl}/preferences/example`,
-    name: 'Reader',
-  };
-  for (const t of topics) values[`stop_url:${t}`] = `${publicUrl}/unsubscribe/example?topic=${encodeURIComponent(t)}`;
-  return values;
+/** `?topics=ai,nev` → known slugs; absent → every topic. */
+async function parseTopics(deps: Deps, raw: unknown): Promise<string[]> {
+  const all = await deps.topics.slugs();
+  const list = topicList(raw);
+  if (list === undefined) return all;
+  for (const t of list) {
+    if (!all.includes(t)) throw new ValidationError(`unknown topic ${JSON.stringify(t)}`, 'topics');
+  }
+  return [...new Set(list)];
 }
 
 export function issuesApiRouter(deps: Deps): Router {
@@ -154,31 +149,14 @@ export function issuesApiRouter(deps: Deps): Router {
     });
   });
 
+  // The message is built by the delivery engine's builder (same headers as the newsletter); the
+  // sending service validates, applies the per-editor limit and records the audit entry.
   r.post('/api/issues/:id/test', auth, ...jsonBody(), async (req, res) => {
     const id = parseId(req.params.id);
-    const editor = currentEditor(res.locals);
     const body = (req.body ?? {}) as { to?: unknown; topics?: unknown };
-    if (typeof body.to !== 'string' || body.to.length > 254 || !EMAIL.test(body.to.trim())) {
-      throw new ValidationError('to must be an email address', 'to');
-    }
-    const topics = await parseTopics(deps, body.topics);
-    await deps.rateLimiter.hit('issue-test', String(editor.id), TEST_SENDS_PER_EDITOR, TEST_SEND_WINDOW_S);
-    const v = await deps.variants.variant(id, topics);
-    if (v.empty) throw new ValidationError(`a reader of ${topicSetKey(topics)} gets nothing from this issue`, 'topics');
-    const values = exampleValues(deps.config.publicUrl, topics);
-    const info = await deps.transport
-      .sendMail({
-      from: deps.config.mailFrom,
-      to: body.to.trim(),
-      subject: `[Test] ${v.subject}`,
-      html: personalize(v.html, values, 'html'),
-      text: personalize(v.text, values, 'text'),
-      headers: { 'X-Tidings-Test': topicSetKey(topics) },
-      })
-      .catch((err: Error) => {
-        throw new UnavailableError(`The mail server did not accept the test email (${err.message.slice(0, 200)}).`);
-      });
-    res.status(200).json({ status: 'sent', to: body.to.trim(), topics, messageId: info.messageId });
+    if (typeof body.to !== 'string') throw new ValidationError('to must be an email address', 'to');
+    const sent = await deps.sending.testSender.send({ issueId: id, editor: currentEditor(res.locals), to: body.to, topics: topicList(body.topics) });
+    res.status(200).json({ status: 'sent', to: sent.to, topics: sent.topics, messageId: sent.messageId });
   });
 
   return r;

@@ -1,14 +1,15 @@
 /**
  * Editor API for sends (contract: "Editor API"; additions in docs/api.md "## delivery"):
  * start (idempotent), progress, live progress as server-sent events, pause / resume / cancel,
- * delivery listings, resolution of uncertain deliveries, and the report.
+ * delivery listings, resolution of uncertain deliveries, the report and the audit log of the send.
+ * The service records each action with the editor who took it (the console goes the same way).
  */
 import { Router, type Request } from 'express';
 import type { Container } from '../app';
 import { ValidationError } from '../errors';
-import type { Progress } from '../sending/service';
 import { jsonBody } from './body';
 import { currentEditor, requireEditor } from './editor-auth';
+import { writeEventStream } from './sse';
 
 function issueId(req: Request): number {
   const v = String(req.params.id);
@@ -45,8 +46,6 @@ function parseResolve(body: unknown): { action: 'mark-sent' | 'resend'; ids: num
   return { action: b.action, ids: b.ids as number[] };
 }
 
-const TERMINAL = new Set(['completed', 'cancelled']);
-
 export function sendsApiRouter(c: Container): Router {
   const r = Router();
   const editor = requireEditor(c.editorKeys);
@@ -55,7 +54,7 @@ export function sendsApiRouter(c: Container): Router {
   r.post('/api/issues/:id/send', editor, async (req, res) => {
     const id = issueId(req);
     const key = idempotencyKey(req);
-    const { progress } = await sends.start(id, { idempotencyKey: key, editorId: currentEditor(res.locals).id });
+    const { progress } = await sends.start(id, currentEditor(res.locals), { idempotencyKey: key });
     res.status(202).json(progress);
   });
 
@@ -64,13 +63,13 @@ export function sendsApiRouter(c: Container): Router {
   });
 
   r.post('/api/issues/:id/send/pause', editor, async (req, res) => {
-    res.json(await sends.pause(issueId(req)));
+    res.json(await sends.pause(issueId(req), currentEditor(res.locals)));
   });
   r.post('/api/issues/:id/send/resume', editor, async (req, res) => {
-    res.json(await sends.resume(issueId(req)));
+    res.json(await sends.resume(issueId(req), currentEditor(res.locals)));
   });
   r.post('/api/issues/:id/send/cancel', editor, async (req, res) => {
-    res.json(await sends.cancel(issueId(req)));
+    res.json(await sends.cancel(issueId(req), currentEditor(res.locals)));
   });
 
   r.get('/api/issues/:id/send/deliveries', editor, async (req, res) => {
@@ -84,59 +83,27 @@ export function sendsApiRouter(c: Container): Router {
   r.post('/api/issues/:id/send/uncertain/resolve', editor, ...jsonBody(), async (req, res) => {
     const id = issueId(req);
     const { action, ids } = parseResolve(req.body);
-    res.json(await sends.resolveUncertain(id, action, ids));
+    res.json(await sends.resolveUncertain(id, currentEditor(res.locals), action, ids));
   });
 
   r.get('/api/issues/:id/send/report', editor, async (req, res) => {
     res.json(await c.sending.report(issueId(req)));
   });
 
+  r.get('/api/issues/:id/send/audit', editor, async (req, res) => {
+    const id = issueId(req);
+    await sends.progress(id); // 404 before a send exists, like every other …/send path
+    const entries = await c.audit.forIssue(id, { prefix: 'send.', limit: 500 });
+    res.json({
+      actions: entries.map((e) => ({ id: e.id, editor: e.editor_name, action: e.action, detail: e.detail, created_at: e.created_at })),
+    });
+  });
+
   // Server-sent events: one `progress` event whenever the numbers change (checked every second),
-  // a comment line as keep-alive, and the stream ends after the send reaches a final state.
+  // keep-alive comments, and an `end` event once the send is final, then the stream closes.
   r.get('/api/issues/:id/send/events', editor, async (req, res) => {
     const id = issueId(req);
-    let last = JSON.stringify(await sends.progress(id));
-    res.status(200);
-    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-    res.setHeader('Cache-Control', 'no-cache, no-transform');
-    res.setHeader('X-Accel-Buffering', 'no');
-    res.flushHeaders();
-    res.write(`retry: 2000\nevent: progress\ndata: ${last}\n\n`);
-    let ticks = 0;
-    let closed = false;
-    const timer = setInterval(() => {
-      if (closed) return;
-      sends.progress(id).then(
-        (p: Progress) => {
-          if (closed) return;
-          const json = JSON.stringify(p);
-          if (json !== last) {
-            last = json;
-            res.write(`event: progress\ndata: ${json}\n\n`);
-          } else if (++ticks % 15 === 0) res.write(': keep-alive\n\n');
-          if (TERMINAL.has(p.status)) {
-            res.write(`event: end\ndata: ${json}\n\n`);
-            stop();
-            res.end();
-          }
-        },
-        (err: unknown) => {
-          req.log?.warn({ err }, 'progress stream failed');
-          stop();
-          res.end();
-        },
-      );
-    }, 1000);
-    const stop = () => {
-      closed = true;
-      clearInterval(timer);
-    };
-    req.on('close', stop);
-    if (TERMINAL.has(JSON.parse(last).status)) {
-      res.write(`event: end\ndata: ${last}\n\n`);
-      stop();
-      res.end();
-    }
+    await writeEventStream(res, (signal) => sends.watchProgress(id, signal), { event: 'progress', log: req.log });
   });
 
   return r;

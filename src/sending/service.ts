@@ -1,12 +1,17 @@
 /**
- * The editor's side of a send: start (idempotent), progress from the ledger, pause / resume /
- * cancel, and the resolution of uncertain deliveries. HTTP-free; src/http/sends-api.ts wraps it.
+ * The editor's side of a send: start (idempotent), progress from the ledger (and a live watch of
+ * it), pause / resume / cancel, and the resolution of uncertain deliveries. Every action that
+ * changed something is written to the audit log with the editor who did it, here, so the JSON API
+ * (src/http/sends-api.ts) and the console (src/http/admin/send.ts) record it the same way.
  *
  * Counts always add up: sent + skipped + failed + uncertain + cancelled + pending = total, where
  * `pending` includes the few rows in flight ('sending') at the moment of reading.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from '../db/pool';
 import type { Queries } from '../db/queries';
+import type { EditorAudit } from '../editors/audit';
+import type { Editor } from '../editors/keys';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { Logger } from '../logger';
 import type { Dispatcher } from './dispatcher';
@@ -60,6 +65,13 @@ export interface SendServiceDeps {
   log: Logger;
   dispatcher: Dispatcher;
   renderer: () => VariantRenderer | undefined;
+  audit: EditorAudit;
+}
+
+const FINAL: ReadonlySet<SendStatus> = new Set(['completed', 'cancelled']);
+
+export function isFinal(status: SendStatus): boolean {
+  return FINAL.has(status);
 }
 
 export class SendService {
@@ -76,7 +88,7 @@ export class SendService {
    * the unique issue_id: one inserts, both read the same row. An Idempotency-Key belongs to one
    * issue; reusing it for another issue is a conflict.
    */
-  async start(issueId: number, opts: { idempotencyKey?: string; editorId?: number } = {}): Promise<{ progress: Progress; created: boolean }> {
+  async start(issueId: number, editor: Editor, opts: { idempotencyKey?: string } = {}): Promise<{ progress: Progress; created: boolean }> {
     const { pool, queries } = this.d;
     if (opts.idempotencyKey !== undefined) {
       const reuse = await pool.query(queries.sql('send-idempotency-other-issue'), [opts.idempotencyKey, issueId]);
@@ -94,7 +106,7 @@ export class SendService {
     const variants = await pool.query(queries.sql('send-issue-has-variants'), [issueId]);
     if (!variants.rowCount) throw new ConflictError(`Issue ${issueId} has no rendered variants.`, 'not_rendered');
 
-    const inserted = await pool.query<{ id: number }>(queries.sql('send-insert'), [issueId, opts.idempotencyKey ?? null, opts.editorId ?? null]);
+    const inserted = await pool.query<{ id: number }>(queries.sql('send-insert'), [issueId, opts.idempotencyKey ?? null, editor.id]);
     const sendId = inserted.rows[0]?.id;
     if (sendId !== undefined) {
       await pool.query(queries.sql('send-issue-mark-sending'), [issueId]);
@@ -105,6 +117,8 @@ export class SendService {
         this.d.log.warn({ sendId, err: (err as Error).message }, 'prepare dispatch failed; the reconciler will retry');
       }
       this.d.log.info({ sendId, issueId }, 'send started');
+      // Only the call that created the send records it: a repeat or a concurrent click is no action.
+      await this.d.audit.record(editor, 'send.start', { issueId });
     }
     return { progress: await this.progress(issueId), created: sendId !== undefined };
   }
@@ -144,14 +158,15 @@ export class SendService {
     };
   }
 
-  async pause(issueId: number, reason = 'paused by an editor'): Promise<Progress> {
+  async pause(issueId: number, editor: Editor): Promise<Progress> {
     const send = await this.sendFor(issueId);
-    const r = await this.d.pool.query(this.d.queries.sql('send-pause'), [send.id, reason]);
+    const r = await this.d.pool.query(this.d.queries.sql('send-pause'), [send.id, `paused by ${editor.name}`]);
     if (!r.rowCount && !send.paused) throw new ConflictError(`The send is ${send.status}; it cannot be paused.`, 'not_running');
+    if (r.rowCount) await this.d.audit.record(editor, 'send.pause', { issueId });
     return this.progress(issueId);
   }
 
-  async resume(issueId: number): Promise<Progress> {
+  async resume(issueId: number, editor: Editor): Promise<Progress> {
     const send = await this.sendFor(issueId);
     const r = await this.d.pool.query(this.d.queries.sql('send-resume'), [send.id]);
     if (!r.rowCount) {
@@ -161,10 +176,11 @@ export class SendService {
       return this.progress(issueId);
     }
     await this.dispatchPending(send.id);
+    await this.d.audit.record(editor, 'send.resume', { issueId });
     return this.progress(issueId);
   }
 
-  async cancel(issueId: number): Promise<Progress> {
+  async cancel(issueId: number, editor: Editor): Promise<Progress> {
     const { pool, queries } = this.d;
     const send = await this.sendFor(issueId);
     if (send.status === 'completed') throw new ConflictError('The send is already completed.', 'not_running');
@@ -175,9 +191,30 @@ export class SendService {
         await pool.query(queries.sql('deliveries-cancel-pending'), [send.id]);
         await pool.query(queries.sql('batches-close-for-send'), [send.id]);
         await pool.query(queries.sql('send-issue-mark-sent'), [issueId]);
+        await this.d.audit.record(editor, 'send.cancel', { issueId });
       }
     }
     return this.progress(issueId);
+  }
+
+  /**
+   * Live progress: yields the progress now, then again whenever the ledger's numbers change
+   * (checked every `intervalMs`), and returns after yielding a final state (completed, cancelled)
+   * or when `signal` aborts. The first read throws NotFoundError before anything is yielded, so an
+   * entry point can still answer 404.
+   */
+  async *watchProgress(issueId: number, signal: AbortSignal, intervalMs = 1000): AsyncGenerator<Progress, void, undefined> {
+    let last = '';
+    while (!signal.aborted) {
+      const p = await this.progress(issueId);
+      const json = JSON.stringify(p);
+      if (json !== last) {
+        last = json;
+        yield p;
+      }
+      if (isFinal(p.status)) return;
+      await sleep(intervalMs, undefined, { signal }).catch(() => undefined);
+    }
   }
 
   private async dispatchPending(sendId: number): Promise<void> {
@@ -195,7 +232,7 @@ export class SendService {
   }
 
   /** Resolves uncertain deliveries: the editor checked the relay logs (mark-sent) or accepts a possible duplicate (resend). */
-  async resolveUncertain(issueId: number, action: 'mark-sent' | 'resend', ids: number[] | 'all'): Promise<{ resolved: number; progress: Progress }> {
+  async resolveUncertain(issueId: number, editor: Editor, action: 'mark-sent' | 'resend', ids: number[] | 'all'): Promise<{ resolved: number; progress: Progress }> {
     const { pool, queries } = this.d;
     const send = await this.sendFor(issueId);
     const all = ids === 'all';
@@ -212,6 +249,7 @@ export class SendService {
         await this.dispatchPending(send.id);
       }
     }
+    if (resolved > 0) await this.d.audit.record(editor, 'send.resolve', { issueId, detail: `${action}: ${resolved} deliveries` });
     return { resolved, progress: await this.progress(issueId) };
   }
 }

@@ -2,24 +2,22 @@
  * The preview matrix: the issue as each topic combination receives it, side by side. Each email is
  * shown in an iframe with the `sandbox` attribute (no script, no same-origin) whose document is also
  * served under a CSP `sandbox` header, so markup in an editor's text can never run in the console.
- * Plus the plain-text part, and a test send to the editor's own address.
+ * Plus the plain-text part, and a test send to the editor's own address (the sending service's test
+ * email, the same one the API sends).
  */
 import { Router, type Response } from 'express';
 import type { Container } from '../../app';
-import { NotFoundError, UnavailableError } from '../../errors';
+import { NotFoundError, ValidationError } from '../../errors';
+import { exampleValues } from '../../rendering/example-links';
 import { personalize } from '../../rendering/personalize';
-import { allTopicSets, topicSetKey } from '../../topics';
+import { topicSetKey } from '../../topics';
 import { formBody } from '../body';
 import { html } from '../html';
-import { exampleValues } from '../issues-api';
 import type { ConsoleDeps } from './index';
 import { issueIdParam } from './issues';
 import { consoleLocals, verifyCsrf } from './session';
 import { badge, bytes, consolePage, csrfInput, notice } from './views';
 
-const TEST_SENDS_PER_EDITOR = 20;
-const TEST_SEND_WINDOW_S = 600;
-const EMAIL = /^[^\s@<>()",;:\\[\]]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$/;
 const SANDBOX_CSP = "sandbox; default-src 'none'; img-src data: https: http:; style-src 'unsafe-inline'";
 
 async function topicSet(c: Container, key: string): Promise<string[]> {
@@ -30,7 +28,7 @@ async function topicSet(c: Container, key: string): Promise<string[]> {
 }
 
 export function previewRouter(deps: ConsoleDeps): Router {
-  const { c, audit } = deps;
+  const { c } = deps;
   const r = Router();
 
   const page = async (res: Response, id: number, o: { width: string; note?: string; testError?: string; to?: string; status?: number }) => {
@@ -108,26 +106,14 @@ ${topics.map((t) => html`<label class="check inline"><input type="checkbox" name
     const { editor } = consoleLocals(res);
     const body = req.body as Record<string, string | string[] | undefined>;
     const to = typeof body.to === 'string' ? body.to.trim() : '';
-    const slugs = await c.topics.slugs();
-    const chosen = (Array.isArray(body.topics) ? body.topics : body.topics ? [body.topics] : []).filter((t) => slugs.includes(t));
-    const retry = (status: number, testError: string) => page(res, id, { width: 'desktop', testError, to, status });
-    if (to.length > 254 || !EMAIL.test(to)) return retry(422, 'Enter an email address.');
-    if (!chosen.length) return retry(422, 'Tick at least one topic.');
-    const set = allTopicSets(chosen).at(-1)!;
-    await c.rateLimiter.hit('issue-test', String(editor.id), TEST_SENDS_PER_EDITOR, TEST_SEND_WINDOW_S);
-    const v = await c.variants.variant(id, set);
-    if (v.empty) return retry(422, 'A reader of these topics gets nothing from this issue.');
-    const values = exampleValues(c.config.publicUrl, set);
+    const topics = Array.isArray(body.topics) ? body.topics : body.topics ? [body.topics] : [];
     try {
-      await c.transport.sendMail({
-        from: c.config.mailFrom, to, subject: `[Test] ${v.subject}`,
-        html: personalize(v.html, values, 'html'), text: personalize(v.text, values, 'text'),
-        headers: { 'X-Tidings-Test': topicSetKey(set) },
-      });
+      await c.sending.testSender.send({ issueId: id, editor, to, topics });
     } catch (err) {
-      throw new UnavailableError(`The mail server did not accept the test email (${(err as Error).message.slice(0, 200)}).`);
+      // Input problems come back as the form with the message beside the address field.
+      if (err instanceof ValidationError) return page(res, id, { width: 'desktop', testError: err.message, to, status: 422 });
+      throw err;
     }
-    await audit.record(editor, 'issue.test_send', { issueId: id, detail: `${topicSetKey(set)} → ${to}` });
     res.redirect(303, `/admin/issues/${id}/preview?tested=${encodeURIComponent(to)}#test`);
   });
 
