@@ -6,7 +6,7 @@
 import { Router, type ErrorRequestHandler } from 'express';
 import type { Container } from '../../app';
 import { ConsoleSessions, DEFAULT_SESSION_OPTIONS } from '../../editors/sessions';
-import { EditorAudit } from '../../editors/audit';
+import type { EditorAudit } from '../../editors/audit';
 import { RateLimitedError } from '../../errors';
 import { toAppError } from '../error-handler';
 import { html } from '../html';
@@ -45,7 +45,7 @@ export function adminRouter(c: Container): Router {
     absoluteSeconds: c.config.console.sessionMaxHours * 3600,
     signInLimitPerIp: c.config.console.signInLimitPerIp,
   });
-  const deps: ConsoleDeps = { c, sessions, audit: new EditorAudit(c.pool, c.queries) };
+  const deps: ConsoleDeps = { c, sessions, audit: c.audit };
   const secure = c.config.publicUrl.startsWith('https:');
 
   const admin = Router();
