@@ -9,6 +9,10 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
+import { Queries } from '../../src/db/queries';
+import { createIssueServices } from '../../src/issues';
+import { loadSampleIssues } from '../../src/issues/sample';
+import { Topics } from '../../src/topics';
 
 export const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TOPICS = ['ai', 'nev', 'telecom'] as const;
@@ -54,6 +58,21 @@ export function benchDatabase(): BenchDatabase & { create(): Promise<void> } {
       await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     },
   };
+}
+
+/**
+ * Loads the sample issue (emails/issues/) the way a first boot does. Done here, before any process
+ * starts, so the API and the workers (which all seed an empty database) can boot in parallel.
+ */
+export async function seedSampleIssue(url: string): Promise<void> {
+  const pool = createPool(url, 2);
+  try {
+    const queries = Queries.load();
+    const { issues, importers } = createIssueServices({ pool, queries, topics: new Topics(pool, queries), postalAddress: '-' });
+    if ((await loadSampleIssues(issues, importers)) === 0) throw new Error('no sample issue was loaded');
+  } finally {
+    await pool.end();
+  }
 }
 
 /** Topic set of subscriber `id`: a pseudo-random, non-empty subset (same for the same id). */

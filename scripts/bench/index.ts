@@ -9,7 +9,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, type BenchArgs } from './args';
-import { benchDatabase, loadSubscribers } from './db';
+import { benchDatabase, loadSubscribers, seedSampleIssue } from './db';
 import { runApi } from './phase-api';
 import { runE2e } from './phase-e2e';
 import { runLimit } from './phase-limit';
@@ -56,6 +56,7 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
   await db.create();
   log(`database ${db.name}, redis ${redis.url}, sink ${sink.url}, logs ${LOG_DIR}`);
 
+  await seedSampleIssue(db.url);
   const loadSeconds = await loadSubscribers(db.url, args.subscribers);
   log(`loaded ${args.subscribers} subscribers in ${loadSeconds.toFixed(1)} s`);
 
@@ -79,18 +80,18 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
   sampler.start();
   cleanups.push(async () => sampler.stop());
 
-  // The API first: it seeds the sample issue on the empty database before any worker boots.
-  const apiProc = await startTidings('api', {
-    ...env, ROLE: 'api', BENCH_HELLO: '1', SUBSCRIBE_LIMIT_PER_IP: '0', SUBSCRIBE_LIMIT_PER_ADDRESS: '0',
-  });
-  procs.push(apiProc);
-  sampler.add('api', apiProc.child.pid!);
   if (args.cpuProf) mkdirSync(args.cpuProf, { recursive: true });
-  const workers = await Promise.all(
-    Array.from({ length: args.workers }, (_, i) =>
+  // The database already holds the sample issue, so no process seeds it and all can boot at once.
+  const [apiProc, ...workers] = await Promise.all([
+    startTidings('api', {
+      ...env, ROLE: 'api', BENCH_HELLO: '1', SUBSCRIBE_LIMIT_PER_IP: '0', SUBSCRIBE_LIMIT_PER_ADDRESS: '0',
+    }),
+    ...Array.from({ length: args.workers }, (_, i) =>
       startTidings(`worker${i + 1}`, { ...env, ROLE: 'worker' }, args.cpuProf ? path.resolve(args.cpuProf) : undefined),
     ),
-  );
+  ]);
+  procs.push(apiProc);
+  sampler.add('api', apiProc.child.pid!);
   procs.push(...workers);
   workers.forEach((w) => sampler.add(w.label, w.child.pid!));
   sampler.sample();
