@@ -17,4 +17,5 @@ COPY emails ./emails
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --retries=5 CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "node_modules/tsx/dist/cli.mjs", "src/main.ts"]
+# tsx's CommonJS hook, not its CLI: the CLI adds an ESM loader thread (~20 MB per process).
+CMD ["node", "--require", "tsx/cjs", "src/main.ts"]

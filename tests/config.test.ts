@@ -41,7 +41,7 @@ describe('config', () => {
 
   it('`PORT=abc npm start` exits non-zero naming PORT', () => {
     const root = path.resolve(__dirname, '..');
-    const r = spawnSync(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'src/main.ts'], {
+    const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', 'src/main.ts'], {
       cwd: root,
       env: { ...process.env, PORT: 'abc' },
       encoding: 'utf8',

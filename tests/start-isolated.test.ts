@@ -18,7 +18,7 @@ describe('npm start with no database or Redis server answering', () => {
     const probe = `fetch('http://127.0.0.1:3917/readyz').then(r=>r.text()).then(t=>{console.log('READY '+t);process.exit(0)},()=>process.exit(1))`;
     const script = `
       ip link set lo up
-      node node_modules/tsx/dist/cli.mjs src/main.ts > "$DATA_DIR/out.log" 2>&1 & pid=$!
+      node --require tsx/cjs src/main.ts > "$DATA_DIR/out.log" 2>&1 & pid=$!
       for i in $(seq 1 100); do sleep 0.3; kill -0 $pid 2>/dev/null || break; node -e "$PROBE" && break; done
       node -e "fetch('http://127.0.0.1:3917/healthz').then(r=>console.log('HEALTH '+r.status))"
       kill -TERM $pid; wait $pid; echo "EXIT $?"

@@ -1,0 +1,44 @@
+/**
+ * Every public router (reader pages, APIs, console, archive, mailbox), in mount order. Kept apart
+ * from the composition root so worker processes, which serve only the ops endpoints, never load
+ * them (src/app.ts requires this module only for ROLE=api|all).
+ */
+import type { Router } from 'express';
+import type { Container } from '../app';
+import { adminRouter } from './admin';
+import { archiveRouter } from './archive';
+import { issuesApiRouter } from './issues-api';
+import { mailboxRouter } from './mailbox';
+import { opsRouter } from './ops';
+import { readerApiRouter } from './reader-api';
+import { readerPagesRouter } from './reader-pages';
+import { errorPage } from './reader-views/token-pages';
+import { sendsApiRouter } from './sends-api';
+import { subscribersApiRouter } from './subscribers-api';
+import { webhooksRouter } from './webhooks';
+
+/** Reader-facing pages show errors as HTML pages (src/http/error-handler.ts). */
+export const renderHtmlError = errorPage;
+
+export function routers(c: Container): Router[] {
+  const list = [
+    opsRouter(c),
+    readerPagesRouter(c),
+    readerApiRouter(c),
+    subscribersApiRouter(c),
+    sendsApiRouter(c),
+    webhooksRouter(c),
+    issuesApiRouter(c),
+    archiveRouter(c),
+    adminRouter(c),
+  ];
+  if (c.mailbox) list.push(mailboxRouter(c));
+  if (c.config.benchHello) {
+    // The benchmark's hello-world baseline (npm run bench), off unless BENCH_HELLO=1. Loaded lazily
+    // because scripts/ is not part of the production image.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const bench = require('../../scripts/bench/hello-router') as typeof import('../../scripts/bench/hello-router');
+    list.push(bench.benchHelloRouter());
+  }
+  return list;
+}
