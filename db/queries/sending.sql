@@ -83,46 +83,59 @@ WHERE id = $1::bigint AND status <> 'sent';
 SELECT id, status, prepared, prepare_cursor, max_subscriber_id FROM sends WHERE id = $1::bigint FOR UPDATE;
 
 -- name: prepare-batch
--- One batch of the snapshot in one statement: walk confirmed subscribers by id (keyset, using
--- subscribers_confirmed_id), keep those not suppressed and with at least one topic, write the batch
--- row and its deliveries, and advance the cursor. Set-based, so prepare costs a few statements per
--- thousand readers, and nothing per reader is held in memory.
--- $1 send id, $2 cursor, $3 max subscriber id, $4 batch size
-WITH ids AS (
+-- One step of the snapshot in one statement: walk confirmed subscribers by id (keyset, using
+-- subscribers_confirmed_id), keep those not suppressed and with at least one topic, split them into
+-- delivery batches of at most $5 rows, write the batch rows and their deliveries, and advance the
+-- cursor. A step covers several delivery batches because the per-statement and per-commit costs
+-- dominate small steps (measured: ~24,000 rows/s at 500 readers per statement, see
+-- docs/performance.md), while a delivery batch must stay small enough to spread over workers.
+-- $1 send id, $2 cursor, $3 max subscriber id, $4 readers per step, $5 delivery batch size
+WITH ids AS MATERIALIZED (
   SELECT s.id, s.email FROM subscribers s
   WHERE s.status = 'confirmed' AND s.id > $2::bigint AND s.id <= $3::bigint
   ORDER BY s.id LIMIT $4::integer
-), picked AS MATERIALIZED (
-  -- Materialised: the topic aggregate is computed once per reader, not once per reference.
-  SELECT i.id,
-         (SELECT string_agg(st.topic, ',' ORDER BY st.topic) FROM subscriber_topics st
-           WHERE st.subscriber_id = i.id) AS topics
-  FROM ids i
+), span AS (
+  SELECT count(*) AS n, max(id) AS last FROM ids
+), readers AS MATERIALIZED (
+  -- Filtered before the topic join, so each address is hashed once, not once per topic row.
+  SELECT i.id FROM ids i
   WHERE i.email IS NOT NULL
     AND NOT EXISTS (SELECT 1 FROM suppressions x
                     WHERE x.email_hash = sha256(convert_to(lower(btrim(i.email)), 'UTF8')))
-), eligible AS (
-  SELECT id, topics FROM picked WHERE topics IS NOT NULL
+), eligible AS MATERIALIZED (
+  -- One grouped join over the step's range of subscriber_topics (its primary key) instead of a
+  -- correlated subquery per reader; readers without topics drop out of the join.
+  SELECT st.subscriber_id AS id, string_agg(st.topic, ',' ORDER BY st.topic) AS topics,
+         (row_number() OVER (ORDER BY st.subscriber_id) - 1) / $5::integer AS chunk
+  FROM readers r JOIN subscriber_topics st ON st.subscriber_id = r.id
+  WHERE st.subscriber_id > $2::bigint AND st.subscriber_id <= (SELECT last FROM span)
+  GROUP BY st.subscriber_id
+), chunks AS MATERIALIZED (
+  -- Batch ids drawn up front so each delivery row can name its batch in the same statement.
+  SELECT chunk, nextval(pg_get_serial_sequence('send_batches', 'id')) AS id, count(*) AS size
+  FROM eligible GROUP BY chunk
 ), batch AS (
-  INSERT INTO send_batches (send_id, size)
-  SELECT $1::bigint, count(*) FROM eligible HAVING count(*) > 0
+  INSERT INTO send_batches (id, send_id, size)
+  SELECT c.id, $1::bigint, c.size FROM chunks c ORDER BY c.chunk
   RETURNING id
 ), ins AS (
   INSERT INTO deliveries (send_id, batch_id, subscriber_id, topics)
-  SELECT $1::bigint, b.id, e.id, e.topics FROM eligible e CROSS JOIN batch b
+  SELECT $1::bigint, c.id, e.id, e.topics FROM eligible e JOIN chunks c ON c.chunk = e.chunk
   ON CONFLICT (send_id, subscriber_id) DO NOTHING
   RETURNING 1
 )
 UPDATE sends SET
-  prepare_cursor = COALESCE((SELECT max(id) FROM ids), $3::bigint),
-  prepared = (SELECT count(*) FROM ids) < $4::integer,
-  prepared_at = CASE WHEN (SELECT count(*) FROM ids) < $4::integer THEN now() END,
-  status = CASE WHEN (SELECT count(*) FROM ids) < $4::integer AND status = 'preparing' THEN 'sending' ELSE status END,
+  prepare_cursor = COALESCE((SELECT last FROM span), $3::bigint),
+  prepared = (SELECT n FROM span) < $4::integer,
+  prepared_at = CASE WHEN (SELECT n FROM span) < $4::integer THEN now() END,
+  status = CASE WHEN (SELECT n FROM span) < $4::integer AND status = 'preparing' THEN 'sending' ELSE status END,
   total = total + (SELECT count(*) FROM ins),
   prepare_heartbeat = now(),
   updated_at = now()
 WHERE id = $1::bigint
-RETURNING prepared, prepare_cursor, (SELECT id FROM batch) AS batch_id, (SELECT count(*) FROM ins)::integer AS inserted;
+RETURNING prepared, prepare_cursor,
+  COALESCE((SELECT array_agg(id ORDER BY id) FROM batch), '{}'::bigint[]) AS batch_ids,
+  (SELECT count(*) FROM ins)::integer AS inserted;
 
 -- name: batch-claim
 -- A batch is worked on by one worker at a time: the conditional update is the claim, the random

@@ -1,7 +1,7 @@
 /**
- * Prepare stage: snapshot the recipients of a send into the delivery ledger, one batch per
- * transaction, and dispatch a job per batch. The SQL does the work set-based (db/queries/sending.sql
- * prepare-batch); this loop holds nothing per reader in memory, so it streams any list size.
+ * Prepare stage: snapshot the recipients of a send into the delivery ledger, one step (several
+ * delivery batches) per transaction, and dispatch a job per batch. The SQL does the work
+ * set-based (db/queries/sending.sql prepare-batch); this loop holds nothing per reader in memory, so it streams any list size.
  * The cursor lives on the send row, so a prepare that died resumes where it stopped.
  */
 import type { Pool } from '../db/pool';
@@ -10,10 +10,23 @@ import type { Queries } from '../db/queries';
 import type { Logger } from '../logger';
 import type { Dispatcher } from './dispatcher';
 
-interface BatchRow {
+interface StepRow {
   prepared: boolean;
-  batch_id: number | null;
+  batch_ids: string[];
   inserted: number;
+}
+
+/**
+ * Readers walked per prepare statement. Per-statement and per-commit costs dominate small steps
+ * (measured ~24,000 ledger rows/s at 500 readers per statement against ~35,000–45,000 at 5,000),
+ * while a delivery batch must stay small enough to spread over workers, so one step writes
+ * several delivery batches.
+ */
+const READERS_PER_STEP = 5000;
+
+/** A whole number of delivery batches, so a step's batches are full except at the end. */
+export function readersPerStep(batchSize: number): number {
+  return batchSize * Math.max(1, Math.round(READERS_PER_STEP / batchSize));
 }
 
 export interface PrepareDeps {
@@ -41,19 +54,20 @@ export class Preparer {
         );
         const s = rows[0];
         if (!s || s.prepared || s.status !== 'preparing') return undefined;
-        const res = await client.query<BatchRow>(queries.sql('prepare-batch'), [
+        const res = await client.query<StepRow>(queries.sql('prepare-batch'), [
           sendId,
           s.prepare_cursor,
           s.max_subscriber_id,
+          readersPerStep(this.d.batchSize),
           this.d.batchSize,
         ]);
         return res.rows[0];
       });
       if (!row) break;
       written += row.inserted;
-      // After commit: a crash right here leaves a pending batch without a job, which the
+      // After commit: a crash right here leaves pending batches without a job, which the
       // reconciler dispatches.
-      if (row.batch_id) await this.d.dispatcher.batch(row.batch_id, 0);
+      for (const id of row.batch_ids) await this.d.dispatcher.batch(Number(id), 0);
       if (row.prepared) break;
     }
     // A send with no deliveries open (e.g. nobody to mail) completes here.
