@@ -9,14 +9,32 @@ export interface Topic {
 }
 
 export class Topics {
+  private cached: { at: number; rows: Promise<Topic[]> } | undefined;
+
+  /**
+   * @param ttlMs how long a read of the topics table is reused. Every subscribe request validates
+   *   its topics against the table; a few seconds of reuse saves a query per request, and a topic
+   *   added with SQL appears within that time.
+   */
   constructor(
     private readonly pool: Pool,
     private readonly queries: Queries,
+    private readonly ttlMs = 5000,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async list(): Promise<Topic[]> {
-    const { rows } = await this.pool.query<Topic>(this.queries.sql('topics-list'));
-    return rows;
+    const t = this.now();
+    if (!this.cached || t - this.cached.at >= this.ttlMs) {
+      const rows = this.pool.query<Topic>(this.queries.sql('topics-list')).then((r) => r.rows);
+      this.cached = { at: t, rows };
+      // A failed read is not kept: the next call asks the database again.
+      rows.catch(() => {
+        if (this.cached?.rows === rows) this.cached = undefined;
+      });
+    }
+    // A copy: callers may sort or filter without touching the shared read.
+    return [...(await this.cached.rows)];
   }
 
   async slugs(): Promise<string[]> {
