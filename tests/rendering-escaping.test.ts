@@ -1,6 +1,7 @@
 import { InvalidDocumentError, validateDocument } from '../src/issues/document';
 import { Renderer } from '../src/rendering/renderer';
 import { loadTemplates } from '../src/rendering/templates';
+import { decodeEntities } from './helpers/entities';
 
 const TOPICS = [
   { slug: 'telecom', name: 'Telecom & security' },
@@ -10,14 +11,6 @@ const TOPICS = [
 const SLUGS = TOPICS.map((t) => t.slug);
 const NASTY = `<script>alert("x")</script> & 'single' "double" 中文标题 🚗⚡`;
 
-const fromEntities = (s: string) =>
-  s
-    .replace(/&#(\d+);/g, (_m, n: string) => String.fromCodePoint(Number(n)))
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
 
 describe('escaping of editor text', () => {
   const renderer = new Renderer(loadTemplates(), TOPICS, 'Postal <b>address</b> & co');
@@ -56,7 +49,7 @@ describe('escaping of editor text', () => {
     expect(v.html).toContain('Postal &lt;b&gt;address&lt;/b&gt; &amp; co');
     // Non-ASCII travels as entities and decodes back to exactly what the editor wrote.
     expect(/^[\t\n\x20-\x7e]*$/.test(v.html)).toBe(true);
-    const decoded = fromEntities(v.html);
+    const decoded = decodeEntities(v.html);
     for (const part of [`Title ${NASTY}`, `1. Item ${NASTY}`, `Section ${NASTY}`, `Highlight ${NASTY}`, `Link ${NASTY}`]) {
       expect(decoded).toContain(part);
     }

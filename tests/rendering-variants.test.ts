@@ -15,15 +15,8 @@ import { recipientLinks } from '../src/subscribers/links';
 import { LinkTokens } from '../src/subscribers/link-tokens';
 import { allTopicSets, Topics } from '../src/topics';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
+import { decodeEntities } from './helpers/entities';
 
-const decode = (s: string) =>
-  s
-    .replace(/&#(\d+);/g, (_m, n: string) => String.fromCodePoint(Number(n)))
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
 
 describe('variants of the sample issue', () => {
   let db: TestDatabase;
@@ -65,13 +58,13 @@ describe('variants of the sample issue', () => {
 
       const textItems = v.text.split('\n').filter((l) => /^\d+\. /.test(l));
       expect(textItems).toEqual(expectedLines);
-      const htmlItems = [...v.html.matchAll(/<h3 id="item-\d+-\d+"[^>]*>([^<]*)<\/h3>/g)].map((m) => decode(m[1]!));
+      const htmlItems = [...v.html.matchAll(/<h3 id="item-\d+-\d+"[^>]*>([^<]*)<\/h3>/g)].map((m) => decodeEntities(m[1]!));
       expect(htmlItems).toEqual(expectedLines);
 
       for (const t of topics) {
         const line = `${t.name}: `;
         const inText = v.text.split('\n').some((l) => l.startsWith(line));
-        const inHtml = decode(v.html).includes(`<strong>${t.name}:</strong>`);
+        const inHtml = decodeEntities(v.html).includes(`<strong>${t.name}:</strong>`);
         expect([key, t.slug, inText, inHtml]).toEqual([key, t.slug, set.includes(t.slug), set.includes(t.slug)]);
         // One "stop" link per topic of the variant, none for the others.
         expect(v.html.includes(`[[tidings:stop_url:${t.slug}]]`)).toBe(set.includes(t.slug));

@@ -4,18 +4,10 @@
  * sink accepted; counts come from the sink and from the ledger.
  */
 import pg from 'pg';
+import type { Progress } from '../../src/sending/service';
 import type { SinkProcess } from './sink-client';
 
-export interface Progress {
-  send_id: number;
-  status: string;
-  total: number;
-  sent: number;
-  failed: number;
-  skipped: number;
-  uncertain: number;
-  pending: number;
-}
+export type { Progress };
 
 export interface E2eResult {
   issueId: number;

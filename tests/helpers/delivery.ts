@@ -8,6 +8,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { TestApp } from './app';
 import type { SmtpSink } from './smtp-sink';
+import type { Progress } from '../../src/sending/service';
 
 export const TOPIC_BITS: [number, string][] = [
   [1, 'telecom'],
@@ -81,19 +82,8 @@ export async function createIssue(t: TestApp, slug: string): Promise<number> {
   return ((await res.json()) as { id: number }).id;
 }
 
-export interface ProgressBody {
-  status: string;
-  total: number;
-  sent: number;
-  failed: number;
-  skipped: number;
-  uncertain: number;
-  pending: number;
-  cancelled: number;
-  in_flight: number;
-  pause_reason: string | null;
-  send_id: number;
-}
+/** The progress body the API answers: the send service's Progress, as JSON. */
+export type ProgressBody = Progress;
 
 export async function progress(t: TestApp, issueId: number): Promise<ProgressBody> {
   const res = await t.fetch(`/api/issues/${issueId}/send`, { editor: true });
