@@ -12,7 +12,9 @@ CREATE TABLE sends (
   -- reports status 'paused' while this is set.
   paused            boolean NOT NULL DEFAULT false,
   pause_reason      text,
-  idempotency_key   text,
+  -- Unique: a key names one send, so reusing it for another issue is refused by the database,
+  -- even when two calls race.
+  idempotency_key   text UNIQUE,
   -- The snapshot bound: subscribers with a higher id joined after the send started and wait for
   -- the next issue.
   max_subscriber_id bigint NOT NULL,

@@ -336,6 +336,11 @@ ORDER BY d.send_id DESC LIMIT 1;
 INSERT INTO bounce_events (email_hash, type, reason, send_id, subscriber_id)
 VALUES ($1::bytea, $2::text, $3::text, $4::bigint, $5::bigint);
 
+-- name: send-attach-idempotency-key
+-- A keyed call that lost the race to a keyless one (same issue) still leaves its key on the send,
+-- so the key cannot later start a send of another issue.
+UPDATE sends SET idempotency_key = $2::text WHERE issue_id = $1::bigint AND idempotency_key IS NULL;
+
 -- name: send-idempotency-other-issue
 SELECT issue_id FROM sends WHERE idempotency_key = $1::text AND issue_id <> $2::bigint LIMIT 1;
 

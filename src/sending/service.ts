@@ -95,7 +95,10 @@ export class SendService {
       if (reuse.rows[0]) throw new ConflictError('This Idempotency-Key was used for another issue.', 'idempotency_key_reused');
     }
     const existing = await pool.query<SendRow>(queries.sql('send-by-issue'), [issueId]);
-    if (existing.rows[0]) return { progress: await this.progress(issueId), created: false };
+    if (existing.rows[0]) {
+      await this.attachKey(issueId, opts.idempotencyKey);
+      return { progress: await this.progress(issueId), created: false };
+    }
 
     const issue = await pool.query<{ id: number; status: string }>(queries.sql('send-issue-for-start'), [issueId]);
     if (!issue.rows[0]) throw new NotFoundError(`Issue ${issueId} does not exist.`);
@@ -106,8 +109,12 @@ export class SendService {
     const variants = await pool.query(queries.sql('send-issue-has-variants'), [issueId]);
     if (!variants.rowCount) throw new ConflictError(`Issue ${issueId} has no rendered variants.`, 'not_rendered');
 
-    const inserted = await pool.query<{ id: number }>(queries.sql('send-insert'), [issueId, opts.idempotencyKey ?? null, editor.id]);
+    const inserted = await pool
+      .query<{ id: number }>(queries.sql('send-insert'), [issueId, opts.idempotencyKey ?? null, editor.id])
+      .catch(rethrowKeyReuse);
     const sendId = inserted.rows[0]?.id;
+    // Lost the race to another call for this issue: that call's send stands, with our key on it.
+    if (sendId === undefined) await this.attachKey(issueId, opts.idempotencyKey);
     if (sendId !== undefined) {
       await pool.query(queries.sql('send-issue-mark-sending'), [issueId]);
       try {
@@ -121,6 +128,11 @@ export class SendService {
       await this.d.audit.record(editor, 'send.start', { issueId });
     }
     return { progress: await this.progress(issueId), created: sendId !== undefined };
+  }
+
+  private async attachKey(issueId: number, key: string | undefined): Promise<void> {
+    if (key === undefined) return;
+    await this.d.pool.query(this.d.queries.sql('send-attach-idempotency-key'), [issueId, key]).catch(rethrowKeyReuse);
   }
 
   async progress(issueId: number): Promise<Progress> {
@@ -252,4 +264,12 @@ export class SendService {
     if (resolved > 0) await this.d.audit.record(editor, 'send.resolve', { issueId, detail: `${action}: ${resolved} deliveries` });
     return { resolved, progress: await this.progress(issueId) };
   }
+}
+
+/** The unique idempotency_key refuses a key already naming another issue's send. */
+function rethrowKeyReuse(err: unknown): never {
+  if ((err as { code?: string; constraint?: string }).code === '23505' && (err as { constraint?: string }).constraint === 'sends_idempotency_key_key') {
+    throw new ConflictError('This Idempotency-Key was used for another issue.', 'idempotency_key_reused');
+  }
+  throw err;
 }
