@@ -9,7 +9,7 @@ import { html } from '../html';
 import type { ConsoleDeps } from './index';
 import { applyOp, blankSection, documentFromForm, parseOp, type FormBody } from './issue-form-data';
 import { issueForm } from './issue-form-view';
-import { readMultipart } from './multipart';
+import { readUploadForm } from './multipart';
 import { previewRouter } from './preview';
 import { sendRouter } from './send';
 import { checkCsrf, consoleLocals, CSRF_FIELD } from './session';
@@ -101,7 +101,7 @@ ${issues.length === 0 ? html`<p>No issue yet. Write one or import a Markdown or 
   });
 
   r.post('/issues/import', async (req, res) => {
-    const form = await readMultipart(req, IMPORT_LIMIT_BYTES);
+    const form = await readUploadForm(req, IMPORT_LIMIT_BYTES);
     checkCsrf(res, form.fields[CSRF_FIELD]);
     const { editor } = consoleLocals(res);
     const source = form.file?.text ?? form.fields.source ?? '';

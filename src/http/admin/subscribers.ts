@@ -11,7 +11,7 @@ import type { ImportReport } from '../../subscribers/csv-import';
 import { formBody } from '../body';
 import { html } from '../html';
 import type { ConsoleDeps } from './index';
-import { readMultipart } from './multipart';
+import { readUploadForm } from './multipart';
 import { checkCsrf, consoleLocals, CSRF_FIELD, verifyCsrf } from './session';
 import { badge, consolePage, csrfInput, notice, when } from './views';
 
@@ -116,7 +116,7 @@ ${rep.dryRun && o.csv !== undefined ? html`<form method="post" action="/admin/su
   });
 
   r.post('/subscribers/import', async (req, res) => {
-    const form = await readMultipart(req, IMPORT_MAX_BYTES);
+    const form = await readUploadForm(req, IMPORT_MAX_BYTES);
     checkCsrf(res, form.fields[CSRF_FIELD]);
     const csv = form.file?.text ?? form.fields.csv ?? '';
     if (!csv.trim()) return res.status(422).type('html').send(importPage(res, { error: 'Choose a CSV file.' }));
