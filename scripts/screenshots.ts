@@ -7,11 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import { buildContainer, startTidings } from '../src/app';
 import { loadConfig } from '../src/config';
 import { migrate } from '../src/db/migrate';
-import { createPool } from '../src/db/pool';
+import { createPool, withClient } from '../src/db/pool';
 import { sampleIssueFiles } from '../src/issues/sample';
 import { createLogger } from '../src/logger';
 import { launchBrowser } from '../tests/helpers/browser';
@@ -22,13 +21,7 @@ const READERS = 300;
 const SETS = ['telecom', 'ai', 'nev', 'telecom;ai', 'ai;nev', 'telecom;nev', 'telecom;ai;nev', 'ai', 'telecom'];
 
 async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
+  await withClient(PG_ADMIN_URL, (c) => c.query(sql));
 }
 
 async function main(): Promise<void> {

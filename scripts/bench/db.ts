@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { migrate } from '../../src/db/migrate';
-import { createPool } from '../../src/db/pool';
+import { createPool, withClient } from '../../src/db/pool';
 import { Queries } from '../../src/db/queries';
 import { createIssueServices } from '../../src/issues';
 import { loadSampleIssues } from '../../src/issues/sample';
@@ -23,15 +23,7 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
+const admin = <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => withClient(PG_ADMIN_URL, fn);
 
 /**
  * Names the bench's database; `create()` creates and migrates it. The caller registers `drop()`

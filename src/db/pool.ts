@@ -15,6 +15,17 @@ export function createPool(connectionString: string, max = 10): pg.Pool {
   return pool;
 }
 
+/** Runs fn on one short-lived client (CREATE/DROP DATABASE, COPY) and always closes it. */
+export async function withClient<T>(connectionString: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Runs fn in a transaction on one client; rolls back on any error. */
 export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { withClient } from './pool';
 
 export interface ResolvedDatabase {
   url: string;
@@ -41,9 +42,7 @@ export async function ensureDatabase(url: string): Promise<void> {
   const name = decodeURIComponent(u.pathname.replace(/^\//, ''));
   if (!name) throw new Error('DATABASE_URL must name a database');
   u.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: u.toString() });
-  await client.connect();
-  try {
+  await withClient(u.toString(), async (client) => {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (!rowCount) {
       // Identifiers cannot be parameters; quote it the way Postgres does.
@@ -51,9 +50,7 @@ export async function ensureDatabase(url: string): Promise<void> {
         if (err.code !== '42P04') throw err; // another process created it first
       });
     }
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 export async function resolveDatabase(

@@ -1,6 +1,7 @@
 /** A database of the test file's own, cloned from the migrated template. */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
+import { withClient } from '../../src/db/pool';
 import { PG_ADMIN_URL, TEMPLATE_ENV, dbUrl } from './env';
 
 export interface TestDatabase {
@@ -9,15 +10,7 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
+const admin = <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => withClient(PG_ADMIN_URL, fn);
 
 export async function createTestDatabase(opts: { migrated?: boolean } = {}): Promise<TestDatabase> {
   const template = process.env[TEMPLATE_ENV];

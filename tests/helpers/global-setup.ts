@@ -3,17 +3,13 @@
  * TEMPLATE, a file copy that takes milliseconds), so files never share rows.
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { migrate } from '../../src/db/migrate';
-import { createPool } from '../../src/db/pool';
+import { createPool, withClient } from '../../src/db/pool';
 import { PG_ADMIN_URL, TEMPLATE_ENV, dbUrl } from './env';
 
 export default async function globalSetup(): Promise<void> {
   const name = `tidings_tpl_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
+  await withClient(PG_ADMIN_URL, (c) => c.query(`CREATE DATABASE ${name}`));
   const pool = createPool(dbUrl(name), 1);
   await migrate(pool);
   await pool.end();
