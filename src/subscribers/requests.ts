@@ -14,7 +14,7 @@ import type { Queries } from '../db/queries';
 import type { Topics } from '../topics';
 import { emailHash } from './email-hash';
 import type { TransactionalMail } from './transactional';
-import type { TransactionalJob } from './types';
+import { dispatchAfterCommit, type TransactionalJob } from './types';
 
 interface RequestRow {
   id: number;
@@ -43,14 +43,8 @@ export class SubscriptionRequests {
     },
   ) {}
 
-  /** Enqueues after the row is committed; a failed enqueue leaves the row for the sweeper. */
   async dispatch(requestId: number, dispatches: number): Promise<void> {
-    const jobId = `req-${requestId}-${dispatches}`;
-    try {
-      await this.deps.enqueue({ name: 'request', data: { requestId }, jobId });
-    } catch (err) {
-      this.deps.onError?.(err, jobId);
-    }
+    await dispatchAfterCommit(this.deps, { name: 'request', data: { requestId }, jobId: `req-${requestId}-${dispatches}` });
   }
 
   /** Processes one request at most once (a duplicate job finds the row gone). */

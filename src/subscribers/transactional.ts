@@ -13,7 +13,7 @@ import { personalize } from '../rendering/personalize';
 import type { Topics } from '../topics';
 import { emailHash } from './email-hash';
 import type { LinkTokens } from './link-tokens';
-import type { TransactionalJob } from './types';
+import { dispatchAfterCommit, type TransactionalJob } from './types';
 
 export const CONFIRM_TOKEN_DAYS = 7;
 /** Transient failures (SMTP 4xx, connection) are retried this often in all, then the row is failed. */
@@ -61,17 +61,8 @@ export class TransactionalMail {
     },
   ) {}
 
-  /**
-   * Enqueues after the row is committed. A failed enqueue is not the reader's problem: the row
-   * stays queued and the sweeper (src/subscribers/sweeper.ts) dispatches it again.
-   */
   async dispatch(messageId: number, dispatches: number): Promise<void> {
-    const jobId = `tx-${messageId}-${dispatches}`;
-    try {
-      await this.deps.enqueue({ name: 'send', data: { messageId }, jobId });
-    } catch (err) {
-      this.deps.onError?.(err, jobId);
-    }
+    await dispatchAfterCommit(this.deps, { name: 'send', data: { messageId }, jobId: `tx-${messageId}-${dispatches}` });
   }
 
   private template(kind: Kind): Template {

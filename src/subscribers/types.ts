@@ -29,3 +29,18 @@ export interface SubscriberView {
 export type TransactionalJob =
   | { name: 'request'; data: { requestId: number }; jobId: string }
   | { name: 'send'; data: { messageId: number }; jobId: string };
+
+/**
+ * Enqueues after the row is committed. A failed enqueue is not the reader's problem: the row stays
+ * waiting and the sweeper (src/subscribers/sweeper.ts) dispatches it again.
+ */
+export async function dispatchAfterCommit(
+  deps: { enqueue: (job: TransactionalJob) => Promise<void>; onError?: (err: unknown, jobId: string) => void },
+  job: TransactionalJob,
+): Promise<void> {
+  try {
+    await deps.enqueue(job);
+  } catch (err) {
+    deps.onError?.(err, job.jobId);
+  }
+}
