@@ -147,7 +147,7 @@ export class Deliverer {
       delays.push(delay);
     };
 
-    const toSend: { row: ClaimedRow; message: Buffer }[] = [];
+    const toSend: { row: ClaimedRow; message: () => Buffer[] }[] = [];
     for (const row of rows) {
       const variant = material.variants.get(row.topics);
       if (!variant || variant.empty) {
@@ -156,7 +156,8 @@ export class Deliverer {
       }
       const topics = row.topics.split(',');
       const values = { ...recipientLinks(config.publicUrl, linkTokens, row.subscriber_id, topics), name: row.name ?? '' };
-      toSend.push({ row, message: material.builder.build(variant, { subscriberId: row.subscriber_id, email: row.email, values }) });
+      const recipient = { subscriberId: row.subscriber_id, email: row.email, values };
+      toSend.push({ row, message: () => material.builder.buildChunks(variant, recipient) });
     }
 
     const smtp = this.d.smtp();

@@ -83,9 +83,18 @@ function toSegments(body: string): Segment[] {
   return segments;
 }
 
+/**
+ * A CSS line in a <style> block that starts with a dot (`.mj-column-per-100 {`) gets a leading
+ * space: the same CSS, but the line no longer needs SMTP dot-stuffing, so the DATA stream can pass
+ * the template's bytes on for every recipient without copying them (src/sending/data-stuffing.ts).
+ */
+function unstuffableStyles(html: string): string {
+  return html.replace(/<style\b[^>]*>[\s\S]*?<\/style>/gi, (block) => block.replace(/\n\./g, '\n .'));
+}
+
 function compilePart(body: string, mode: 'html' | 'text'): Part {
   const contentType = mode === 'html' ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8';
-  const source = mode === 'html' ? asciiHtml(body) : body;
+  const source = mode === 'html' ? unstuffableStyles(asciiHtml(body)) : body;
   const wrapped = wrapLines(source);
   if (wrapped === undefined) {
     return { contentType, mode, encoding: 'quoted-printable', segments: [], template: source };
@@ -124,6 +133,26 @@ function renderPart(part: Part, values: RecipientValues): Buffer[] {
   for (const seg of part.segments) {
     out.push(Buffer.isBuffer(seg) ? seg : Buffer.from(spliceValue(values[seg.key] ?? '', part.mode), 'utf8'));
   }
+  return out;
+}
+
+/** Template segments at least this large travel as they are; smaller pieces are joined. */
+const SHARE_AT = 4096;
+
+function coalesce(pieces: Buffer[]): Buffer[] {
+  const out: Buffer[] = [];
+  let run: Buffer[] = [];
+  const flush = () => {
+    if (run.length) out.push(run.length === 1 ? run[0]! : Buffer.concat(run));
+    run = [];
+  };
+  for (const p of pieces) {
+    if (p.length >= SHARE_AT) {
+      flush();
+      out.push(p);
+    } else run.push(p);
+  }
+  flush();
   return out;
 }
 
@@ -175,7 +204,17 @@ export class MessageBuilder {
     return `<tidings.i${this.issueId}.s${subscriberId}.${mac}@${this.domain}>`;
   }
 
+  /** The whole message as one buffer. */
   build(variant: CompiledVariant, r: Recipient): Buffer {
+    return Buffer.concat(this.buildChunks(variant, r));
+  }
+
+  /**
+   * The message as a few buffers: the variant's large template segments are passed by reference,
+   * everything between them (headers, links, small segments) is joined into one small buffer, so
+   * a recipient's message costs a few hundred bytes of new memory instead of a copy of the body.
+   */
+  buildChunks(variant: CompiledVariant, r: Recipient): Buffer[] {
     const unsub = [`<${r.values.unsubscribe_url}>`];
     if (this.ctx.listUnsubscribeMailto) unsub.push(`<mailto:${this.ctx.listUnsubscribeMailto}?subject=unsubscribe>`);
     const headers =
@@ -190,13 +229,13 @@ export class MessageBuilder {
       `List-Id: ${this.listId}\r\n` +
       `Precedence: bulk\r\n` +
       `Content-Type: multipart/alternative; boundary="${variant.boundary}"\r\n\r\n`;
-    const chunks: Buffer[] = [Buffer.from(headers, 'utf8')];
+    const pieces: Buffer[] = [Buffer.from(headers, 'utf8')];
     for (const part of variant.parts) {
-      chunks.push(Buffer.from(`--${variant.boundary}\r\n`));
-      chunks.push(...renderPart(part, r.values));
-      chunks.push(Buffer.from('\r\n'));
+      pieces.push(Buffer.from(`--${variant.boundary}\r\n`));
+      pieces.push(...renderPart(part, r.values));
+      pieces.push(Buffer.from('\r\n'));
     }
-    chunks.push(Buffer.from(`--${variant.boundary}--\r\n`));
-    return Buffer.concat(chunks);
+    pieces.push(Buffer.from(`--${variant.boundary}--\r\n`));
+    return coalesce(pieces);
   }
 }

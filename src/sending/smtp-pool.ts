@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import DKIM from 'nodemailer/lib/dkim';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { DKIM_SIGNED_HEADERS } from '../mail/transport';
+import { installFastStuffing } from './data-stuffing';
 
 export type SmtpResult =
   | { kind: 'sent'; response: string }
@@ -40,13 +41,13 @@ interface SmtpError extends Error {
 /** A stream that records whether the connection ever asked for its bytes. */
 class BodyStream extends Readable {
   started = false;
-  constructor(private readonly body: Buffer) {
+  constructor(private readonly chunks: readonly Buffer[]) {
     super();
   }
   override _read(): void {
     if (this.started) return;
     this.started = true;
-    this.push(this.body);
+    for (const c of this.chunks) this.push(c);
     this.push(null);
   }
 }
@@ -59,6 +60,14 @@ function describe(err: SmtpError): string {
 function isHardBounce(err: SmtpError): boolean {
   return /\b5\.1\.\d{1,3}\b/.test(err.response ?? err.message ?? '');
 }
+
+/**
+ * A message, or a function that builds it: built only once a connection is free, so a chunk of 50
+ * recipients holds a handful of finished messages at a time, not 50.
+ */
+export type MessageSource = Buffer | readonly Buffer[] | (() => Buffer | readonly Buffer[]);
+
+let warnedSlowStuffing = false;
 
 export class SmtpPool {
   private readonly idle: Conn[] = [];
@@ -89,6 +98,10 @@ export class SmtpPool {
   private connect(): Promise<Conn> {
     return new Promise((resolve, reject) => {
       const c = new SMTPConnection(this.options);
+      if (!installFastStuffing(c) && !warnedSlowStuffing) {
+        warnedSlowStuffing = true;
+        process.emitWarning('nodemailer changed SMTPConnection internals: using its byte-by-byte DATA stuffing (slower)');
+      }
       const conn: Conn = { c, broken: false };
       let settled = false;
       const fail = (err: Error) => {
@@ -160,15 +173,15 @@ export class SmtpPool {
     else this.idle.push(conn);
   }
 
-  private async sign(message: Buffer): Promise<Buffer> {
-    if (!this.dkim) return message;
+  private async sign(message: Buffer | readonly Buffer[]): Promise<readonly Buffer[]> {
+    if (!this.dkim) return Buffer.isBuffer(message) ? [message] : message;
     const chunks: Buffer[] = [];
-    for await (const chunk of this.dkim.sign(message)) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
+    for await (const chunk of this.dkim.sign(Buffer.isBuffer(message) ? message : Buffer.concat(message))) chunks.push(chunk as Buffer);
+    return chunks;
   }
 
   /** Sends one message; never throws, the result says what happened. */
-  async send(from: string, to: string, message: Buffer): Promise<SmtpResult> {
+  async send(from: string, to: string, source: MessageSource): Promise<SmtpResult> {
     let conn: Conn;
     try {
       conn = await this.acquire();
@@ -177,10 +190,18 @@ export class SmtpPool {
       if (err.code === 'EAUTH' || err.responseCode === 535) return { kind: 'auth', error: describe(err) };
       return { kind: 'transient', code: err.responseCode, error: describe(err) };
     }
-    const signed = await this.sign(message);
+    let signed: readonly Buffer[];
+    try {
+      signed = await this.sign(typeof source === 'function' ? source() : source);
+    } catch (e) {
+      // Nothing reached the server: the connection is still clean, and the row can be retried.
+      this.release(conn);
+      return { kind: 'transient', code: undefined, error: `message could not be built: ${describe(e as SmtpError)}` };
+    }
     const body = new BodyStream(signed);
     return new Promise<SmtpResult>((resolve) => {
-      conn.c.send({ from, to: [to], size: signed.length }, body, (e, info) => {
+      const size = signed.reduce((n, c) => n + c.length, 0);
+      conn.c.send({ from, to: [to], size }, body, (e, info) => {
         if (!e) {
           this.release(conn);
           return resolve({ kind: 'sent', response: info?.response ?? '' });
