@@ -14,7 +14,7 @@ import { runApi } from './phase-api';
 import { runE2e } from './phase-e2e';
 import { runLimit } from './phase-limit';
 import { runNaive } from './phase-naive';
-import { LOG_DIR, ProcSampler, readTail, startRedis, startTidings, stopAll, stopProcess, type TidingsProcess } from './procs';
+import { buildService, LOG_DIR, ProcSampler, readTail, startRedis, startTidings, stopAll, stopProcess, type TidingsProcess } from './procs';
 import { summary, table, type BenchResult } from './report';
 import { SinkProcess } from './sink-client';
 
@@ -47,6 +47,7 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
   const mailFrom = 'Tidings Bench <newsletter@bench.example>';
   const postalAddress = 'Tidings, 1 Example Street, Example City';
 
+  buildService();
   const sink = await SinkProcess.start();
   cleanups.push(async () => sink.stop());
   const redis = await startRedis();

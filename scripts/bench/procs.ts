@@ -1,5 +1,5 @@
 /**
- * Processes of the bench: Tidings processes (src/main.ts with ROLE=api|worker), a private
+ * Processes of the bench: Tidings processes (compiled dist/src/main.js with ROLE=api|worker), a private
  * redis-server, and a sampler of their CPU time and memory read from /proc.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -60,17 +60,22 @@ export interface TidingsProcess {
   logFile: string;
 }
 
-/** Starts `npm start`'s entry point (without npm/tsx wrappers, so the pid is the Node process). */
+/** `npm run build`: the bench runs the compiled service, as `npm start` and the Docker image do. */
+export function buildService(): void {
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: REPO_ROOT,
+    stdio: 'inherit',
+  });
+}
+
+/** Starts `npm start`'s entry point (without the npm wrapper, so the pid is the Node process). */
 export async function startTidings(label: string, env: Record<string, string>, cpuProfDir?: string): Promise<TidingsProcess> {
   const port = await freePort();
   const logFile = path.join(LOG_DIR, `${label}.log`);
   const out = createWriteStream(logFile);
-  // tsx's CommonJS hook (the project compiles to CommonJS): unlike the tsx CLI (`npm start`, the
-  // Dockerfile) it starts no ESM loader thread, which costs ~20 MB of RSS per process
-  // (docs/performance.md).
-  const execArgv = ['--require', 'tsx/cjs'];
+  const execArgv: string[] = [];
   if (cpuProfDir) execArgv.push('--cpu-prof', '--cpu-prof-dir', path.join(cpuProfDir, label));
-  const child = track(spawn(process.execPath, [...execArgv, 'src/main.ts'], {
+  const child = track(spawn(process.execPath, [...execArgv, 'dist/src/main.js'], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), LOG_LEVEL: 'warn', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

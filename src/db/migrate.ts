@@ -9,8 +9,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Pool } from './pool';
 import { withTransaction } from './pool';
+import { ROOT } from '../paths';
 
-export const MIGRATIONS_DIR = path.resolve(__dirname, '../../db/migrations');
+export const MIGRATIONS_DIR = path.join(ROOT, 'db/migrations');
 // Any constant shared by every Tidings process ("tiding" in ASCII); a bigint literal, since the
 // lock key is a Postgres int8.
 const LOCK_KEY = '127979174340198';

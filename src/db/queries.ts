@@ -10,8 +10,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Pool } from './pool';
+import { ROOT } from '../paths';
 
-export const QUERIES_DIR = path.resolve(__dirname, '../../db/queries');
+export const QUERIES_DIR = path.join(ROOT, 'db/queries');
 
 export class Queries {
   private constructor(private readonly byName: ReadonlyMap<string, string>) {}

@@ -10,6 +10,7 @@ import type { Logger } from '../logger';
 import { redactUrl } from '../logger';
 import type { Metrics } from '../metrics';
 import { errorHandler, notFoundHandler, type HtmlErrorRenderer } from './error-handler';
+import { ROOT } from '../paths';
 
 export interface HttpAppOptions {
   log: Logger;
@@ -70,7 +71,7 @@ export function createHttpApp(opts: HttpAppOptions): Express {
     next();
   });
 
-  app.use('/assets', express.static(path.join(__dirname, 'assets'), { maxAge: '1h', index: false }));
+  app.use('/assets', express.static(path.join(ROOT, 'src/http/assets'), { maxAge: '1h', index: false }));
   for (const router of opts.routers) app.use(router);
   app.use(notFoundHandler);
   app.use(errorHandler(opts.renderHtmlError));

@@ -14,11 +14,12 @@ import type { Topics } from '../topics';
 import { emailHash } from './email-hash';
 import type { LinkTokens } from './link-tokens';
 import { dispatchAfterCommit, type TransactionalJob } from './types';
+import { ROOT } from '../paths';
 
 export const CONFIRM_TOKEN_DAYS = 7;
 /** Transient failures (SMTP 4xx, connection) are retried this often in all, then the row is failed. */
 export const MAX_SEND_ATTEMPTS = 8;
-const TEMPLATES_DIR = path.resolve(__dirname, '../../emails/transactional');
+const TEMPLATES_DIR = path.join(ROOT, 'emails/transactional');
 
 type Kind = 'confirm' | 'already_subscribed';
 interface Template {
