@@ -4,12 +4,11 @@
  */
 import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import path from 'node:path';
 import type { Logger } from '../logger';
-import { redactUrl } from '../logger';
 import type { Metrics } from '../metrics';
 import { errorHandler, notFoundHandler, type HtmlErrorRenderer } from './error-handler';
+import { requestLogging } from './request-log';
 import { ROOT } from '../paths';
 
 export interface HttpAppOptions {
@@ -47,18 +46,7 @@ export function createHttpApp(opts: HttpAppOptions): Express {
     }),
   );
 
-  app.use(
-    pinoHttp({
-      logger: opts.log,
-      quietReqLogger: true,
-      serializers: {
-        req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
-    }),
-  );
+  app.use(requestLogging(app, opts.log));
 
   app.use((req, res, next) => {
     const end = opts.metrics.httpDuration.startTimer();
