@@ -165,6 +165,25 @@ test('pause stops claiming, resume continues, cancel ends the send with counts t
   expect(await ledger(t.c.pool, id)).toEqual(frozen);
   expect(frozen.sending ?? 0).toBe(0);
   expect((await progress(t, issueId)).pause_reason).toBe('paused by admin');
+  // Progress derives pending from the send's total (pending rows are not in the status index):
+  // it must match the ledger row for row, and the listing must find the pending rows.
+  const pz = await progress(t, issueId);
+  expect([pz.pending, pz.sent, pz.total]).toEqual([frozen.pending ?? 0, frozen.sent ?? 0, Object.values(frozen).reduce((a, b) => a + b, 0)]);
+  expect(pz.pending).toBeGreaterThan(0);
+  const listed = await t.fetch(`/api/issues/${issueId}/send/deliveries?status=pending&limit=1000`, { editor: true });
+  const pendingRows = ((await listed.json()) as { deliveries: { status: string }[] }).deliveries;
+  expect(pendingRows.length).toBe(Math.min(1000, pz.pending));
+  expect(new Set(pendingRows.map((d) => d.status))).toEqual(new Set(['pending']));
+  // Every batch is a range of subscriber ids holding exactly its own rows.
+  const { rows: batches } = await t.c.pool.query<{ size: number; in_range: string; own: string }>(
+    `SELECT b.size, (SELECT count(*) FROM deliveries d WHERE d.send_id = b.send_id
+                     AND d.subscriber_id BETWEEN b.first_subscriber_id AND b.last_subscriber_id) AS in_range,
+            (SELECT count(*) FROM deliveries d WHERE d.batch_id = b.id) AS own
+     FROM send_batches b WHERE b.send_id = $1`,
+    [id],
+  );
+  expect(batches.length).toBeGreaterThan(1);
+  for (const b of batches) expect([Number(b.in_range), Number(b.own)]).toEqual([b.size, b.size]);
 
   const resumed = await t.fetch(`/api/issues/${issueId}/send/resume`, { method: 'POST', editor: true });
   expect(resumed.status).toBe(200);

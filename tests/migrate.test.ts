@@ -4,6 +4,7 @@ import path from 'node:path';
 import { MIGRATIONS_DIR, migrate, readMigrations } from '../src/db/migrate';
 import { createPool } from '../src/db/pool';
 import { Queries } from '../src/db/queries';
+import { emailHash } from '../src/subscribers/email-hash';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 
 describe('migrations', () => {
@@ -48,6 +49,25 @@ describe('migrations', () => {
     const queries = Queries.load();
     expect(queries.names.length).toBeGreaterThan(5);
     await expect(queries.check(pool)).resolves.toBeUndefined();
+    await pool.end();
+  });
+
+  it('subscribers.email_hash follows the address: insert, change, erase (the key prepare checks suppressions by)', async () => {
+    const pool = createPool(db.url);
+    await migrate(pool);
+    const hashOf = async (id: number) =>
+      (await pool.query<{ email_hash: Buffer | null }>('SELECT email_hash FROM subscribers WHERE id = $1', [id])).rows[0]!.email_hash;
+    const { rows } = await pool.query<{ id: number }>(
+      `INSERT INTO subscribers (email, status) VALUES (' Ann.Lee@Example.TEST ', 'pending') RETURNING id`,
+    );
+    const id = rows[0]!.id;
+    expect(await hashOf(id)).toEqual(emailHash('ann.lee@example.test'));
+    await pool.query(`UPDATE subscribers SET email = 'bo@example.test' WHERE id = $1`, [id]);
+    expect(await hashOf(id)).toEqual(emailHash('bo@example.test'));
+    await pool.query(`UPDATE subscribers SET name = 'Bo' WHERE id = $1`, [id]);
+    expect(await hashOf(id)).toEqual(emailHash('bo@example.test'));
+    await pool.query(`UPDATE subscribers SET email = NULL, status = 'erased' WHERE id = $1`, [id]);
+    expect(await hashOf(id)).toBeNull();
     await pool.end();
   });
 

@@ -21,7 +21,10 @@ describe('subscriber management', () => {
       const q = (sql: string, params: unknown[]) => t.c.pool.query(sql, params).then((r) => r.rows[0].id as number);
       const issue = await q("INSERT INTO issues (slug, title, status, document) VALUES ($1, $2, 'sent', '{}') RETURNING id", [slug, title]);
       const send = await q("INSERT INTO sends (issue_id, status, max_subscriber_id) VALUES ($1, 'completed', $2) RETURNING id", [issue, otherId]);
-      const batch = await q("INSERT INTO send_batches (send_id, status, size) VALUES ($1, 'done', 2) RETURNING id", [send]);
+      const batch = await q(
+        "INSERT INTO send_batches (send_id, status, size, first_subscriber_id, last_subscriber_id) VALUES ($1, 'done', 2, least($2::bigint, $3::bigint), greatest($2::bigint, $3::bigint)) RETURNING id",
+        [send, id, otherId],
+      );
       ids.push(await q(
         `INSERT INTO deliveries (send_id, batch_id, subscriber_id, topics, status, attempts, smtp_code, sent_at)
          VALUES ($1, $2, $3, $4, $5, 1, $6, CASE WHEN $5 = 'sent' THEN now() END) RETURNING id`,

@@ -41,7 +41,7 @@ FROM (
   SELECT (SELECT string_agg(st.topic, ',' ORDER BY st.topic) FROM subscriber_topics st WHERE st.subscriber_id = s.id) AS topics
   FROM subscribers s
   WHERE s.status = 'confirmed' AND s.email IS NOT NULL
-    AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = sha256(convert_to(lower(btrim(s.email)), 'UTF8')))
+    AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = s.email_hash)
 ) t
 WHERE t.topics IS NOT NULL
 GROUP BY t.topics ORDER BY t.topics;

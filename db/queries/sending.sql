@@ -26,8 +26,17 @@ FROM sends WHERE id = $1::bigint;
 UPDATE issues SET status = 'sending', updated_at = now() WHERE id = $1::bigint AND status = 'draft';
 
 -- name: send-counts
--- Index-only on deliveries_send_status; the ledger is the only source of these numbers.
-SELECT status, count(*)::bigint AS n FROM deliveries WHERE send_id = $1::bigint GROUP BY status;
+-- Non-pending rows from deliveries_send_status_open; pending is the rest of the send's total
+-- (prepare writes rows and total in one statement, and this is one snapshot).
+WITH c AS (
+  SELECT status, count(*)::bigint AS n FROM deliveries
+  WHERE send_id = $1::bigint AND status <> 'pending' GROUP BY status
+), p AS (
+  SELECT (SELECT total FROM sends WHERE id = $1::bigint) - COALESCE((SELECT sum(n) FROM c), 0) AS n
+)
+SELECT status, n FROM c
+UNION ALL
+SELECT 'pending', n::bigint FROM p WHERE n > 0;
 
 -- name: send-counts-by-variant
 SELECT topics, status, count(*)::bigint AS n
@@ -67,7 +76,8 @@ WHERE id = $1::bigint AND status IN ('preparing', 'sending')
 RETURNING id, issue_id;
 
 -- name: deliveries-cancel-pending
--- Rows already in 'sending' finish normally: their message is with the SMTP server.
+-- Rows already in 'sending' finish normally: their message is with the SMTP server. Walks the
+-- send's rows by the unique index (pending rows are not in the status index); a cancel is rare.
 UPDATE deliveries SET status = 'cancelled', updated_at = now()
 WHERE send_id = $1::bigint AND status = 'pending';
 
@@ -91,17 +101,16 @@ SELECT id, status, prepared, prepare_cursor, max_subscriber_id FROM sends WHERE 
 -- docs/performance.md), while a delivery batch must stay small enough to spread over workers.
 -- $1 send id, $2 cursor, $3 max subscriber id, $4 readers per step, $5 delivery batch size
 WITH ids AS MATERIALIZED (
-  SELECT s.id, s.email FROM subscribers s
+  SELECT s.id, s.email, s.email_hash FROM subscribers s
   WHERE s.status = 'confirmed' AND s.id > $2::bigint AND s.id <= $3::bigint
   ORDER BY s.id LIMIT $4::integer
 ), span AS (
   SELECT count(*) AS n, max(id) AS last FROM ids
 ), readers AS MATERIALIZED (
-  -- Filtered before the topic join, so each address is hashed once, not once per topic row.
+  -- Filtered before the topic join; the address hash is stored (007_subscriber_email_hash.sql).
   SELECT i.id FROM ids i
   WHERE i.email IS NOT NULL
-    AND NOT EXISTS (SELECT 1 FROM suppressions x
-                    WHERE x.email_hash = sha256(convert_to(lower(btrim(i.email)), 'UTF8')))
+    AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = i.email_hash)
 ), eligible AS MATERIALIZED (
   -- One grouped join over the step's range of subscriber_topics (its primary key) instead of a
   -- correlated subquery per reader; readers without topics drop out of the join.
@@ -112,11 +121,13 @@ WITH ids AS MATERIALIZED (
   GROUP BY st.subscriber_id
 ), chunks AS MATERIALIZED (
   -- Batch ids drawn up front so each delivery row can name its batch in the same statement.
-  SELECT chunk, nextval(pg_get_serial_sequence('send_batches', 'id')) AS id, count(*) AS size
+  -- Each batch is a range of consecutive subscriber ids (eligible is numbered in id order).
+  SELECT chunk, nextval(pg_get_serial_sequence('send_batches', 'id')) AS id, count(*) AS size,
+         min(id) AS lo, max(id) AS hi
   FROM eligible GROUP BY chunk
 ), batch AS (
-  INSERT INTO send_batches (id, send_id, size)
-  SELECT c.id, $1::bigint, c.size FROM chunks c ORDER BY c.chunk
+  INSERT INTO send_batches (id, send_id, size, first_subscriber_id, last_subscriber_id)
+  SELECT c.id, $1::bigint, c.size, c.lo, c.hi FROM chunks c ORDER BY c.chunk
   RETURNING id
 ), ins AS (
   INSERT INTO deliveries (send_id, batch_id, subscriber_id, topics)
@@ -134,7 +145,7 @@ UPDATE sends SET
   updated_at = now()
 WHERE id = $1::bigint
 RETURNING prepared, prepare_cursor,
-  COALESCE((SELECT array_agg(id ORDER BY id) FROM batch), '{}'::bigint[]) AS batch_ids,
+  (SELECT count(*) FROM batch)::integer AS batches,
   (SELECT count(*) FROM ins)::integer AS inserted;
 
 -- name: batch-claim
@@ -157,20 +168,23 @@ RETURNING id;
 -- Re-check at claim time: a reader who unsubscribed, was erased or suppressed, or dropped every
 -- topic after the snapshot is skipped, not mailed.
 UPDATE deliveries d SET status = 'skipped', error = 'no longer subscribed', updated_at = now()
-WHERE d.batch_id = $1::bigint AND d.status = 'pending'
+FROM send_batches b
+WHERE b.id = $1::bigint AND d.send_id = b.send_id
+  AND d.subscriber_id BETWEEN b.first_subscriber_id AND b.last_subscriber_id AND d.status = 'pending'
   AND NOT EXISTS (
     SELECT 1 FROM subscribers s
     WHERE s.id = d.subscriber_id AND s.status = 'confirmed' AND s.email IS NOT NULL
       AND EXISTS (SELECT 1 FROM subscriber_topics st WHERE st.subscriber_id = s.id)
-      AND NOT EXISTS (SELECT 1 FROM suppressions x
-                      WHERE x.email_hash = sha256(convert_to(lower(btrim(s.email)), 'UTF8'))));
+      AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = s.email_hash));
 
 -- name: deliveries-due-chunk
 -- The next due rows of a batch this worker holds (read only: they stay 'pending' while the worker
 -- waits for the rate limit, so a crash during that wait costs nothing).
-SELECT id FROM deliveries
-WHERE batch_id = $1::bigint AND status = 'pending' AND (not_before IS NULL OR not_before <= now())
-ORDER BY id LIMIT $2::integer;
+SELECT d.id FROM send_batches b
+JOIN deliveries d ON d.send_id = b.send_id
+  AND d.subscriber_id BETWEEN b.first_subscriber_id AND b.last_subscriber_id
+WHERE b.id = $1::bigint AND d.status = 'pending' AND (d.not_before IS NULL OR d.not_before <= now())
+ORDER BY d.subscriber_id LIMIT $2::integer;
 
 -- name: deliveries-claim-chunk
 -- Moves the given rows to 'sending' right before their SMTP handoff, re-checking the reader in the
@@ -188,8 +202,7 @@ WHERE d.id = ANY($3::bigint[]) AND d.batch_id = $1::bigint AND d.status = 'pendi
                 AND x.status IN ('preparing', 'sending') AND NOT x.paused)
   AND s.id = d.subscriber_id AND s.status = 'confirmed' AND s.email IS NOT NULL
   AND EXISTS (SELECT 1 FROM subscriber_topics st WHERE st.subscriber_id = s.id)
-  AND NOT EXISTS (SELECT 1 FROM suppressions x
-                  WHERE x.email_hash = sha256(convert_to(lower(btrim(s.email)), 'UTF8')))
+  AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = s.email_hash)
 RETURNING d.id, d.subscriber_id, s.email, s.name, d.topics, d.attempts;
 
 -- name: deliveries-record
@@ -216,25 +229,31 @@ UPDATE send_batches b SET
   claim_token = NULL,
   lease_until = NULL,
   dispatched_at = now()
-FROM (SELECT count(*) AS n, min(not_before) AS due FROM deliveries
-      WHERE batch_id = $1::bigint AND status = 'pending') p
+FROM (SELECT count(*) AS n, min(d.not_before) AS due FROM send_batches x
+      JOIN deliveries d ON d.send_id = x.send_id
+        AND d.subscriber_id BETWEEN x.first_subscriber_id AND x.last_subscriber_id
+      WHERE x.id = $1::bigint AND d.status = 'pending') p
 WHERE b.id = $1::bigint AND b.claim_token = $2::uuid
   -- A row still 'sending' means its outcome was never recorded (the worker failed mid-chunk):
   -- keep the claim so the lease expires and the reconciler declares those rows uncertain.
-  AND NOT EXISTS (SELECT 1 FROM deliveries WHERE batch_id = $1::bigint AND status = 'sending')
+  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.send_id = b.send_id AND d.status = 'sending'
+                    AND d.subscriber_id BETWEEN b.first_subscriber_id AND b.last_subscriber_id)
 RETURNING b.status, b.gen, b.not_before, GREATEST(0, EXTRACT(EPOCH FROM (b.not_before - now())) * 1000)::bigint AS delay_ms;
 
 -- name: send-complete-if-done
--- Completion is decided from the ledger, never from "no job was fetched".
+-- Completion is decided from the ledger, never from "no job was fetched": every batch is done, and
+-- a batch is only released as done by batch-release when none of its rows is pending or sending
+-- (anything that reopens rows reopens their batch in the same statement: uncertain-resend, lease
+-- expiry). Reads send_batches_open, not the send's rows.
 UPDATE sends s SET status = 'completed', completed_at = now(), updated_at = now()
 WHERE s.id = $1::bigint AND s.status = 'sending' AND s.prepared
-  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.send_id = s.id AND d.status IN ('pending', 'sending'))
+  AND NOT EXISTS (SELECT 1 FROM send_batches b WHERE b.send_id = s.id AND b.status <> 'done')
 RETURNING s.id, s.issue_id;
 
 -- name: sends-complete-all-done
 UPDATE sends s SET status = 'completed', completed_at = now(), updated_at = now()
 WHERE s.status = 'sending' AND s.prepared
-  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.send_id = s.id AND d.status IN ('pending', 'sending'))
+  AND NOT EXISTS (SELECT 1 FROM send_batches b WHERE b.send_id = s.id AND b.status <> 'done')
 RETURNING s.id, s.issue_id;
 
 -- name: send-variants
@@ -262,7 +281,9 @@ WITH expired AS (
   RETURNING id
 ), lost AS (
   UPDATE deliveries d SET status = 'uncertain', error = 'worker lost during SMTP handoff', updated_at = now()
-  FROM expired e WHERE d.batch_id = e.id AND d.status = 'sending'
+  FROM expired e JOIN send_batches b ON b.id = e.id
+  WHERE d.send_id = b.send_id AND d.status = 'sending'
+    AND d.subscriber_id BETWEEN b.first_subscriber_id AND b.last_subscriber_id
   RETURNING d.id
 )
 SELECT (SELECT count(*) FROM expired)::integer AS batches, (SELECT count(*) FROM lost)::integer AS uncertain;
@@ -296,11 +317,19 @@ WHERE send_id = $1::bigint AND status = 'pending'
 RETURNING id, gen;
 
 -- name: deliveries-list
+-- Any status but pending (the `<> 'pending'` lets the prepared statement use the partial index).
 SELECT d.id, d.subscriber_id, s.email, d.topics, d.status, d.attempts, d.smtp_code, d.error,
        d.resolution, d.claimed_at, d.updated_at
 FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
-WHERE d.send_id = $1::bigint AND d.status = $2::text AND d.id > $3::bigint
+WHERE d.send_id = $1::bigint AND d.status = $2::text AND d.status <> 'pending' AND d.id > $3::bigint
 ORDER BY d.id LIMIT $4::integer;
+
+-- name: deliveries-list-pending
+SELECT d.id, d.subscriber_id, s.email, d.topics, d.status, d.attempts, d.smtp_code, d.error,
+       d.resolution, d.claimed_at, d.updated_at
+FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
+WHERE d.send_id = $1::bigint AND d.status = 'pending' AND d.id > $2::bigint
+ORDER BY d.id LIMIT $3::integer;
 
 -- name: uncertain-mark-sent
 UPDATE deliveries SET status = 'sent', resolution = 'marked_sent', updated_at = now()

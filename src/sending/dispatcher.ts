@@ -15,12 +15,27 @@ export interface DeliverJobData {
 export interface Dispatcher {
   prepare(sendId: number, gen: number): Promise<void>;
   batch(batchId: number, gen: number, delayMs?: number): Promise<void>;
+  /** Many batches at once (one Redis round trip per few hundred). */
+  batches(list: readonly { id: number; gen: number }[]): Promise<void>;
   /** Whether a job for this batch generation is still waiting, delayed or running. */
   batchJobAlive(batchId: number, gen: number): Promise<boolean>;
 }
 
 export const batchJobId = (batchId: number, gen: number) => `b-${batchId}-${gen}`;
 export const prepareJobId = (sendId: number, gen: number) => `p-${sendId}-${gen}`;
+
+function deliverJobOptions(batchId: number, gen: number, delayMs = 0) {
+  return {
+    jobId: batchJobId(batchId, gen),
+    delay: delayMs > 0 ? Math.ceil(delayMs) : undefined,
+    attempts: 5,
+    backoff: { type: 'exponential' as const, delay: 1000 },
+    // Completed jobs are not kept: the ledger is the record, and 1M-reader sends would
+    // otherwise fill Redis with thousands of finished job hashes.
+    removeOnComplete: true,
+    removeOnFail: 1000,
+  };
+}
 
 export class QueueDispatcher implements Dispatcher {
   constructor(private readonly queues: Queues) {}
@@ -38,16 +53,16 @@ export class QueueDispatcher implements Dispatcher {
 
   async batch(batchId: number, gen: number, delayMs = 0): Promise<void> {
     const data: DeliverJobData = { batchId };
-    await this.queues.get(QUEUE_NAMES.deliver).add('deliver', data, {
-      jobId: batchJobId(batchId, gen),
-      delay: delayMs > 0 ? Math.ceil(delayMs) : undefined,
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 1000 },
-      // Completed jobs are not kept: the ledger is the record, and 1M-reader sends would
-      // otherwise fill Redis with thousands of finished job hashes.
-      removeOnComplete: true,
-      removeOnFail: 1000,
-    });
+    await this.queues.get(QUEUE_NAMES.deliver).add('deliver', data, deliverJobOptions(batchId, gen, delayMs));
+  }
+
+  async batches(list: readonly { id: number; gen: number }[]): Promise<void> {
+    const queue = this.queues.get(QUEUE_NAMES.deliver);
+    for (let i = 0; i < list.length; i += 500) {
+      await queue.addBulk(
+        list.slice(i, i + 500).map((b) => ({ name: 'deliver', data: { batchId: Number(b.id) }, opts: deliverJobOptions(Number(b.id), b.gen) })),
+      );
+    }
   }
 
   async batchJobAlive(batchId: number, gen: number): Promise<boolean> {
