@@ -18,6 +18,7 @@ import type { Logger } from './logger';
 import type { LocalMailbox } from './mail/local-mailbox';
 import { createMailTransport, type MailTransport } from './mail/transport';
 import { Metrics } from './metrics';
+import { BulkAdder } from './queue/bulk-add';
 import { createRedis, QUEUE_NAMES, Queues } from './queue';
 import { RateLimiter } from './ratelimit';
 import { resolveSecretKey } from './settings';
@@ -94,6 +95,7 @@ export async function buildContainer(
   const runtime: RuntimeConfig = Object.freeze({ ...config, secretKey });
   const redis = createRedis(config.redisUrl);
   const queues = new Queues(redis, config.queuePrefix);
+  const transactionalAdds = new BulkAdder(() => queues.get(QUEUE_NAMES.transactional));
 
   let mailbox: LocalMailbox | undefined;
   let smtpUrl = config.smtpUrl;
@@ -131,11 +133,10 @@ export async function buildContainer(
     readers: createReaders({
       pool, queries, transport, rateLimiter, topics, linkTokens, secretKey, publicUrl: config.publicUrl, mailFrom: config.mailFrom,
       limits: { perIp: config.subscribeLimitPerIp, perAddress: config.subscribeLimitPerAddress },
-      enqueueTransactional: async (job) => {
-        await queues.get(QUEUE_NAMES.transactional).add(job.name, job.data, {
-          jobId: job.jobId, attempts: 6, backoff: { type: 'exponential', delay: 2000 },
-        });
-      },
+      // Coalesced per event-loop turn (src/queue/bulk-add.ts): one Redis round trip for many
+      // subscribe requests under load.
+      enqueueTransactional: (job) =>
+        transactionalAdds.add(job.name, job.data, { jobId: job.jobId, attempts: 6, backoff: { type: 'exponential', delay: 2000 } }),
       onDispatchError: (err, jobId) => log.warn({ err, jobId }, 'transactional enqueue failed; the sweeper re-dispatches the row'),
     }),
     sending: new Sending({
