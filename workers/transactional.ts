@@ -1,11 +1,13 @@
 /**
  * BullMQ processor for QUEUE_NAMES.transactional. Two kinds of job, both carrying one id:
- * `request` (a subscribe request to branch on) and `send` (an outbox mail). The process also runs
- * the readers sweeper on a timer, so rows whose job was lost in Redis are dispatched again.
+ * `request` (a subscribe request to branch on) and `send` (an outbox mail). The process also
+ * listens for new subscribe requests (their INSERT notifies; the listener enqueues them) and runs
+ * the readers sweeper on a timer, so rows whose notification or job was lost are dispatched again.
  */
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Container } from '../src/app';
 import { QUEUE_NAMES } from '../src/queue';
+import { RequestListener } from '../src/subscribers/request-listener';
 import type { ProcessorSpec } from './index';
 
 const positiveId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
@@ -15,6 +17,7 @@ export function transactionalSpec(c: Container): ProcessorSpec {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
+  const listener = new RequestListener(c.config.databaseUrl, (id) => void c.readers.requests.dispatch(id, 0), c.log);
 
   // A chain of timeouts rather than setInterval: a slow sweep never overlaps the next one.
   const tick = () => {
@@ -41,11 +44,13 @@ export function transactionalSpec(c: Container): ProcessorSpec {
       throw new UnrecoverableError('bad job data');
     },
     onStart: async () => {
+      await listener.start();
       tick();
     },
     onStop: async () => {
       stopped = true;
       clearTimeout(timer);
+      await listener.stop();
       await running;
     },
   };

@@ -1,10 +1,15 @@
 -- Readers: subscribe, confirm, preferences, unsubscribe, editor management, privacy.
 
 -- name: subscription-request-insert
--- The only write of a subscribe request: the same statement whatever the address's state.
-INSERT INTO subscription_requests (email, name, topics, source, consent_version, ip, user_agent)
-VALUES ($1::text, $2::text, $3::text[], $4::text, $5::text, $6::inet, $7::text)
-RETURNING id;
+-- The only work of a subscribe request: the same statement whatever the address's state. The
+-- notification reaches the listening workers at commit (src/subscribers/request-listener.ts);
+-- one that reaches nobody leaves the row to the sweeper.
+WITH r AS (
+  INSERT INTO subscription_requests (email, name, topics, source, consent_version, ip, user_agent)
+  VALUES ($1::text, $2::text, $3::text[], $4::text, $5::text, $6::inet, $7::text)
+  RETURNING id
+)
+SELECT id, pg_notify('tidings_subscription_requests', id::text) FROM r;
 
 -- name: subscription-request-lock
 -- Blocks (no SKIP LOCKED) so a duplicate job waits for the first and then finds the row gone.

@@ -53,7 +53,7 @@ export function createReaders(d: ReadersDeps): Readers {
     pool: d.pool, queries: d.queries, topics: d.topics, mail, enqueue: d.enqueueTransactional, onError: d.onDispatchError,
   });
   return {
-    subscriptions: new SubscriptionService(d.pool, d.queries, d.topics, d.rateLimiter, d.limits, requests),
+    subscriptions: new SubscriptionService(d.pool, d.queries, d.topics, d.rateLimiter, d.limits),
     confirmation: new ConfirmationService(d.pool, d.queries),
     preferences: new PreferencesService(d.pool, d.queries, d.topics),
     admin: new SubscriberAdmin(d.pool, d.queries, d.topics),

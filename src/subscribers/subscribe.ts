@@ -2,9 +2,9 @@
  * One subscribe path for the form and the JSON API. Whatever the address's state — new, pending,
  * confirmed, unsubscribed, suppressed — the caller learns nothing: the same answer, the same
  * rate-limit buckets, and the same work. After validation and the limits, the request writes one
- * `subscription_requests` row and enqueues its id; it never reads the address's state. The
- * transactional worker does the branching (src/subscribers/requests.ts), so no difference in
- * database work can show in the response time.
+ * `subscription_requests` row, whose insert notifies the workers (they enqueue it); it never reads
+ * the address's state and never talks to the queue. The transactional worker does the branching
+ * (src/subscribers/requests.ts), so no difference in database work can show in the response time.
  */
 import { createHash } from 'node:crypto';
 import type { Pool } from '../db/pool';
@@ -13,7 +13,6 @@ import type { RateLimiter } from '../ratelimit';
 import type { Topics } from '../topics';
 import { CONSENT_VERSION } from './consent';
 import { emailHash } from './email-hash';
-import type { SubscriptionRequests } from './requests';
 import type { ConsentContext } from './types';
 import { normalizeEmail, normalizeName, normalizeTopics } from './validation';
 
@@ -39,7 +38,6 @@ export class SubscriptionService {
     private readonly topics: Topics,
     private readonly limiter: RateLimiter,
     private readonly limits: SubscribeLimits,
-    private readonly requests: SubscriptionRequests,
   ) {}
 
   /** Counts one attempt from this client; every POST counts, valid or not, so floods are bounded. */
@@ -63,9 +61,8 @@ export class SubscriptionService {
     if (typeof input.honeypot === 'string' && input.honeypot.trim() !== '') return;
     if (ctx.source !== 'form' && ctx.source !== 'api') throw new TypeError(`subscribe from source ${ctx.source}`);
 
-    const { rows } = await this.pool.query<{ id: number }>(this.queries.sql('subscription-request-insert'), [
+    await this.pool.query(this.queries.sql('subscription-request-insert'), [
       email, name, topics, ctx.source, CONSENT_VERSION, ctx.ip, ctx.userAgent,
     ]);
-    await this.requests.dispatch(rows[0]!.id, 0);
   }
 }

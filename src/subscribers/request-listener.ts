@@ -1,0 +1,82 @@
+/**
+ * The worker's ear for subscribe requests: the request's INSERT notifies
+ * `tidings_subscription_requests` with the row id at commit, and every transactional worker that
+ * LISTENs enqueues it (the job id `req-<id>-0` makes the copies from several workers one job). So
+ * a subscribe request costs the API one INSERT and no Redis round trip.
+ *
+ * Notifications are not durable: one sent while no worker listened (all down, or this connection
+ * between a drop and its reconnect) is lost, and the row waits for the sweeper
+ * (src/subscribers/sweeper.ts), exactly like a job lost in Redis.
+ */
+import pg from 'pg';
+import type { Logger } from '../logger';
+
+export const REQUESTS_CHANNEL = 'tidings_subscription_requests';
+
+export class RequestListener {
+  private client: pg.Client | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private failures = 0;
+
+  constructor(
+    private readonly databaseUrl: string,
+    private readonly onRequest: (requestId: number) => void,
+    private readonly log: Logger,
+  ) {}
+
+  /** Connects and listens; a failure is retried in the background, never thrown. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.databaseUrl });
+    client.on('notification', (msg) => {
+      const id = Number(msg.payload);
+      if (Number.isSafeInteger(id) && id > 0) this.onRequest(id);
+    });
+    const lost = (err?: Error) => {
+      if (this.client !== client) return;
+      this.client = undefined;
+      client.removeAllListeners('end');
+      void client.end().catch(() => undefined);
+      if (!this.stopped) {
+        this.log.warn({ err }, 'subscribe-request listener lost its connection; reconnecting');
+        this.scheduleReconnect();
+      }
+    };
+    client.on('error', lost);
+    client.on('end', () => lost());
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${REQUESTS_CHANNEL}`);
+      if (this.stopped) return void (await client.end());
+      this.client = client;
+      this.failures = 0;
+    } catch (err) {
+      client.removeAllListeners();
+      client.on('error', () => undefined);
+      await client.end().catch(() => undefined);
+      if (this.stopped) return;
+      this.log.warn({ err }, 'subscribe-request listener could not connect; retrying (the sweeper covers the gap)');
+      this.scheduleReconnect();
+    }
+  }
+
+  private scheduleReconnect(): void {
+    // 0.5 s, 1 s, 2 s ... at most 30 s between attempts.
+    const delay = Math.min(30_000, 500 * 2 ** this.failures++);
+    this.retry = setTimeout(() => void this.connect(), delay);
+    this.retry.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retry);
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+}
