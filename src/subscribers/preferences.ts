@@ -68,10 +68,11 @@ export class PreferencesService {
   async unsubscribe(id: number, ctx: ConsentContext): Promise<void> {
     const q = this.queries;
     await withTransaction(this.pool, async (client) => {
-      const done = await client.query(q.sql('subscriber-set-unsubscribed'), [id]);
+      // Prepared statements: this is the one-click path every email's List-Unsubscribe hits.
+      const done = await client.query(q.prepared('subscriber-set-unsubscribed'), [id]);
       if (done.rowCount) {
-        const topics = (await client.query<{ topic: string }>(q.sql('subscriber-topics'), [id])).rows.map((r) => r.topic);
-        await client.query(q.sql('consent-insert'), [id, 'unsubscribed', ctx.source, topics, null, ctx.ip, ctx.userAgent]);
+        const topics = (await client.query<{ topic: string }>(q.prepared('subscriber-topics'), [id])).rows.map((r) => r.topic);
+        await client.query(q.prepared('consent-insert'), [id, 'unsubscribed', ctx.source, topics, null, ctx.ip, ctx.userAgent]);
       }
     });
   }

@@ -61,7 +61,7 @@ export class SubscriptionService {
     if (typeof input.honeypot === 'string' && input.honeypot.trim() !== '') return;
     if (ctx.source !== 'form' && ctx.source !== 'api') throw new TypeError(`subscribe from source ${ctx.source}`);
 
-    await this.pool.query(this.queries.sql('subscription-request-insert'), [
+    await this.pool.query(this.queries.prepared('subscription-request-insert'), [
       email, name, topics, ctx.source, CONSENT_VERSION, ctx.ip, ctx.userAgent,
     ]);
   }
