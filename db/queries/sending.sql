@@ -144,9 +144,7 @@ UPDATE sends SET
   prepare_heartbeat = now(),
   updated_at = now()
 WHERE id = $1::bigint
-RETURNING prepared, prepare_cursor,
-  (SELECT count(*) FROM batch)::integer AS batches,
-  (SELECT count(*) FROM ins)::integer AS inserted;
+RETURNING prepared, prepare_cursor, (SELECT count(*) FROM ins)::integer AS inserted;
 
 -- name: batch-claim
 -- A batch is worked on by one worker at a time: the conditional update is the claim, the random

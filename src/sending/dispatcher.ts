@@ -3,6 +3,8 @@
  * (`b-<batch>-<gen>`, `p-<send>-<gen>`): a generation is bumped whenever a batch is re-queued, so a
  * re-dispatch is never swallowed by BullMQ remembering an older job with the same id.
  */
+import type { Pool } from '../db/pool';
+import type { Queries } from '../db/queries';
 import { QUEUE_NAMES, type Queues } from '../queue';
 
 export interface PrepareJobData {
@@ -69,4 +71,13 @@ export class QueueDispatcher implements Dispatcher {
     const job = await this.queues.get(QUEUE_NAMES.deliver).getJob(batchJobId(batchId, gen));
     return !!job && !job.finishedOn;
   }
+}
+
+/**
+ * Enqueues every pending batch of a send under a new generation: when prepare has written the
+ * whole snapshot, on resume, and after uncertain rows were sent back to pending.
+ */
+export async function dispatchPendingBatches(pool: Pool, queries: Queries, dispatcher: Dispatcher, sendId: number): Promise<void> {
+  const { rows } = await pool.query<{ id: number; gen: number }>(queries.sql('batches-pending-for-send'), [sendId]);
+  await dispatcher.batches(rows);
 }

@@ -15,7 +15,7 @@ import type { Pool } from '../db/pool';
 import { withTransaction } from '../db/pool';
 import type { Queries } from '../db/queries';
 import type { Logger } from '../logger';
-import type { Dispatcher } from './dispatcher';
+import { dispatchPendingBatches, type Dispatcher } from './dispatcher';
 
 interface StepRow {
   prepared: boolean;
@@ -74,8 +74,7 @@ export class Preparer {
       if (row.prepared) {
         // Every pending batch of the send, also those of an earlier prepare of it that died
         // (a crash before this line leaves them to the reconciler, which dispatches them).
-        const { rows } = await pool.query<{ id: number; gen: number }>(queries.sql('batches-pending-for-send'), [sendId]);
-        await this.d.dispatcher.batches(rows);
+        await dispatchPendingBatches(pool, queries, this.d.dispatcher, sendId);
         break;
       }
     }

@@ -14,7 +14,7 @@ import type { EditorAudit } from '../editors/audit';
 import type { Editor } from '../editors/keys';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { Logger } from '../logger';
-import type { Dispatcher } from './dispatcher';
+import { dispatchPendingBatches, type Dispatcher } from './dispatcher';
 
 export type SendStatus = 'preparing' | 'sending' | 'paused' | 'completed' | 'cancelled';
 export const DELIVERY_STATUSES = ['pending', 'sending', 'sent', 'skipped', 'failed', 'uncertain', 'cancelled'] as const;
@@ -230,8 +230,7 @@ export class SendService {
   }
 
   private async dispatchPending(sendId: number): Promise<void> {
-    const { rows } = await this.d.pool.query<{ id: number; gen: number }>(this.d.queries.sql('batches-pending-for-send'), [sendId]);
-    for (const b of rows) await this.d.dispatcher.batch(b.id, b.gen);
+    await dispatchPendingBatches(this.d.pool, this.d.queries, this.d.dispatcher, sendId);
   }
 
   async listDeliveries(issueId: number, status: string, after = 0, limit = 100) {
