@@ -1,7 +1,8 @@
 /**
  * The console end to end in headless Chromium: sign in (a wrong key is refused), import the sample
  * issue, open every preview, send it to 200 readers through the SMTP sink while the progress bar
- * climbs to 100 %, read the report; a form posted without its CSRF token is refused.
+ * climbs to 100 %, read the report; a form posted without its CSRF token is refused; import readers
+ * from a CSV file (dry run, then for real from the report).
  */
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -133,3 +134,53 @@ test('sign in, import, preview, send to 200 readers with live progress, report',
   await expect(report.textContent()).resolves.toContain('No failure');
   await expect(page.locator('table.audit').textContent()).resolves.toMatch(/admin\s*send\.start/);
 }, 60_000);
+
+test('subscriber CSV import: upload a dry run, read the report, import for real from it', async () => {
+  // Signed in by the first test when run with it; signs in itself when run alone.
+  await page.goto(`${t.url}/admin/subscribers/import`);
+  if (new URL(page.url()).pathname === '/admin/sign-in') {
+    await page.fill('#key', t.editorKey);
+    await page.click('button[type=submit]');
+    await page.waitForURL((u) => u.pathname !== '/admin/sign-in');
+    await page.goto(`${t.url}/admin/subscribers/import`);
+  }
+  const csv = [
+    'email,name,topics',
+    'new.one@example.org,New One,ai;nev',
+    'New.Two@Example.org,,telecom',
+    'reader1@example.org,Reader One,ai', // an existing confirmed reader: updated
+    'not-an-address,Broken,ai',
+    'new.one@example.org,Again,ai', // the same address twice in one file
+  ].join('\n');
+  const count = async () => (await t.c.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM subscribers')).rows[0]!.n;
+  const before = await count();
+
+  await page.setInputFiles('#file', { name: 'readers.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  expect(await page.isChecked('input[name=dryRun]')).toBe(true);
+  await page.click('form.card button[type=submit]');
+  const report = page.locator('#import-report');
+  await report.waitFor();
+  await expect(report.locator('h2').textContent()).resolves.toContain('Dry run');
+  const stat = (k: string) => report.locator(`[data-k=${k}]`).textContent();
+  expect([await stat('imported'), await stat('updated'), await stat('invalid'), await stat('duplicates')]).toEqual(['2', '1', '1', '1']);
+  // Invalid lines are reported by line number and reason (line 1 is the header).
+  expect(await report.locator('tbody tr').first().locator('td').allTextContents()).toEqual(['5', 'Enter a valid email address, like name@example.com.']);
+  expect(await count()).toBe(before); // a dry run writes nothing
+
+  // "Import for real" posts the same file from the report (no second upload), with its CSRF token.
+  await page.click('#import-report button[type=submit]');
+  await page.locator('#import-report h2', { hasText: 'Imported' }).waitFor();
+  expect([await stat('imported'), await stat('updated')]).toEqual(['2', '1']);
+  expect(await count()).toBe(before + 2);
+  const { rows } = await t.c.pool.query<{ email: string; status: string; topics: string[] }>(
+    `SELECT s.email, s.status, array_agg(st.topic ORDER BY st.topic) AS topics FROM subscribers s
+     JOIN subscriber_topics st ON st.subscriber_id = s.id WHERE lower(s.email) LIKE 'new.%' GROUP BY s.id ORDER BY lower(s.email)`,
+  );
+  expect(rows.map((r) => [r.email.toLowerCase(), r.status, r.topics])).toEqual([
+    ['new.one@example.org', 'confirmed', ['ai', 'nev']],
+    ['new.two@example.org', 'confirmed', ['telecom']],
+  ]);
+  // The real import is in the audit log with the editor's name; the dry run is not.
+  const audit = await t.c.pool.query<{ action: string }>("SELECT action FROM editor_actions WHERE action = 'subscribers.import'");
+  expect(audit.rowCount).toBe(1);
+}, 30_000);
