@@ -55,6 +55,15 @@ describe('issues API', () => {
     expect(put.status).toBe(200);
     const after = await (await t.fetch(`/api/issues/${id}`, { editor: true })).json();
     expect(after).toMatchObject({ slug: 'first-renamed', title: 'Renamed' });
+    // The API's edits are in the audit log like the console's, with the editor's name.
+    const audit = await t.c.pool.query<{ action: string; editor_name: string; detail: string | null }>(
+      'SELECT action, editor_name, detail FROM editor_actions WHERE issue_id = $1 ORDER BY id',
+      [id],
+    );
+    expect(audit.rows).toEqual([
+      { action: 'issue.create', editor_name: 'admin', detail: 'first' },
+      { action: 'issue.update', editor_name: 'admin', detail: null },
+    ]);
 
     expect((await t.fetch('/api/issues/999999', { editor: true })).status).toBe(404);
     expect((await t.fetch('/api/issues/abc', { editor: true })).status).toBe(404);
@@ -140,8 +149,11 @@ describe('issues API', () => {
     expect(msg!.raw.toString()).toContain('Content-Type: multipart/alternative');
     expect(msg!.parsed.html).toContain('/unsubscribe/example');
     // Recorded with the editor, as the console's test send is.
-    const audit = await t.c.pool.query('SELECT editor_name, action, detail FROM editor_actions WHERE issue_id = $1', [id]);
-    expect(audit.rows).toEqual([{ editor_name: 'admin', action: 'issue.test_send', detail: 'ai → editor@example.com' }]);
+    const audit = await t.c.pool.query('SELECT editor_name, action, detail FROM editor_actions WHERE issue_id = $1 ORDER BY id', [id]);
+    expect(audit.rows).toEqual([
+      { editor_name: 'admin', action: 'issue.create', detail: 'test-send' },
+      { editor_name: 'admin', action: 'issue.test_send', detail: 'ai → editor@example.com' },
+    ]);
 
     const bad = await t.fetch(`/api/issues/${id}/test`, { method: 'POST', json: { to: 'not an address' }, editor: true });
     expect(bad.status).toBe(422);

@@ -157,5 +157,18 @@ describe('subscriber management', () => {
     expect(await subscriberByEmail(t, 'private.reader@example.org')).toBeUndefined();
     expect((await t.fetch('/api/subscribers/999999', { method: 'DELETE', editor: true })).status).toBe(404);
     expect((await t.fetch('/api/subscribers/abc', { editor: true })).status).toBe(422);
+    // Erasures (each call) and real imports are in the audit log, as from the console; dry runs
+    // and refused calls are not.
+    const audit = await t.c.pool.query<{ action: string; editor_name: string; detail: string }>(
+      "SELECT action, editor_name, detail FROM editor_actions WHERE action IN ('subscriber.erase', 'subscribers.import') AND (detail = $1 OR action = 'subscribers.import') ORDER BY id",
+      [`subscriber ${id}`],
+    );
+    expect(audit.rows.filter((r) => r.action === 'subscriber.erase')).toEqual([
+      { action: 'subscriber.erase', editor_name: 'admin', detail: `subscriber ${id}` },
+      { action: 'subscriber.erase', editor_name: 'admin', detail: `subscriber ${id}` },
+    ]);
+    expect(audit.rows.filter((r) => r.action === 'subscribers.import').at(-1)).toEqual(
+      { action: 'subscribers.import', editor_name: 'admin', detail: '0 imported, 0 updated' },
+    );
   });
 });

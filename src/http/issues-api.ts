@@ -13,7 +13,7 @@ import { personalize } from '../rendering/personalize';
 import { jsonBody } from './body';
 import { currentEditor, requireEditor } from './editor-auth';
 
-type Deps = Pick<Container, 'config' | 'editorKeys' | 'issues' | 'importers' | 'variants' | 'topics' | 'sending'>;
+type Deps = Pick<Container, 'config' | 'editorKeys' | 'issues' | 'importers' | 'variants' | 'topics' | 'sending' | 'audit'>;
 
 export function parseId(v: unknown): number {
   if (typeof v !== 'string' || !/^\d{1,15}$/.test(v)) throw new NotFoundError('No such issue.');
@@ -88,10 +88,13 @@ export function issuesApiRouter(deps: Deps): Router {
         return;
       }
       const created = await deps.issues.create(imported.document, { editorId: editor.id, suggestions: imported.suggestions });
+      // The same audit entries as the console's (src/http/admin/issues.ts).
+      await deps.audit.record(editor, 'issue.import', { issueId: created.id, detail: `${imported.format}: ${created.slug}` });
       res.status(201).json({ ...created, format: imported.format, document: imported.document, suggestions: imported.suggestions });
       return;
     }
     const created = await deps.issues.create(req.body, { editorId: editor.id });
+    await deps.audit.record(editor, 'issue.create', { issueId: created.id, detail: created.slug });
     res.status(201).json(created);
   });
 
@@ -109,7 +112,10 @@ export function issuesApiRouter(deps: Deps): Router {
   });
 
   r.put('/api/issues/:id', auth, ...jsonBody(), async (req, res) => {
-    res.json(await deps.issues.update(parseId(req.params.id), req.body));
+    const id = parseId(req.params.id);
+    const updated = await deps.issues.update(id, req.body);
+    await deps.audit.record(currentEditor(res.locals), 'issue.update', { issueId: id });
+    res.json(updated);
   });
 
   r.get('/api/issues/:id/preview', auth, async (req, res) => {

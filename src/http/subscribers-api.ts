@@ -4,7 +4,7 @@ import type { Container } from '../app';
 import { BadRequestError, ValidationError } from '../errors';
 import { exportCsv } from '../subscribers/csv-export';
 import { requireContentType } from './body';
-import { requireEditor } from './editor-auth';
+import { currentEditor, requireEditor } from './editor-auth';
 
 const IMPORT_LIMIT = '50mb';
 
@@ -58,7 +58,11 @@ export function subscribersApiRouter(c: Container): Router {
         throw new ValidationError('dryRun must be 1 or 0.', 'dryRun');
       }
       if (typeof req.body !== 'string') throw new BadRequestError('Expected a CSV body.', 'body', 'bad_body');
-      res.json(await c.readers.importer.run(req.body, { dryRun: dry === '1' || dry === 'true' }));
+      const dryRun = dry === '1' || dry === 'true';
+      const report = await c.readers.importer.run(req.body, { dryRun });
+      // The same audit entries as the console's (src/http/admin/subscribers.ts).
+      if (!dryRun) await c.audit.record(currentEditor(res.locals), 'subscribers.import', { detail: `${report.imported} imported, ${report.updated} updated` });
+      res.json(report);
     },
   );
 
@@ -72,7 +76,10 @@ export function subscribersApiRouter(c: Container): Router {
   });
 
   r.delete('/api/subscribers/:id', editor, async (req, res) => {
-    res.json(await admin.erase(idParam(req)));
+    const id = idParam(req);
+    const erased = await admin.erase(id);
+    await c.audit.record(currentEditor(res.locals), 'subscriber.erase', { detail: `subscriber ${id}` });
+    res.json(erased);
   });
 
   return r;
