@@ -200,6 +200,12 @@ test('pause stops claiming, resume continues, cancel ends the send with counts t
   expect(p.cancelled).toBeGreaterThan(0);
   expect(p.pending).toBe(0);
   expect(p.sent + p.skipped + p.failed + p.uncertain + p.cancelled + p.pending).toBe(p.total);
+  // The issue is 'cancelled', not 'sent': it stays out of the public archive.
+  const issue = (await (await t.fetch(`/api/issues/${issueId}`, { editor: true })).json()) as { status: string; slug: string };
+  expect(issue.status).toBe('cancelled');
+  expect((await t.fetch(`/issues/${issue.slug}`)).status).toBe(404);
+  const cancelledList = (await (await t.fetch('/api/issues?status=cancelled', { editor: true })).json()) as { issues: { id: number }[] };
+  expect(cancelledList.issues.map((i) => i.id)).toEqual([issueId]);
   const again = await t.fetch(`/api/issues/${issueId}/send/resume`, { method: 'POST', editor: true });
   expect(again.status).toBe(409);
   expect(((await again.json()) as { error: { code: string } }).error.code).toBe('not_running');

@@ -88,6 +88,11 @@ UPDATE send_batches SET status = 'done' WHERE send_id = $1::bigint AND status = 
 UPDATE issues SET status = 'sent', sent_at = COALESCE(sent_at, now()), updated_at = now()
 WHERE id = $1::bigint AND status <> 'sent';
 
+-- name: send-issue-mark-cancelled
+-- Kept out of the archive and feeds (they list 'sent' issues only).
+UPDATE issues SET status = 'cancelled', updated_at = now()
+WHERE id = $1::bigint AND status IN ('draft', 'sending');
+
 -- name: prepare-lock-send
 -- The row lock serialises two preparers of the same send (a re-dispatched job and a slow one).
 SELECT id, status, prepared, prepare_cursor, max_subscriber_id FROM sends WHERE id = $1::bigint FOR UPDATE;

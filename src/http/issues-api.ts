@@ -100,8 +100,8 @@ export function issuesApiRouter(deps: Deps): Router {
 
   r.get('/api/issues', auth, async (req, res) => {
     const status = req.query.status;
-    if (status !== undefined && !['draft', 'sending', 'sent'].includes(String(status))) {
-      throw new ValidationError('status must be draft, sending or sent', 'status');
+    if (status !== undefined && !['draft', 'sending', 'sent', 'cancelled'].includes(String(status))) {
+      throw new ValidationError('status must be draft, sending, sent or cancelled', 'status');
     }
     const issues = await deps.issues.list({ status: status as IssueStatus | undefined });
     res.json({ issues: issues.map(summaryJson) });

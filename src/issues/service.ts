@@ -9,7 +9,7 @@ import { ConflictError, NotFoundError } from '../errors';
 import type { Topics } from '../topics';
 import { validateDocument, type IssueDocument } from './document';
 
-export type IssueStatus = 'draft' | 'sending' | 'sent';
+export type IssueStatus = 'draft' | 'sending' | 'sent' | 'cancelled';
 
 /** What an importer guessed for one item; kept beside the document until the editor edits it. */
 export interface ItemSuggestion {

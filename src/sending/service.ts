@@ -202,7 +202,7 @@ export class SendService {
         // Order matters: the send is cancelled first, so no chunk is claimed after this point.
         await pool.query(queries.sql('deliveries-cancel-pending'), [send.id]);
         await pool.query(queries.sql('batches-close-for-send'), [send.id]);
-        await pool.query(queries.sql('send-issue-mark-sent'), [issueId]);
+        await pool.query(queries.sql('send-issue-mark-cancelled'), [issueId]);
         await this.d.audit.record(editor, 'send.cancel', { issueId });
       }
     }
