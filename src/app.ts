@@ -134,7 +134,7 @@ export async function buildContainer(
       pool, queries, transport, rateLimiter, topics, linkTokens, secretKey, publicUrl: config.publicUrl, mailFrom: config.mailFrom,
       limits: { perIp: config.subscribeLimitPerIp, perAddress: config.subscribeLimitPerAddress },
       // Coalesced per event-loop turn (src/queue/bulk-add.ts): one Redis round trip for many
-      // subscribe requests under load.
+      // jobs under load.
       enqueueTransactional: (job) =>
         transactionalAdds.add(job.name, job.data, { jobId: job.jobId, attempts: 6, backoff: { type: 'exponential', delay: 2000 } }),
       onDispatchError: (err, jobId) => log.warn({ err, jobId }, 'transactional enqueue failed; the sweeper re-dispatches the row'),

@@ -320,19 +320,13 @@ WHERE send_id = $1::bigint AND status = 'pending'
 RETURNING id, gen;
 
 -- name: deliveries-list
--- Any status but pending (the `<> 'pending'` lets the prepared statement use the partial index).
+-- Run unnamed, so it is planned with the status known: deliveries_send_status_open for any status
+-- but pending (checked with EXPLAIN), the primary key for pending rows.
 SELECT d.id, d.subscriber_id, s.email, d.topics, d.status, d.attempts, d.smtp_code, d.error,
        d.resolution, d.claimed_at, d.updated_at
 FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
-WHERE d.send_id = $1::bigint AND d.status = $2::text AND d.status <> 'pending' AND d.id > $3::bigint
+WHERE d.send_id = $1::bigint AND d.status = $2::text AND d.id > $3::bigint
 ORDER BY d.id LIMIT $4::integer;
-
--- name: deliveries-list-pending
-SELECT d.id, d.subscriber_id, s.email, d.topics, d.status, d.attempts, d.smtp_code, d.error,
-       d.resolution, d.claimed_at, d.updated_at
-FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
-WHERE d.send_id = $1::bigint AND d.status = 'pending' AND d.id > $2::bigint
-ORDER BY d.id LIMIT $3::integer;
 
 -- name: uncertain-mark-sent
 UPDATE deliveries SET status = 'sent', resolution = 'marked_sent', updated_at = now()

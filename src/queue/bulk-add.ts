@@ -1,8 +1,9 @@
 /**
  * Coalesces `queue.add` calls made in the same turn of the event loop into one `addBulk`: one
- * Redis round trip (a MULTI of BullMQ's add scripts) for every subscribe request whose INSERT
- * answered in that turn, instead of one per request. Each caller still learns its own outcome:
- * the promise settles when its batch is in Redis.
+ * Redis round trip (a MULTI of BullMQ's add scripts) for every transactional job dispatched in
+ * that turn (under load, the subscribe-request notifications a worker receives together), instead
+ * of one per job. Each caller still learns its own outcome: the promise settles when its batch is
+ * in Redis.
  */
 import type { JobsOptions, Queue } from 'bullmq';
 

@@ -238,10 +238,7 @@ export class SendService {
       throw new ValidationError(`status must be one of ${DELIVERY_STATUSES.join(', ')}.`, 'status');
     }
     const send = await this.sendFor(issueId);
-    const { rows } =
-      status === 'pending'
-        ? await this.d.pool.query(this.d.queries.sql('deliveries-list-pending'), [send.id, after, limit])
-        : await this.d.pool.query(this.d.queries.sql('deliveries-list'), [send.id, status, after, limit]);
+    const { rows } = await this.d.pool.query(this.d.queries.sql('deliveries-list'), [send.id, status, after, limit]);
     return rows;
   }
 
