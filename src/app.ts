@@ -107,7 +107,7 @@ export async function buildContainer(
     await mailbox.start(config.mailboxSmtpPort);
     smtpUrl = mailbox.url;
   }
-  const transport = createMailTransport({ url: smtpUrl, dkim: config.dkim });
+  const transport = createMailTransport({ url: smtpUrl, allowInsecureAuth: config.smtpInsecure, dkim: config.dkim });
   const rateLimiter = new RateLimiter(redis, config.queuePrefix);
   const topics = new Topics(pool, queries);
   const linkTokens = new LinkTokens(secretKey);
