@@ -5,7 +5,7 @@
  */
 import { Router, type ErrorRequestHandler } from 'express';
 import type { Container } from '../../app';
-import { ConsoleSessions, DEFAULT_SESSION_OPTIONS } from '../../editors/sessions';
+import type { ConsoleSessions } from '../../editors/sessions';
 import type { EditorAudit } from '../../editors/audit';
 import { RateLimitedError } from '../../errors';
 import { toAppError } from '../error-handler';
@@ -39,12 +39,7 @@ const consoleErrors: ErrorRequestHandler = (err, _req, res, next) => {
 };
 
 export function adminRouter(c: Container): Router {
-  const sessions = new ConsoleSessions(c.pool, c.queries, c.editorKeys, c.rateLimiter, {
-    ...DEFAULT_SESSION_OPTIONS,
-    idleSeconds: c.config.console.sessionIdleMinutes * 60,
-    absoluteSeconds: c.config.console.sessionMaxHours * 3600,
-    signInLimitPerIp: c.config.console.signInLimitPerIp,
-  });
+  const sessions = c.consoleSessions;
   const deps: ConsoleDeps = { c, sessions, audit: c.audit };
   const secure = c.config.publicUrl.startsWith('https:');
 
