@@ -48,12 +48,12 @@ export interface Container {
   readonly queues: Queues;
   readonly rateLimiter: RateLimiter;
   readonly transport: MailTransport;
-  /** Present when SMTP_URL is unset. */
+  /** Present when SMTP_URL is unset (config then guarantees LOCAL_MAILBOX is on). */
   readonly mailbox: LocalMailbox | undefined;
   readonly editorKeys: EditorKeys;
   /** Console sign-in and API bearer keys under one per-address limit. */
   readonly editorAuth: EditorAuth;
-  /** Console sessions (src/editors/sessions.ts). */
+  /** Console sessions: the console, and the local mailbox in production. */
   readonly consoleSessions: ConsoleSessions;
   /** Who did what (editor_actions): send actions, test emails, console edits. */
   readonly audit: EditorAudit;
@@ -105,7 +105,7 @@ export async function buildContainer(
 
   let mailbox: LocalMailbox | undefined;
   let smtpUrl = config.smtpUrl;
-  if (!smtpUrl) {
+  if (!smtpUrl && config.localMailbox) {
     // Loaded only when used: smtp-server stays out of processes that relay to a real SMTP server.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { LocalMailbox } = require('./mail/local-mailbox') as typeof import('./mail/local-mailbox');
@@ -113,6 +113,8 @@ export async function buildContainer(
     await mailbox.start(config.mailboxSmtpPort);
     smtpUrl = mailbox.url;
   }
+  // loadConfig refuses a configuration without SMTP_URL and without the local mailbox.
+  if (!smtpUrl) throw new Error('SMTP_URL is not set and LOCAL_MAILBOX is off');
   const transport = createMailTransport({ url: smtpUrl, allowInsecureAuth: config.smtpInsecure, dkim: config.dkim });
   const rateLimiter = new RateLimiter(redis, config.queuePrefix);
   const editorKeys = new EditorKeys(pool, queries);

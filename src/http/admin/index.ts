@@ -10,7 +10,7 @@ import type { EditorAudit } from '../../editors/audit';
 import { RateLimitedError } from '../../errors';
 import { toAppError } from '../error-handler';
 import { html } from '../html';
-import { requireSession } from './session';
+import { requireSession, sessionCookie } from './session';
 import { signInRouter } from './sign-in';
 import { barePage } from './views';
 import { issuesRouter } from './issues';
@@ -41,11 +41,10 @@ const consoleErrors: ErrorRequestHandler = (err, _req, res, next) => {
 export function adminRouter(c: Container): Router {
   const sessions = c.consoleSessions;
   const deps: ConsoleDeps = { c, sessions, audit: c.audit };
-  const secure = c.config.publicUrl.startsWith('https:');
 
   const admin = Router();
   admin.use(signInRouter(c, sessions));
-  admin.use(requireSession(sessions, secure));
+  admin.use(requireSession(sessions, sessionCookie(c)));
   admin.get('/', (_req, res) => res.redirect(303, '/admin/issues'));
   admin.use(issuesRouter(deps));
   admin.use(subscribersRouter(deps));
