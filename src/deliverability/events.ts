@@ -54,3 +54,13 @@ export function parseTime(value: unknown, fallback: Date): Date {
 export function compact<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
+
+/**
+ * An event from a provider's fields: undefined fields dropped, the diagnostic clipped, and no
+ * status or diagnostic on a complaint (a complaint is not a delivery failure, whatever a provider
+ * puts in its reason field).
+ */
+export function makeEvent(fields: DeliverabilityEvent): DeliverabilityEvent {
+  const complaint = fields.kind === 'complaint';
+  return compact<DeliverabilityEvent>({ ...fields, status: complaint ? undefined : fields.status, diagnostic: complaint ? undefined : clip(fields.diagnostic) });
+}

@@ -4,7 +4,7 @@
  * Ignored DSN recipients, other feedback types, auto-replies, unclassified and malformed
  * messages yield none (the caller logs the classification itself).
  */
-import { clip, compact, type DeliverabilityEvent } from '../events';
+import { makeEvent, type DeliverabilityEvent } from '../events';
 import type { ReportClassification } from './types';
 
 export function reportEvents(report: ReportClassification, occurredAt: Date): DeliverabilityEvent[] {
@@ -14,12 +14,12 @@ export function reportEvents(report: ReportClassification, occurredAt: Date): De
         r.outcome === 'ignore'
           ? []
           : [
-              compact<DeliverabilityEvent>({
+              makeEvent({
                 kind: r.outcome === 'hard' ? 'hard_bounce' : 'soft_bounce',
                 source: 'dsn',
                 address: r.finalRecipient ?? r.originalRecipient,
                 status: r.status,
-                diagnostic: clip(r.diagnosticCode),
+                diagnostic: r.diagnosticCode,
                 messageId: report.original?.messageId,
                 envelopeSender: report.original?.returnPath,
                 occurredAt,
@@ -29,7 +29,7 @@ export function reportEvents(report: ReportClassification, occurredAt: Date): De
     case 'feedback':
       if (!report.complaint) return [];
       return [
-        compact<DeliverabilityEvent>({
+        makeEvent({
           kind: 'complaint',
           source: 'arf',
           address: report.originalRcptTo[0],
@@ -41,12 +41,12 @@ export function reportEvents(report: ReportClassification, occurredAt: Date): De
       ];
     case 'fallback':
       return [
-        compact<DeliverabilityEvent>({
+        makeEvent({
           kind: report.outcome === 'hard' ? 'hard_bounce' : 'soft_bounce',
           source: 'fallback',
           address: report.failedRecipients[0],
           status: report.status,
-          diagnostic: clip(report.evidence),
+          diagnostic: report.evidence,
           messageId: report.original?.messageId,
           envelopeSender: report.original?.returnPath,
           occurredAt,
