@@ -102,6 +102,16 @@ describe('SES notifications through a verified SNS message', () => {
     expect(r.type === 'notification' && r.ignored).toBe(ignored);
   });
 
+  test('a "Permanent" bounce whose recipient status is 4.x.x stays soft', () => {
+    const ses = JSON.parse(jsonFixture('ses-bounce-permanent.json')) as { bounce: { bouncedRecipients: Array<{ status: string }> } };
+    ses.bounce.bouncedRecipients[0]!.status = '4.4.7';
+    const r = webhook().verify(body(sign(notification('ses-bounce-permanent.json', { Message: JSON.stringify(ses) }))));
+    expect(r.type === 'notification' && r.events.map((e) => [e.kind, e.status])).toEqual([
+      ['soft_bounce', '4.4.7'],
+      ['hard_bounce', '5.1.1'],
+    ]);
+  });
+
   test('a signed message that is not an SES notification is ignored, not an error', () => {
     const r = webhook().verify(body(sign(notification('ses-delivery.json', { Message: 'hello from a test publish' }))));
     expect(r).toMatchObject({ type: 'notification', events: [], ignored: 1 });
