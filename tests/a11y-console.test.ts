@@ -14,15 +14,16 @@ import { startTestApp, type TestApp } from './helpers/app';
 import { insertReaders, readerEmail } from './helpers/delivery';
 
 const SAMPLE = path.resolve(__dirname, '../emails/issues/2024-05-06-china-tmt.md');
-const READERS = 5;
+const READERS = 6;
 
 let t: TestApp;
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  // One message a second: the send lasts long enough to be paused and seen in progress.
-  [t, browser] = await Promise.all([startTestApp({ env: { SEND_RATE_PER_SECOND: '1' } }), launchBrowser()]);
+  // One message a second, one message per chunk (the rate and a pause act between chunks): the send
+  // lasts long enough to be paused and seen in progress.
+  [t, browser] = await Promise.all([startTestApp({ env: { SEND_RATE_PER_SECOND: '1', SEND_CHUNK_SIZE: '1' } }), launchBrowser()]);
   // One reader's mailbox does not exist, so the report has a failure to show.
   t.sink!.policy = (address) => (address === readerEmail(3) ? { code: 550, message: '5.1.1 No such user' } : undefined);
   await insertReaders(t.c.pool, READERS);
@@ -36,7 +37,11 @@ afterAll(async () => {
 
 const submit = (form: string) => page.click(`${form} button[type=submit]`);
 
-test('sign-in, issues, editor, import, preview, send, report', async () => {
+// The tests run in order and build on each other (session, the imported issue, its send); each is
+// small enough for its own time limit on a loaded machine.
+let id: number;
+
+test('sign-in and the empty issue list', async () => {
   await page.goto(`${t.url}/admin/issues`);
   await page.waitForURL('**/admin/sign-in**');
   await expectAccessible(page, 'sign-in');
@@ -50,7 +55,9 @@ test('sign-in, issues, editor, import, preview, send, report', async () => {
   await submit('form[action="/admin/sign-in"]');
   await page.waitForURL('**/admin/issues');
   await expectAccessible(page, 'issues, none yet');
+}, 60_000);
 
+test('the editor and import, with errors and importer suggestions', async () => {
   await page.goto(`${t.url}/admin/issues/new`);
   await expectAccessible(page, 'new issue');
   await page.click('.sticky-actions button[type=submit]');
@@ -65,9 +72,12 @@ test('sign-in, issues, editor, import, preview, send, report', async () => {
   await page.setInputFiles('#file', SAMPLE);
   await submit('form[action="/admin/issues/import"]');
   await page.waitForURL(/\/admin\/issues\/\d+\/edit\?imported=1/);
-  const id = Number(/issues\/(\d+)\//.exec(page.url())![1]);
+  id = Number(/issues\/(\d+)\//.exec(page.url())![1]);
   await expectAccessible(page, 'editor, imported with suggestions');
+}, 90_000);
 
+test('the preview matrix and the issue list', async () => {
+  await page.goto(`${t.url}/admin/issues/${id}/edit`);
   await page.click('.sticky-actions button[type=submit]');
   await page.waitForURL(`**/admin/issues/${id}/preview?saved=1`);
   await expectAccessible(page, 'preview');
@@ -82,14 +92,20 @@ test('sign-in, issues, editor, import, preview, send, report', async () => {
 
   await page.goto(`${t.url}/admin/issues`);
   await expectAccessible(page, 'issues');
+}, 90_000);
 
+test('send: confirmation, progress, report, uncertain deliveries, at 360 px', async () => {
   await page.goto(`${t.url}/admin/issues/${id}/send`);
   await expectAccessible(page, 'send confirmation');
-  await page.click('#start-send');
-  await page.waitForURL(`**/admin/issues/${id}/send?done=started`);
-  // Paused through the API at once (at one message a second the send is still running): the live
-  // page reloads itself when the state changes, which a click on its Pause button could race.
+  // Paused through the API as soon as the start is answered (at one message a second the send is
+  // still running): the live page reloads itself when the state changes, which a click on its
+  // Pause button could race.
+  await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith(`/admin/issues/${id}/send`) && r.request().method() === 'POST'),
+    page.click('#start-send'),
+  ]);
   expect((await t.fetch(`/api/issues/${id}/send/pause`, { method: 'POST', editor: true })).status).toBe(200);
+  await page.waitForURL(`**/admin/issues/${id}/send?done=started`);
   // The live page shows the pause (and may reload for it); a fresh load is then a stable page.
   await page.waitForFunction(() => document.querySelector('[data-k=status] .badge')?.textContent === 'paused');
   await page.goto(`${t.url}/admin/issues/${id}/send`);
@@ -119,7 +135,7 @@ test('sign-in, issues, editor, import, preview, send, report', async () => {
   await page.setViewportSize({ width: 1280, height: 900 });
 }, 120_000);
 
-test('subscribers, one reader, CSV import, error pages, sign-out', async () => {
+test('subscribers: list, filters, one reader, erased', async () => {
   await page.goto(`${t.url}/admin/subscribers`);
   await expectAccessible(page, 'subscribers');
   await page.goto(`${t.url}/admin/subscribers?q=reader1&status=confirmed&topic=telecom`);
@@ -135,7 +151,9 @@ test('subscribers, one reader, CSV import, error pages, sign-out', async () => {
   await page.click('button.danger');
   await page.waitForURL('**?erased=1');
   await expectAccessible(page, 'subscriber, erased');
+}, 90_000);
 
+test('CSV import, error pages, sign-out', async () => {
   await page.goto(`${t.url}/admin/subscribers/import`);
   await expectAccessible(page, 'subscriber import');
   const csv = 'email,name,topics\nnew.one@example.org,New One,ai\nnot-an-address,Broken,ai\n';
@@ -164,4 +182,4 @@ test('subscribers, one reader, CSV import, error pages, sign-out', async () => {
   await page.click('form.signout button[type=submit]');
   await page.waitForURL('**/admin/sign-in?out=1');
   await expectAccessible(page, 'signed out');
-}, 60_000);
+}, 90_000);

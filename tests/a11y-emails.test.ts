@@ -95,7 +95,7 @@ test('every variant of the sample issue', async () => {
     expect(preview.display).toBe('none');
     expect(preview.text.length).toBeGreaterThan(40);
   }
-}, 60_000);
+}, 120_000);
 
 test('vague and bare-URL link labels get their item’s title, in the email and on the web', async () => {
   // The labels as the editor wrote them would fail the link check.
@@ -121,7 +121,7 @@ test('vague and bare-URL link labels get their item’s title, in the email and 
   const web = await emailFacts(page);
   expect(web.links.map((l) => l.text).filter((text) => EXPECTED_ITEM_LINKS.includes(text))).toEqual(EXPECTED_ITEM_LINKS);
   expect(linkProblems(web.links)).toEqual([]);
-}, 60_000);
+}, 90_000);
 
 test('the confirmation and "already subscribed" emails', async () => {
   const confirm = await mailTo(t, READER, 1);
@@ -133,4 +133,4 @@ test('the confirmation and "already subscribed" emails', async () => {
   const again = await mailTo(t, READER, before + 1);
   expect(again.parsed.subject).toBe('You are already subscribed to Tidings');
   await expectAccessibleEmail(page, String(again.parsed.html), { title: 'You are already subscribed to Tidings', what: '"already subscribed" email' });
-}, 30_000);
+}, 60_000);
