@@ -1,9 +1,9 @@
 /**
  * Every page a reader (or a developer at /dev/mailbox) can reach, audited with axe-core in Chromium
  * in both colour schemes, walked the way a reader walks them: the subscribe form (empty, with an
- * error), "check your inbox", the confirmation email in the local mailbox, confirm, a real
- * newsletter's links (stop one topic, preferences, unsubscribe), the archive and the issue's web
- * version, and the "link not valid" and "not found" pages.
+ * address or a topic error), "check your inbox", the confirmation email in the local mailbox,
+ * confirm, a real newsletter's links (stop one topic, preferences, unsubscribe), the archive and
+ * the issue's web version, and the "link not valid" and "not found" pages.
  */
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
@@ -53,6 +53,10 @@ test('the subscribe form, its answers, confirmation, the mailbox', async () => {
   await page.getByRole('button', { name: 'Subscribe' }).click();
   await page.getByRole('alert').waitFor();
   await expectAccessible(page, 'subscribe form with an error');
+  await page.getByLabel('Email address').fill(EMAIL);
+  await page.getByRole('button', { name: 'Subscribe' }).click();
+  await page.locator('#topics-error').waitFor();
+  await expectAccessible(page, 'subscribe form without a topic');
 
   await page.getByLabel('Email address').fill(EMAIL);
   await page.getByLabel(/Telecom/).check();
