@@ -16,7 +16,7 @@ import type { ConsoleSessions } from '../editors/sessions';
 import { NotFoundError, UnauthorizedError } from '../errors';
 import { readCookie, requireSession, type SessionCookie } from './admin/session';
 import { html } from './html';
-import { page } from './layout';
+import { page, scrollRegion } from './layout';
 
 interface Row {
   id: number;
@@ -71,12 +71,12 @@ export function mailboxRouter(deps: MailboxDeps): Router {
     const { rows } = await deps.pool.query<Row>(deps.queries.sql('mailbox-list'), [200]);
     const body = html`<h1>Local mailbox</h1>
 <p class="muted">Every email Tidings sends lands here because <code>SMTP_URL</code> is not set. Set it to deliver real mail.</p>
-${rows.length === 0 ? html`<p>No messages yet.</p>` : html`<div class="table-wrap"><table>
+${rows.length === 0 ? html`<p>No messages yet.</p>` : scrollRegion('Messages', html`<table>
 <thead><tr><th>Received</th><th>To</th><th>Subject</th><th>Size</th></tr></thead>
 <tbody>${rows.map(
       (m) => html`<tr><td>${m.received_at.toISOString().replace('T', ' ').slice(0, 19)}</td><td>${m.envelope_to.join(', ')}</td>
 <td><a href="/dev/mailbox/${m.id}">${m.subject ?? '(no subject)'}</a></td><td>${Math.round(m.size_bytes / 1024)} KB</td></tr>`,
-    )}</tbody></table></div>`}`;
+    )}</tbody></table>`)}`;
     res.type('html').send(page({ title: 'Local mailbox', body, wide: true }));
   });
 
