@@ -15,9 +15,12 @@ export function createPool(connectionString: string, max = 10): pg.Pool {
   return pool;
 }
 
-/** Runs fn on one short-lived client (CREATE/DROP DATABASE, COPY) and always closes it. */
+/**
+ * Runs fn on one short-lived client (CREATE/DROP DATABASE, COPY) and always closes it. A server that
+ * does not answer within 10 s fails the call rather than hanging a start-up for ever.
+ */
 export async function withClient<T>(connectionString: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString });
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 10_000 });
   await client.connect();
   try {
     return await fn(client);
