@@ -14,7 +14,8 @@ export interface Run {
   stderr: string;
 }
 
-export function runEntry(entry: string, args: string[], env: Record<string, string>, timeoutMs = 20_000): Promise<Run> {
+// Generous: on a loaded two-core machine a boot through tsx has taken over 20 s.
+export function runEntry(entry: string, args: string[], env: Record<string, string>, timeoutMs = 45_000): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, entry), ...args], {
       cwd: ROOT,
