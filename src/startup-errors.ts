@@ -54,7 +54,8 @@ export function databaseProblem(err: unknown, url: string, setting: 'DATABASE_UR
     return say(`PostgreSQL at ${at} asks ${user} for a password and there is none: write it into ${fix} (postgres://${name || 'USER'}:PASSWORD@${at}/${db}).`);
   }
   if (code === '28000') return say(`PostgreSQL at ${at} refused ${user} (${messageOf(err)}): write a user it accepts into ${fix}.`);
-  if (code === '42501') {
+  // 42501 is also "permission denied for database" (no CONNECT), which the general line below covers.
+  if (code === '42501' && /create database/i.test(messageOf(err))) {
     const owner = name || 'USER';
     return say(`PostgreSQL at ${at} does not let ${user} create the database "${db}": create it (createdb -O ${owner} ${db}) or grant CREATEDB.`);
   }

@@ -19,6 +19,9 @@ import { PasswordPostgres } from './helpers/password-postgres';
 import { ROOT, runEntry, type Run } from './helpers/process';
 import { freePort, PrivateRedis } from './helpers/redis-server';
 
+// Each case boots a Node process; on a loaded two-core machine one boot has taken 10 s.
+jest.setTimeout(60_000);
+
 let db: TestDatabase;
 let pg: PasswordPostgres;
 let redis: PrivateRedis;
@@ -30,7 +33,7 @@ beforeAll(async () => {
   const r = new Redis(redis.url);
   await r.config('SET', 'requirepass', REDIS_PASSWORD);
   r.disconnect();
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await Promise.all([db?.drop(), pg?.stop(), redis?.stop()]);
@@ -98,15 +101,22 @@ describe('PostgreSQL', () => {
     );
   });
 
-  it('a user that may not create the missing database', async () => {
+  it('a user that may not create the missing database, or not connect to the one that exists', async () => {
     const role = `tidings_nocreate_${randomBytes(4).toString('hex')}`;
-    await withClient(PG_ADMIN_URL, (c) => c.query(`CREATE ROLE ${role} LOGIN NOCREATEDB`));
+    const closed = await createTestDatabase();
+    await withClient(PG_ADMIN_URL, async (c) => {
+      await c.query(`CREATE ROLE ${role} LOGIN NOCREATEDB`);
+      await c.query(`REVOKE CONNECT ON DATABASE ${closed.name} FROM PUBLIC`);
+    });
     try {
       const u = new URL(PG_ADMIN_URL);
       u.username = role;
       u.pathname = `/tidings_absent_${randomBytes(4).toString('hex')}`;
       expectOneLine(await start({ DATABASE_URL: u.toString() }), 1, new RegExp(`^PostgreSQL at 127\\.0\\.0\\.1:5432 does not let user "${role}" create the database "tidings_absent_\\w+": create it \\(createdb -O ${role} `));
+      u.pathname = `/${closed.name}`;
+      expectOneLine(await start({ DATABASE_URL: u.toString() }), 1, new RegExp(`^PostgreSQL at 127\\.0\\.0\\.1:5432 refused the connection \\(42501: permission denied for database "${closed.name}"\\): check DATABASE_URL\\.$`));
     } finally {
+      await closed.drop();
       await withClient(PG_ADMIN_URL, (c) => c.query(`DROP ROLE ${role}`));
     }
   });
@@ -133,7 +143,7 @@ describe('Redis', () => {
     const port = await freePort();
     expectOneLine(await start({ REDIS_URL: `redis://127.0.0.2:${port}` }), 1, new RegExp(`^No Redis answers at 127\\.0\\.0\\.2:${port} \\(connection refused\\): start one .* or point REDIS_URL at a running server\\.$`));
     expectOneLine(await start({ REDIS_URL: 'redis://redis.invalid:6379' }), 1, /^No Redis answers at redis\.invalid:6379 \(host name not found\)/);
-  }, 60_000);
+  }, 120_000);
 
   it('a Redis that wants a password: none given, or a wrong one', async () => {
     const at = `127\\.0\\.0\\.1:${redis.port}`;
@@ -141,7 +151,7 @@ describe('Redis', () => {
     const wrong = await start({ REDIS_URL: `redis://:not-it@127.0.0.1:${redis.port}` });
     expectOneLine(wrong, 1, new RegExp(`^Redis at ${at} refused the user name or password in REDIS_URL: correct them\\.$`));
     expect(wrong.stderr + wrong.stdout).not.toContain('not-it');
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('the CLI', () => {
@@ -162,11 +172,11 @@ describe('ports', () => {
     } finally {
       await held.close();
     }
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('embedded PostgreSQL (no server answers on localhost:5432)', () => {
-  it('EMBEDDED_PG_PORT in use, and a DATA_DIR that cannot hold a database', () => {
+  it('EMBEDDED_PG_PORT in use, a DATA_DIR that cannot hold a database, one the postgres user cannot enter', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tidings-start-'));
     chmodSync(dir, 0o755);
     writeFileSync(path.join(dir, 'a-file'), '');
@@ -177,12 +187,14 @@ describe('embedded PostgreSQL (no server answers on localhost:5432)', () => {
       for i in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/54329) 2>/dev/null && break; sleep 0.1; done
       DATA_DIR="$DIR/data" EMBEDDED_PG_PORT=54329 node --require tsx/cjs src/main.ts >/dev/null 2>"$DIR/port.err"; echo $? > "$DIR/port.code"
       kill $holder
-      DATA_DIR="$DIR/a-file/data" node --require tsx/cjs src/main.ts >/dev/null 2>"$DIR/dir.err"; echo $? > "$DIR/dir.code"`;
+      DATA_DIR="$DIR/a-file/data" node --require tsx/cjs src/main.ts >/dev/null 2>"$DIR/dir.err"; echo $? > "$DIR/dir.code"
+      mkdir -m 700 "$DIR/private"
+      DATA_DIR="$DIR/private/data" node --require tsx/cjs src/main.ts >/dev/null 2>"$DIR/private.err"; echo $? > "$DIR/private.code"`;
     try {
       const r = spawnSync('unshare', ['-n', 'bash', '-c', script], {
         cwd: ROOT,
         encoding: 'utf8',
-        timeout: 60_000,
+        timeout: 110_000,
         env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', USER: 'tidings-test', DIR: dir, PORT: '0', LOG_LEVEL: 'warn' },
       });
       expect(r.status).toBe(0);
@@ -193,8 +205,10 @@ describe('embedded PostgreSQL (no server answers on localhost:5432)', () => {
       });
       expectOneLine(result('port'), 1, /^Port 54329 \(EMBEDDED_PG_PORT\) is already in use: stop the program using it or set EMBEDDED_PG_PORT to a free port\.$/);
       expectOneLine(result('dir'), 1, /^DATA_DIR \/.+\/a-file\/data cannot hold the embedded PostgreSQL \(ENOTDIR\): set DATA_DIR to a writable directory, or set DATABASE_URL\.$/);
+      // As root the server runs as the postgres user, who cannot enter a private folder.
+      expectOneLine(result('private'), 1, new RegExp(`^Running as root, the embedded PostgreSQL runs as the user postgres, who cannot enter ${dir}/private: allow it \\(chmod o\\+x `));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 90_000);
+  }, 120_000);
 });

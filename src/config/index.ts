@@ -200,7 +200,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   for (const key of keys) input[key] = env[key] === '' ? undefined : env[key];
   const parsed = schema.safeParse(input);
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => ({ key: String(i.path[0] ?? '?'), message: i.message }));
-  if (parsed.success && parsed.data.DATABASE_URL) problems.push(...databaseUrlProblems(parsed.data.DATABASE_URL, env));
+  const databaseUrl = input.DATABASE_URL?.trim();
+  if (databaseUrl && !problems.some((p) => p.key === 'DATABASE_URL')) problems.push(...databaseUrlProblems(databaseUrl, env));
   if (!parsed.success || problems.length) throw new ConfigError(problems);
   const v = parsed.data;
   return Object.freeze({

@@ -16,11 +16,15 @@ export function createPool(connectionString: string, max = 10): pg.Pool {
 }
 
 /**
- * Runs fn on one short-lived client (CREATE/DROP DATABASE, COPY) and always closes it. A server that
- * does not answer within 10 s fails the call rather than hanging a start-up for ever.
+ * Runs fn on one short-lived client (CREATE/DROP DATABASE, COPY) and always closes it.
+ * `connectTimeoutMs` bounds the connection attempt (0, the default, waits as long as TCP does).
  */
-export async function withClient<T>(connectionString: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 10_000 });
+export async function withClient<T>(
+  connectionString: string,
+  fn: (client: pg.Client) => Promise<T>,
+  connectTimeoutMs = 0,
+): Promise<T> {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: connectTimeoutMs });
   await client.connect();
   try {
     return await fn(client);
