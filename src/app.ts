@@ -24,6 +24,7 @@ import { BulkAdder } from './queue/bulk-add';
 import { createRedis, QUEUE_NAMES, Queues } from './queue';
 import { RateLimiter } from './ratelimit';
 import { resolveSecretKey } from './settings';
+import { listenProblem } from './startup-errors';
 import { LinkTokens } from './subscribers/link-tokens';
 import { createReaders, type Readers } from './subscribers';
 import { Topics } from './topics';
@@ -195,7 +196,7 @@ export async function startTidings(c: Container): Promise<Tidings> {
     // Keep-alive sockets must not outlive the load balancer's; close idle ones on shutdown.
     server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
-      server!.once('error', reject);
+      server!.once('error', (err) => reject(listenProblem(err, config.port, 'PORT')));
       server!.listen(config.port, resolve);
     });
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -85,3 +85,15 @@ export class UnavailableError extends AppError {
   readonly status = 503;
   readonly code = 'unavailable';
 }
+
+/**
+ * A start that cannot work as configured: no database at that address, a refused password, a port
+ * in use. Not an AppError (it never reaches HTTP): the message is the one line `npm start` and the
+ * CLI print before exiting, and it says what to change. The cause is kept for debugging only.
+ */
+export class StartupError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StartupError';
+  }
+}

@@ -3,36 +3,16 @@
  * the API and/or workers (ROLE) until SIGTERM/SIGINT.
  */
 import { buildContainer, startTidings } from './app';
-import { ConfigError, loadConfig } from './config';
-import { migrate } from './db/migrate';
-import { createPool } from './db/pool';
-import { resolveDatabase } from './db/resolve';
+import { exitForStartFailure, prepareDependencies } from './boot';
+import { loadConfig } from './config';
 import { createLogger } from './logger';
-import { ensureRedis } from './queue/ensure-redis';
 import { seedOnEmptyDatabase } from './seed';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfig();
   const log = createLogger(config.logLevel, { role: config.role });
-  const db = await resolveDatabase(
-    { databaseUrl: config.databaseUrl, dataDir: config.dataDir, embeddedPort: config.embeddedPgPort },
-    log,
-  );
-  const redisProcess = await ensureRedis(config.redisUrl, log);
-
-  const migrationPool = createPool(db.url, 1);
-  const applied = await migrate(migrationPool);
-  await migrationPool.end();
-  if (applied.length) log.info({ applied }, 'migrations applied');
+  const deps = await prepareDependencies(config, log);
+  const { db } = deps;
 
   const container = await buildContainer({ ...config, databaseUrl: db.url }, { log });
   await seedOnEmptyDatabase(container);
@@ -52,8 +32,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     app
       .stop()
-      .then(() => db.stop())
-      .then(() => redisProcess?.kill())
+      .then(() => deps.stop())
       .then(
         () => process.exit(0),
         (err) => {
@@ -66,7 +45,4 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.stack ?? err.message : err);
-  process.exit(1);
-});
+main().catch(exitForStartFailure);

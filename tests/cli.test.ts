@@ -1,19 +1,17 @@
 /**
  * The CLI as an operator runs it: a separate process (`node --require tsx/cjs src/cli/index.ts`)
  * against a database of the test's own, booting through the same composition root as `npm start`.
- * Keys are created, listed, used and revoked; the seed newsletter is imported as a draft and listed;
+ * Keys are created, listed, used and revoked; a plain-text bulletin is imported as a draft and listed;
  * a wrong command exits non-zero with the usage text.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { createPool, type Pool } from '../src/db/pool';
 import { Queries } from '../src/db/queries';
 import { EditorKeys } from '../src/editors/keys';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 import { REDIS_URL } from './helpers/env';
+import { runEntry } from './helpers/process';
 
-const ROOT = path.resolve(__dirname, '..');
 let db: TestDatabase;
 let pool: Pool;
 let keys: EditorKeys;
@@ -30,38 +28,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'src/cli/index.ts'), ...args], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/tmp',
-        DATABASE_URL: db.url,
-        REDIS_URL,
-        QUEUE_PREFIX: queuePrefix,
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (...args: string[]) =>
+  runEntry('src/cli/index.ts', args, { DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: queuePrefix, LOG_LEVEL: 'warn' });
 
 /** Data rows of a table printed by src/cli/table.ts (after the header and the dashes). */
 const tableRows = (out: string) => {
@@ -100,7 +68,7 @@ test('keys create / list / revoke: the printed key authenticates until it is rev
 }, 60_000);
 
 test('issues import prints the 27 items with suggested topics and creates a draft; issues list shows it', async () => {
-  const imported = await cli('issues', 'import', '../shared/seed/china-tmt-2024-05-06.txt');
+  const imported = await cli('issues', 'import', 'tests/fixtures/tmt-bulletin-may-june-2024.txt');
   expect(imported.stderr).toBe('');
   expect(imported.code).toBe(0);
   const rows = tableRows(imported.stdout);

@@ -29,6 +29,28 @@ describe('config', () => {
     expect((err as Error).message).toContain('PORT');
   });
 
+  it('names a DATABASE_URL that leaves the user to an empty $USER, or names no database, beside the other bad keys', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+    };
+    const noUser = 'postgres://127.0.0.1:5432/tidings';
+    expect(problems({ DATABASE_URL: noUser, USER: '', PORT: 'abc' })).toEqual([
+      { key: 'PORT', message: expect.any(String) },
+      { key: 'DATABASE_URL', message: expect.stringMatching(/^has no user name and \$USER is empty/) },
+    ]);
+    expect(problems({ DATABASE_URL: noUser, USER: 'ann' })).toEqual([]);
+    expect(problems({ DATABASE_URL: noUser, PGUSER: 'ann' })).toEqual([]);
+    expect(problems({ DATABASE_URL: 'postgres://ann@127.0.0.1:5432', USER: 'ann' })).toEqual([
+      { key: 'DATABASE_URL', message: expect.stringMatching(/^names no database/) },
+    ]);
+    expect(() => loadConfig({ DATABASE_URL: noUser })).toThrow(/^Invalid configuration: DATABASE_URL: has no user name/);
+  });
+
   it('requires the DKIM keys together', () => {
     expect(() => loadConfig({ DKIM_DOMAIN: 'example.com' })).toThrow(/DKIM_SELECTOR/);
   });

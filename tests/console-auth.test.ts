@@ -1,10 +1,12 @@
 /**
  * Console sessions and forms over plain HTTP: cookie flags, CSRF refusals that change nothing,
  * expiry (idle and absolute) back to sign-in, sign-out deleting the session, the sign-in limit, and
- * editor-form errors that point at the input they are about.
+ * editor-form errors that point at the input they are about, and the sign-in hint's CLI command.
  */
 import { startTestApp, type TestApp } from './helpers/app';
 import { cookieOf, signIn } from './helpers/console';
+import { REDIS_URL } from './helpers/env';
+import { runEntry } from './helpers/process';
 
 let t: TestApp;
 let https: TestApp;
@@ -137,6 +139,23 @@ test('the editor form answers 422 with each error beside its input, and add-item
   expect(added.status).toBe(200);
   expect(await added.text()).toContain('name="sections[0].items[2].title"');
 });
+
+test('the sign-in hint names a CLI command that exists: run as written, it prints a key that signs in', async () => {
+  const page = await (await https.fetch('/admin/sign-in')).text();
+  const command = /<code>npm run cli -- ([^<]+)<\/code>/.exec(page)?.[1];
+  expect(command).toBeDefined();
+  const args = command!.replace(/&lt;[^&]*&gt;/g, 'Hinted').split(/\s+/);
+  const run = await runEntry('src/cli/index.ts', args, {
+    DATABASE_URL: https.db.url, REDIS_URL, QUEUE_PREFIX: https.queuePrefix, LOG_LEVEL: 'warn',
+  });
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  const key = /^\s+(td_\S+)$/m.exec(run.stdout)?.[1];
+  expect(key).toBeDefined();
+  const { res } = await signIn(https, key);
+  expect(res.status).toBe(303);
+  expect(res.headers.get('location')).toBe('/admin/issues');
+}, 30_000);
 
 test('sign-in attempts are limited per IP', async () => {
   // The earlier tests used some of the 8 attempts; keep trying until the limit answers.

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { seedOnEmptyDatabase } from '../src/seed';
 import { startTestApp, type TestApp } from './helpers/app';
 
-const SEED = path.resolve(__dirname, '../../shared/seed/china-tmt-2024-05-06.txt');
+const BULLETIN = path.resolve(__dirname, 'fixtures/tmt-bulletin-may-june-2024.txt');
 
 const doc = (slug: string, extra: Record<string, unknown> = {}) => ({
   slug,
@@ -160,10 +160,10 @@ describe('issues API', () => {
     expect((await bad.json()).error.field).toBe('to');
   });
 
-  it('imports the seed newsletter as plain text, with suggested topics per item', async () => {
+  it('imports a law-firm bulletin as plain text, with suggested topics per item', async () => {
     const res = await t.fetch('/api/issues', {
       method: 'POST',
-      body: readFileSync(SEED, 'utf8'),
+      body: readFileSync(BULLETIN, 'utf8'),
       headers: { 'content-type': 'text/plain; charset=utf-8' },
       editor: true,
     });

@@ -4,6 +4,7 @@
  * embed PostgreSQL under DATA_DIR and start a local redis-server, then answer /readyz with 200.
  */
 import { spawnSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,7 +29,12 @@ describe('npm start with no database or Redis server answering', () => {
         cwd: root,
         encoding: 'utf8',
         timeout: 60000,
-        env: { ...process.env, DATA_DIR: dataDir, PORT: '3917', PROBE: probe, DATABASE_URL: '', REDIS_URL: '', SMTP_URL: '' },
+        env: {
+          ...process.env, DATA_DIR: dataDir, PORT: '3917', PROBE: probe, DATABASE_URL: '', REDIS_URL: '', SMTP_URL: '',
+          // The namespace has its own ports but shares /tmp, where PostgreSQL keeps its socket's lock
+          // file (.s.PGSQL.<port>.lock): another run on the machine with the default port would collide.
+          EMBEDDED_PG_PORT: String(20000 + randomInt(30000)),
+        },
       });
       expect(r.stdout).toMatch(/READY \{"status":"ok"/);
       expect(r.stdout).toContain('HEALTH 200');

@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { AppError } from '../errors';
 import type { ImportFormat } from '../issues/importers';
+import { exitForStartFailure } from '../boot';
 import { withContainer } from './bootstrap';
 import { table } from './table';
 
@@ -119,7 +120,6 @@ run(process.argv.slice(2)).then(
       console.error(problems ? problems.map((p) => `${p.field}: ${p.message}`).join('\n') : err.message);
       process.exit(1);
     }
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    process.exit(1);
+    exitForStartFailure(err);
   },
 );

@@ -1,6 +1,6 @@
 /**
  * Configuration: the environment is read exactly once, validated, and turned into a frozen typed
- * object. Every key is documented in `.env.example` and in ../shared/docs/contract.md.
+ * object. Every key is documented in `.env.example`; docs/contract.md and docs/api.md describe them.
  * Nothing else in the code base reads `process.env`.
  */
 import { z } from 'zod';
@@ -201,14 +201,30 @@ export interface Config {
 
 export class ConfigError extends Error {
   constructor(readonly problems: { key: string; message: string }[]) {
-    // One problem is one line, so a refusal to start reads at a glance in any log.
-    super(
-      problems.length === 1
-        ? `Invalid configuration: ${problems[0]!.key}: ${problems[0]!.message}`
-        : 'Invalid configuration:\n' + problems.map((p) => `  ${p.key}: ${p.message}`).join('\n'),
-    );
+    // One line, as every start-up failure (npm start prints it and exits 2).
+    super(`Invalid configuration: ${problems.map((p) => `${p.key}: ${p.message}`).join('; ')}`);
     this.name = 'ConfigError';
   }
+}
+
+/**
+ * What the URL leaves to the environment and the environment cannot fill. Without a user name in
+ * the URL, the PostgreSQL client falls back to PGUSER, then to $USER; with neither the server only
+ * answers "no PostgreSQL user name specified in startup packet".
+ */
+function databaseUrlProblems(url: string, env: Record<string, string | undefined>): { key: string; message: string }[] {
+  const u = new URL(url);
+  const problems: { key: string; message: string }[] = [];
+  if (!u.pathname.replace(/^\//, '')) {
+    problems.push({ key: 'DATABASE_URL', message: 'names no database: add one, e.g. postgres://postgres@localhost:5432/tidings' });
+  }
+  if (!u.username && !env.PGUSER && !env.USER) {
+    problems.push({
+      key: 'DATABASE_URL',
+      message: 'has no user name and $USER is empty: write the user into the URL, e.g. postgres://postgres@localhost:5432/tidings',
+    });
+  }
+  return problems;
 }
 
 /** Validates an environment; throws ConfigError naming every bad key at once. */
@@ -218,11 +234,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // An empty value means unset, as in most .env tooling.
   for (const key of keys) input[key] = env[key] === '' ? undefined : env[key];
   const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => ({ key: String(i.path[0] ?? '?'), message: i.message })),
-    );
-  }
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => ({ key: String(i.path[0] ?? '?'), message: i.message }));
+  const databaseUrl = input.DATABASE_URL?.trim();
+  if (databaseUrl && !problems.some((p) => p.key === 'DATABASE_URL')) problems.push(...databaseUrlProblems(databaseUrl, env));
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
   const v = parsed.data;
   return Object.freeze({
     port: v.PORT,

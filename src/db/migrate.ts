@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Pool } from './pool';
 import { withTransaction } from './pool';
 import { ROOT } from '../paths';
+import { StartupError } from '../errors';
 
 export const MIGRATIONS_DIR = path.join(ROOT, 'db/migrations');
 // Any constant shared by every Tidings process ("tiding" in ASCII); a bigint literal, since the
@@ -19,6 +20,8 @@ const LOCK_KEY = '127979174340198';
 export interface Migration {
   version: number;
   name: string;
+  /** The file name, e.g. 001_foundation.sql. */
+  file: string;
   sql: string;
   checksum: string;
 }
@@ -33,7 +36,7 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
     if (seen.has(version)) throw new Error(`duplicate migration number ${version}`);
     seen.add(version);
     const sql = readFileSync(path.join(dir, file), 'utf8');
-    return { version, name: match[2]!, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+    return { version, name: match[2]!, file, sql, checksum: createHash('sha256').update(sql).digest('hex') };
   });
 }
 
@@ -56,7 +59,7 @@ export async function migrate(pool: Pool, dir = MIGRATIONS_DIR): Promise<number[
       const checksum = applied.get(m.version);
       if (checksum !== undefined) {
         if (checksum !== m.checksum) {
-          throw new Error(`migration ${m.version}_${m.name} was edited after it was applied; add a new one instead`);
+          throw new StartupError(`Migration ${m.file} was edited after it was applied to this database: restore it and put the change in a new migration.`);
         }
         continue;
       }

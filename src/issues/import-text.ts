@@ -1,5 +1,6 @@
 /**
- * Imports a plain-text newsletter laid out like ../shared/seed/china-tmt-2024-05-06.txt:
+ * Imports a plain-text newsletter copied from a law firm's web bulletin, laid out like
+ * tests/fixtures/tmt-bulletin-may-june-2024.txt:
  *
  *   <title, with the year>                 → title (and the year of every item date)
  *   <intro paragraphs>                     → intro (subscription blurbs dropped)

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Pool } from '../db/pool';
 import type { Queries } from '../db/queries';
 import type { Logger } from '../logger';
+import { listenProblem } from '../startup-errors';
 
 const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 
@@ -63,11 +64,12 @@ export class LocalMailbox {
         });
       },
     });
-    server.on('error', (err) => this.log.warn({ err }, 'local mailbox SMTP error'));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (err) => reject(listenProblem(err, port, 'MAILBOX_SMTP_PORT')));
       server.listen(port, '127.0.0.1', () => resolve());
     });
+    // Registered once listening: a failure to listen is the start-up error above, not a log line.
+    server.on('error', (err) => this.log.warn({ err }, 'local mailbox SMTP error'));
     this.boundPort = (server.server.address() as AddressInfo).port;
     this.server = server;
   }

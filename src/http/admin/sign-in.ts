@@ -35,7 +35,7 @@ ${o.signedOut ? html`<div class="notice" role="status"><p>You are signed out.</p
 <input type="password" id="key" name="key" autocomplete="current-password" required
   ${o.error ? html`aria-invalid="true" aria-describedby="key-error"` : ''}>
 ${o.error ? html`<p class="error" id="key-error">${o.error}</p>` : ''}
-<p class="hint">The key printed by <code>npm run cli -- editor:create</code>, or <code>EDITOR_API_KEY</code>.</p>
+<p class="hint">The key printed by <code>npm run cli -- keys create &lt;your name&gt;</code>, or <code>EDITOR_API_KEY</code>.</p>
 <p><button type="submit">Sign in</button></p>
 </form>`,
   );

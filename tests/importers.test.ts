@@ -7,11 +7,12 @@ import { TopicSuggester } from '../src/issues/suggest';
 import { sampleIssueFiles } from '../src/issues/sample';
 
 const SLUGS = ['telecom', 'ai', 'nev'];
-const SEED = path.resolve(__dirname, '../../shared/seed/china-tmt-2024-05-06.txt');
+// A bulletin written for these tests in the layout of a law firm's newsletter copied from its web page.
+const BULLETIN = path.resolve(__dirname, 'fixtures/tmt-bulletin-may-june-2024.txt');
 const suggester = new TopicSuggester(undefined, SLUGS);
 
-function importSeed() {
-  return importPlainText(readFileSync(SEED, 'utf8'), suggester, new Map());
+function importBulletin() {
+  return importPlainText(readFileSync(BULLETIN, 'utf8'), suggester, new Map());
 }
 
 function findItem(doc: IssueDocument, needle: RegExp) {
@@ -20,8 +21,8 @@ function findItem(doc: IssueDocument, needle: RegExp) {
   return found[0]!;
 }
 
-describe('plain-text import of the seed newsletter', () => {
-  const { document, suggestions } = importSeed();
+describe('plain-text import of a law-firm bulletin', () => {
+  const { document, suggestions } = importBulletin();
 
   it('finds 27 items in 3 sections (8 / 6 / 13), all dated 2024', () => {
     expect(document.sections.map((s) => s.title)).toEqual(['Legislative Developments', 'Enforcement Developments', 'Industry Developments']);
@@ -30,35 +31,35 @@ describe('plain-text import of the seed newsletter', () => {
     expect(items).toHaveLength(27);
     for (const item of items) expect(item.date).toMatch(/^2024-(05|06)-\d{2}$/);
     expect(items[0]!.date).toBe('2024-05-29');
-    expect(items[0]!.title).toBe('MIIT issued new measures requiring supervision and inspection of all aspects of radio transmission equipment');
+    expect(items[0]!.title).toBe('Telecom regulator set rules for licensing satellite ground stations and the spectrum they use');
     expect(items[26]!.date).toBe('2024-06-11');
   });
 
   it('maps the Key Highlights bullets to the three topics', () => {
     expect(Object.keys(document.highlights ?? {}).sort()).toEqual(['ai', 'nev', 'telecom']);
-    expect(document.highlights!.telecom).toMatch(/^The Ministry of Industry and Information Technology/);
+    expect(document.highlights!.telecom).toMatch(/^Rules for satellite ground stations arrived/);
     expect(document.highlights!.nev).toMatch(/EV/);
   });
 
   it('drops the web-page furniture and the subscription blurb', () => {
     const all = JSON.stringify(document);
-    for (const junk of ['Latest insights', 'Read More', 'More Insights', 'UPC in Brief', 'email protected', 'subscribe for our newsletters']) {
+    for (const junk of ['Latest insights', 'Read More', 'More Insights', 'Patent Court Watch', 'Jul 15 2024', 'email protected', 'To subscribe to our bulletins']) {
       expect(all).not.toContain(junk);
     }
-    expect(document.intro).toMatch(/^This newsletter summarises/);
+    expect(document.intro).toMatch(/^This bulletin sums up two months/);
     const last = document.sections[2]!.items[12]!;
-    expect(last.body).toMatch(/cultivate outstanding talent\.$/);
+    expect(last.body).toMatch(/a fund that trains young designers\.$/);
   });
 
   it('suggests sensible topics from the keyword model', () => {
-    expect(findItem(document, /conductive charging systems for electric vehicles/).topics).toEqual(['nev']);
-    expect(findItem(document, /deep synthesis service algorithm filings/).topics).toEqual(['ai']);
+    expect(findItem(document, /wireless charging of electric vehicles/).topics).toEqual(['nev']);
+    expect(findItem(document, /deep synthesis algorithm filings/).topics).toEqual(['ai']);
     expect(findItem(document, /fake base stations/).topics).toEqual(['telecom']);
-    expect(findItem(document, /Traditional Chinese Medicine/).topics).toEqual([]);
-    expect(findItem(document, /autonomous vehicle innovation/).topics).toEqual(['nev']);
-    expect(findItem(document, /AI painting model training/).topics).toEqual(['ai']);
+    expect(findItem(document, /universities register research results/).topics).toEqual([]);
+    expect(findItem(document, /robotaxi services by autonomous vehicles/).topics).toEqual(['nev']);
+    expect(findItem(document, /their pictures in AI model training/).topics).toEqual(['ai']);
     expect(suggestions).toHaveLength(27);
-    const ev = suggestions.find((s) => /conductive charging/.test(s.title))!;
+    const ev = suggestions.find((s) => /wireless charging/.test(s.title))!;
     expect(ev.matched).toEqual(expect.arrayContaining(['charging']));
   });
 
@@ -68,8 +69,8 @@ describe('plain-text import of the seed newsletter', () => {
 });
 
 describe('Markdown format', () => {
-  it('round-trips the seed import: document → Markdown → the same document', () => {
-    const doc = validateDocument(importSeed().document, SLUGS);
+  it('round-trips the bulletin import: document → Markdown → the same document', () => {
+    const doc = validateDocument(importBulletin().document, SLUGS);
     const again = importMarkdown(toMarkdown(doc), suggester);
     expect(again.suggestions).toEqual([]); // every item carries its Topics line
     expect(validateDocument(again.document, SLUGS)).toEqual(doc);
