@@ -43,6 +43,12 @@ const schema = z
       .min(1)
       .default('Tidings, 1 Example Street, Example City (set POSTAL_ADDRESS)'),
     SECRET_KEY: optional(z.string().min(32, 'must be at least 32 characters')),
+    // Earlier SECRET_KEY values, comma-separated: they still verify links, never sign (rotation).
+    SECRET_KEY_PREVIOUS: z
+      .string()
+      .optional()
+      .transform((v) => (v ?? '').split(',').map((k) => k.trim()).filter(Boolean))
+      .pipe(z.array(z.string().min(32, 'each key must be at least 32 characters'))),
     EDITOR_API_KEY: optional(z.string().min(16, 'must be at least 16 characters')),
     ROLE: z.enum(['all', 'api', 'worker']).default('all'),
     DKIM_DOMAIN: optional(z.string().trim().min(1)),
@@ -110,6 +116,8 @@ export interface Config {
   readonly postalAddress: string;
   /** Unset means: generated once and stored in the settings table. */
   readonly secretKey: string | undefined;
+  /** Earlier keys that still verify links in emails already sent (SECRET_KEY_PREVIOUS). */
+  readonly secretKeyPrevious: readonly string[];
   readonly editorApiKey: string | undefined;
   readonly role: 'all' | 'api' | 'worker';
   readonly dkim: { readonly domainName: string; readonly keySelector: string; readonly privateKey: string } | undefined;
@@ -195,6 +203,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mailFrom: v.MAIL_FROM,
     postalAddress: v.POSTAL_ADDRESS,
     secretKey: v.SECRET_KEY,
+    secretKeyPrevious: Object.freeze(v.SECRET_KEY_PREVIOUS),
     editorApiKey: v.EDITOR_API_KEY,
     role: v.ROLE,
     dkim:

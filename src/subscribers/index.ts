@@ -36,7 +36,8 @@ export interface ReadersDeps {
   rateLimiter: RateLimiter;
   transport: MailTransport;
   linkTokens: LinkTokens;
-  secretKey: string;
+  /** The signing key first, then keys that only verify (rotation). */
+  secretKeys: readonly string[];
   publicUrl: string;
   mailFrom: string;
   limits: { perIp: number; perAddress: number };
@@ -61,6 +62,6 @@ export function createReaders(d: ReadersDeps): Readers {
     mail,
     requests,
     sweeper: new ReadersSweeper(d.pool, d.queries, requests, mail),
-    formTokens: new FormTokens(d.secretKey),
+    formTokens: new FormTokens(d.secretKeys),
   };
 }
