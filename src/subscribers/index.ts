@@ -53,10 +53,11 @@ export function createReaders(d: ReadersDeps): Readers {
   const requests = new SubscriptionRequests({
     pool: d.pool, queries: d.queries, topics: d.topics, mail, enqueue: d.enqueueTransactional, onError: d.onDispatchError,
   });
+  const subscriptions = new SubscriptionService(d.pool, d.queries, d.topics, d.rateLimiter, d.limits);
   return {
-    subscriptions: new SubscriptionService(d.pool, d.queries, d.topics, d.rateLimiter, d.limits),
+    subscriptions,
     confirmation: new ConfirmationService(d.pool, d.queries),
-    preferences: new PreferencesService(d.pool, d.queries, d.topics),
+    preferences: new PreferencesService(d.pool, d.queries, d.topics, subscriptions),
     admin: new SubscriberAdmin(d.pool, d.queries, d.topics),
     importer: new SubscriberImport(d.pool, d.queries, d.topics),
     mail,
