@@ -11,7 +11,9 @@ import type { Config } from './config';
 import { createPool, type Pool } from './db/pool';
 import { Queries } from './db/queries';
 import { EditorAudit } from './editors/audit';
+import { EditorAuth } from './editors/auth';
 import { EditorKeys } from './editors/keys';
+import { ConsoleSessions } from './editors/sessions';
 import { createHttpApp } from './http/app';
 import { opsRouter } from './http/ops';
 import type { Logger } from './logger';
@@ -49,9 +51,13 @@ export interface Container {
   readonly queues: Queues;
   readonly rateLimiter: RateLimiter;
   readonly transport: MailTransport;
-  /** Present when SMTP_URL is unset. */
+  /** Present when SMTP_URL is unset (config then guarantees LOCAL_MAILBOX is on). */
   readonly mailbox: LocalMailbox | undefined;
   readonly editorKeys: EditorKeys;
+  /** Console sign-in and API bearer keys under one per-address limit. */
+  readonly editorAuth: EditorAuth;
+  /** Console sessions: the console, and the local mailbox in production. */
+  readonly consoleSessions: ConsoleSessions;
   /** Who did what (editor_actions): send actions, test emails, console edits. */
   readonly audit: EditorAudit;
   readonly topics: Topics;
@@ -102,7 +108,7 @@ export async function buildContainer(
 
   let mailbox: LocalMailbox | undefined;
   let smtpUrl = config.smtpUrl;
-  if (!smtpUrl) {
+  if (!smtpUrl && config.localMailbox) {
     // Loaded only when used: smtp-server stays out of processes that relay to a real SMTP server.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { LocalMailbox } = require('./mail/local-mailbox') as typeof import('./mail/local-mailbox');
@@ -110,8 +116,12 @@ export async function buildContainer(
     await mailbox.start(config.mailboxSmtpPort);
     smtpUrl = mailbox.url;
   }
-  const transport = createMailTransport({ url: smtpUrl, dkim: config.dkim });
+  // loadConfig refuses a configuration without SMTP_URL and without the local mailbox.
+  if (!smtpUrl) throw new Error('SMTP_URL is not set and LOCAL_MAILBOX is off');
+  const transport = createMailTransport({ url: smtpUrl, allowInsecureAuth: config.smtpInsecure, dkim: config.dkim });
   const rateLimiter = new RateLimiter(redis, config.queuePrefix);
+  const editorKeys = new EditorKeys(pool, queries);
+  const editorAuth = new EditorAuth(editorKeys, rateLimiter, { perIp: config.console.signInLimitPerIp, windowSeconds: 10 * 60 });
   const topics = new Topics(pool, queries);
   const linkTokens = new LinkTokens(secretKeys);
   const metrics = new Metrics(opts.defaultMetrics ?? true);
@@ -129,7 +139,12 @@ export async function buildContainer(
     rateLimiter,
     transport,
     mailbox,
-    editorKeys: new EditorKeys(pool, queries),
+    editorKeys,
+    editorAuth,
+    consoleSessions: new ConsoleSessions(pool, queries, editorAuth, {
+      idleSeconds: config.console.sessionIdleMinutes * 60,
+      absoluteSeconds: config.console.sessionMaxHours * 3600,
+    }),
     audit,
     topics,
     linkTokens,
@@ -154,7 +169,11 @@ export async function buildContainer(
 /** Starts what `config.role` asks for on top of a container. */
 export async function startTidings(c: Container): Promise<Tidings> {
   const { config, log } = c;
-  if (config.editorApiKey) await c.editorKeys.ensure(config.editorApiKey, 'admin');
+  if (config.editorApiKey) {
+    const ensured = await c.editorKeys.ensure(config.editorApiKey, 'admin');
+    if (ensured.revokedKeyIds.length) log.info({ keyIds: ensured.revokedKeyIds }, 'EDITOR_API_KEY changed: keys of earlier values revoked');
+    if (!ensured.active) log.warn({ keyId: ensured.keyId }, 'EDITOR_API_KEY is a revoked key and does not authenticate; set a new value');
+  }
 
   let server: http.Server | undefined;
   let url: string | undefined;

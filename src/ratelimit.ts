@@ -13,6 +13,11 @@ if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local ttl = redis.call('PTTL', KEYS[1])
 return {n, ttl}`;
 
+// The count so far, without counting.
+const PEEK = `
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+return {n, redis.call('PTTL', KEYS[1])}`;
+
 export class RateLimiter {
   constructor(
     private readonly redis: Redis,
@@ -29,5 +34,15 @@ export class RateLimiter {
       String(windowSeconds * 1000),
     )) as [number, number];
     if (count > limit) throw new RateLimitedError(Math.max(1, Math.ceil(ttl / 1000)));
+  }
+
+  /**
+   * Throws RateLimitedError when `key` has used up its `limit` hits in the current window, counting
+   * nothing: for requests that must be refused once a client is over a limit that only failures fill.
+   */
+  async check(bucket: string, key: string, limit: number): Promise<void> {
+    if (limit <= 0) return;
+    const [count, ttl] = (await this.redis.eval(PEEK, 1, `${this.prefix}:rl:${bucket}:${key}`)) as [number, number];
+    if (count >= limit) throw new RateLimitedError(Math.max(1, Math.ceil(ttl / 1000)));
   }
 }

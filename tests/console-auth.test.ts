@@ -4,6 +4,7 @@
  * editor-form errors that point at the input they are about.
  */
 import { startTestApp, type TestApp } from './helpers/app';
+import { cookieOf, signIn } from './helpers/console';
 
 let t: TestApp;
 let https: TestApp;
@@ -19,22 +20,6 @@ afterAll(async () => {
   await Promise.all([t?.close(), https?.close()]);
 });
 
-const cookieOf = (res: Response, name: string) => {
-  const line = res.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
-  return line;
-};
-
-async function signIn(app: TestApp, key = app.editorKey): Promise<{ res: Response; cookie: string | undefined }> {
-  const form = await app.fetch('/admin/sign-in');
-  const pre = cookieOf(form, 'tidings_console_pre')!.split(';')[0]!;
-  const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
-  const res = await app.fetch('/admin/sign-in', {
-    method: 'POST',
-    headers: { cookie: pre, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: token, key, next: '/admin/issues' }).toString(),
-  });
-  return { res, cookie: cookieOf(res, 'tidings_console')?.split(';')[0] };
-}
 
 async function csrfFrom(app: TestApp, cookie: string, path: string): Promise<string> {
   const res = await app.fetch(path, { headers: { cookie } });

@@ -41,7 +41,8 @@ describe('editor API keys', () => {
     const key = 'an-editor-key-from-the-environment';
     const a = await keys.ensure(key, 'admin');
     const b = await keys.ensure(key, 'admin');
-    expect(a.id).toBe(b.id);
+    expect(a.keyId).toBe(b.keyId);
+    expect(a.editor.id).toBe(b.editor.id);
     expect(await keys.authenticate(key)).toMatchObject({ name: 'admin' });
   });
 });

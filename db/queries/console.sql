@@ -1,16 +1,18 @@
 -- name: console-session-insert
-INSERT INTO console_sessions (id_hash, editor_id, csrf_token, expires_at)
-VALUES ($1::bytea, $2::bigint, $3::text, now() + make_interval(secs => $4::integer));
+INSERT INTO console_sessions (id_hash, editor_id, api_key_id, csrf_token, expires_at)
+VALUES ($1::bytea, $2::bigint, $3::bigint, $4::text, now() + make_interval(secs => $5::integer));
 
 -- name: console-session-touch
 -- One statement checks both expiries and slides the idle window, so a request never sees a session
 -- that expired between a read and an update. Throttled: last_seen_at is rewritten at most once a
--- minute, so a page polling every second does not write a row every second.
+-- minute, so a page polling every second does not write a row every second. The key that signed
+-- the session in must still be valid: revoking it ends the session at the next request.
 UPDATE console_sessions s
 SET last_seen_at = CASE WHEN s.last_seen_at < now() - interval '1 minute' THEN now() ELSE s.last_seen_at END
-FROM editors e
+FROM editors e, api_keys k
 WHERE s.id_hash = $1::bytea
   AND e.id = s.editor_id
+  AND k.id = s.api_key_id AND k.revoked_at IS NULL
   AND s.expires_at > now()
   AND s.last_seen_at > now() - make_interval(secs => $2::integer)
 RETURNING e.id AS editor_id, e.name, e.email, s.csrf_token, s.expires_at;
@@ -19,9 +21,11 @@ RETURNING e.id AS editor_id, e.name, e.email, s.csrf_token, s.expires_at;
 DELETE FROM console_sessions WHERE id_hash = $1::bytea;
 
 -- name: console-session-purge
--- Expired rows are useless; deleted at each sign-in so the table stays small without a cron job.
-DELETE FROM console_sessions
-WHERE expires_at <= now() OR last_seen_at <= now() - make_interval(secs => $1::integer);
+-- Expired rows, and rows of revoked keys, are useless; deleted at each sign-in so the table stays
+-- small without a cron job.
+DELETE FROM console_sessions s
+WHERE s.expires_at <= now() OR s.last_seen_at <= now() - make_interval(secs => $1::integer)
+   OR EXISTS (SELECT 1 FROM api_keys k WHERE k.id = s.api_key_id AND k.revoked_at IS NOT NULL);
 
 -- name: editor-action-insert
 INSERT INTO editor_actions (editor_id, editor_name, action, issue_id, detail)

@@ -14,8 +14,18 @@ ON CONFLICT (name) DO UPDATE SET email = COALESCE(EXCLUDED.email, editors.email)
 RETURNING id, name, email;
 
 -- name: api-key-insert
-INSERT INTO api_keys (editor_id, key_hash, key_prefix) VALUES ($1::bigint, $2::bytea, $3::text)
+INSERT INTO api_keys (editor_id, key_hash, key_prefix, origin) VALUES ($1::bigint, $2::bytea, $3::text, $4::text)
 ON CONFLICT (key_hash) DO NOTHING
+RETURNING id, revoked_at;
+
+-- name: api-key-find
+SELECT id, revoked_at FROM api_keys WHERE key_hash = $1::bytea;
+
+-- name: api-key-revoke-earlier-env
+-- EDITOR_API_KEY now has another value: the keys earlier values created stop working, and the
+-- console sessions signed in with them end (console-session-touch checks the key).
+UPDATE api_keys SET revoked_at = now()
+WHERE origin = 'env' AND id < $1::bigint AND revoked_at IS NULL
 RETURNING id;
 
 -- name: api-key-authenticate
@@ -23,10 +33,10 @@ RETURNING id;
 UPDATE api_keys k SET last_used_at = now()
 FROM editors e
 WHERE k.key_hash = $1::bytea AND k.revoked_at IS NULL AND e.id = k.editor_id
-RETURNING e.id AS editor_id, e.name, e.email;
+RETURNING k.id AS key_id, e.id AS editor_id, e.name, e.email;
 
 -- name: api-key-list
-SELECT k.id, k.key_prefix, k.created_at, k.last_used_at, k.revoked_at, e.name AS editor
+SELECT k.id, k.key_prefix, k.origin, k.created_at, k.last_used_at, k.revoked_at, e.name AS editor
 FROM api_keys k JOIN editors e ON e.id = k.editor_id ORDER BY k.id;
 
 -- name: api-key-revoke

@@ -60,7 +60,7 @@ async function run(argv: string[]): Promise<void> {
     case 'keys list':
       await withContainer(async (c) => {
         const rows = await c.editorKeys.list();
-        console.log(table(['id', 'editor', 'prefix', 'created', 'last used', 'revoked'], rows.map((k) => [String(k.id), k.editor, `${k.key_prefix}…`, day(k.created_at), day(k.last_used_at), day(k.revoked_at)])));
+        console.log(table(['id', 'editor', 'prefix', 'created', 'last used', 'revoked'], rows.map((k) => [String(k.id), k.editor, k.origin === 'env' ? '(EDITOR_API_KEY)' : `${k.key_prefix}…`, day(k.created_at), day(k.last_used_at), day(k.revoked_at)])));
       });
       return;
     case 'keys revoke': {

@@ -4,6 +4,7 @@
  * Nothing else in the code base reads `process.env`.
  */
 import { z } from 'zod';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
 const intString = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z
@@ -49,14 +50,31 @@ const schema = z
       .optional()
       .transform((v) => (v ?? '').split(',').map((k) => k.trim()).filter(Boolean))
       .pipe(z.array(z.string().min(32, 'each key must be at least 32 characters'))),
-    EDITOR_API_KEY: optional(z.string().min(16, 'must be at least 16 characters')),
+    // A chosen key can be guessed where a generated one cannot: 32 characters at least.
+    EDITOR_API_KEY: optional(z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)')),
     ROLE: z.enum(['all', 'api', 'worker']).default('all'),
     DKIM_DOMAIN: optional(z.string().trim().min(1)),
     DKIM_SELECTOR: optional(z.string().trim().min(1)),
     DKIM_PRIVATE_KEY: optional(z.string().min(1)),
     SUBSCRIBE_LIMIT_PER_IP: intString(20),
     SUBSCRIBE_LIMIT_PER_ADDRESS: intString(3),
-    TRUST_PROXY: optional(z.string().trim().min(1)),
+    TRUST_PROXY: optional(
+      z
+        .string()
+        .trim()
+        .min(1)
+        .transform((v, ctx): TrustProxy => {
+          const parsed = parseTrustProxy(v);
+          if ('value' in parsed) return parsed.value;
+          ctx.addIssue({ code: 'custom', message: parsed.problem });
+          return z.NEVER;
+        }),
+    ),
+    // Production hardening (docs/security.md).
+    NODE_ENV: optional(z.string().trim()),
+    LOCAL_MAILBOX: optional(z.enum(['on', 'off'])),
+    SMTP_INSECURE: z.enum(['0', '1']).default('0'),
+    METRICS_TOKEN: optional(z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)')),
     QUEUE_PREFIX: z
       .string()
       .trim()
@@ -94,6 +112,18 @@ const schema = z
     READERS_SWEEP_AGE_SECONDS: intString(60, 0, 86400),
   })
   .superRefine((v, ctx) => {
+    if (!v.SMTP_URL && !localMailboxOn(v)) {
+      // Mail would have nowhere to go. In production the local mailbox is off unless asked for,
+      // because its pages show every confirmation and unsubscribe link the service sends.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SMTP_URL'],
+        message:
+          v.NODE_ENV === 'production'
+            ? 'must be set with NODE_ENV=production (the local mailbox is off there; LOCAL_MAILBOX=on keeps it, behind console sign-in)'
+            : 'must be set when LOCAL_MAILBOX=off',
+      });
+    }
     const dkim = [v.DKIM_DOMAIN, v.DKIM_SELECTOR, v.DKIM_PRIVATE_KEY];
     if (dkim.some(Boolean) && !dkim.every(Boolean)) {
       for (const key of ['DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY'] as const) {
@@ -104,14 +134,27 @@ const schema = z
 
 type Raw = z.infer<typeof schema>;
 
+/** LOCAL_MAILBOX defaults to on in development and off with NODE_ENV=production. */
+function localMailboxOn(v: { NODE_ENV?: string | undefined; LOCAL_MAILBOX?: 'on' | 'off' | undefined }): boolean {
+  return (v.LOCAL_MAILBOX ?? (v.NODE_ENV === 'production' ? 'off' : 'on')) === 'on';
+}
+
 export interface Config {
   readonly port: number;
   readonly publicUrl: string;
   /** Unset means: try localhost:5432, else run an embedded PostgreSQL (src/db/resolve.ts). */
   readonly databaseUrl: string | undefined;
   readonly redisUrl: string;
-  /** Unset means: the built-in local mailbox (src/mail/local-mailbox.ts). */
+  /** Unset means: the built-in local mailbox (src/mail/local-mailbox.ts); config makes sure it is on. */
   readonly smtpUrl: string | undefined;
+  /** NODE_ENV=production: the local mailbox is off by default and its pages need a console session. */
+  readonly production: boolean;
+  /** LOCAL_MAILBOX: whether the built-in mailbox may stand in for SMTP_URL. */
+  readonly localMailbox: boolean;
+  /** SMTP_INSECURE=1: credentials may travel without TLS to a host that is not loopback. */
+  readonly smtpInsecure: boolean;
+  /** METRICS_TOKEN: when set, /metrics needs `Authorization: Bearer <token>`. */
+  readonly metricsToken: string | undefined;
   readonly mailFrom: string;
   readonly postalAddress: string;
   /** Unset means: generated once and stored in the settings table. */
@@ -123,7 +166,7 @@ export interface Config {
   readonly dkim: { readonly domainName: string; readonly keySelector: string; readonly privateKey: string } | undefined;
   readonly subscribeLimitPerIp: number;
   readonly subscribeLimitPerAddress: number;
-  readonly trustProxy: boolean | number | string | undefined;
+  readonly trustProxy: TrustProxy | undefined;
   readonly queuePrefix: string;
   readonly logLevel: Raw['LOG_LEVEL'];
   /** Messages per second across all worker processes; 0 = unlimited. */
@@ -166,19 +209,14 @@ export interface Config {
 
 export class ConfigError extends Error {
   constructor(readonly problems: { key: string; message: string }[]) {
+    // One problem is one line, so a refusal to start reads at a glance in any log.
     super(
-      'Invalid configuration:\n' + problems.map((p) => `  ${p.key}: ${p.message}`).join('\n'),
+      problems.length === 1
+        ? `Invalid configuration: ${problems[0]!.key}: ${problems[0]!.message}`
+        : 'Invalid configuration:\n' + problems.map((p) => `  ${p.key}: ${p.message}`).join('\n'),
     );
     this.name = 'ConfigError';
   }
-}
-
-function parseTrustProxy(v: string | undefined): Config['trustProxy'] {
-  if (v === undefined) return undefined;
-  if (v === 'true') return true;
-  if (v === 'false') return false;
-  if (/^\d+$/.test(v)) return Number(v);
-  return v; // a list of subnets, as Express understands it
 }
 
 /** Validates an environment; throws ConfigError naming every bad key at once. */
@@ -200,6 +238,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: v.DATABASE_URL,
     redisUrl: v.REDIS_URL,
     smtpUrl: v.SMTP_URL,
+    production: v.NODE_ENV === 'production',
+    localMailbox: localMailboxOn(v),
+    smtpInsecure: v.SMTP_INSECURE === '1',
+    metricsToken: v.METRICS_TOKEN,
     mailFrom: v.MAIL_FROM,
     postalAddress: v.POSTAL_ADDRESS,
     secretKey: v.SECRET_KEY,
@@ -217,7 +259,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : undefined,
     subscribeLimitPerIp: v.SUBSCRIBE_LIMIT_PER_IP,
     subscribeLimitPerAddress: v.SUBSCRIBE_LIMIT_PER_ADDRESS,
-    trustProxy: parseTrustProxy(v.TRUST_PROXY),
+    trustProxy: v.TRUST_PROXY,
     queuePrefix: v.QUEUE_PREFIX,
     logLevel: v.LOG_LEVEL,
     sendRatePerSecond: v.SEND_RATE_PER_SECOND,

@@ -3,31 +3,25 @@
  * cookie; the table holds only its SHA-256, so neither a database dump nor a log line yields a usable
  * session. Each session carries a CSRF token (synchronizer pattern): a form is accepted only when it
  * posts the token of the very session that sends it, compared in constant time.
- * Sessions end three ways: sign-out deletes the row, the idle window lapses, or the absolute lifetime
- * (fixed at sign-in) runs out, whichever comes first.
+ * Sessions end four ways: sign-out deletes the row, the idle window lapses, the absolute lifetime
+ * (fixed at sign-in) runs out, or the key that signed in is revoked, whichever comes first.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Pool } from '../db/pool';
 import type { Queries } from '../db/queries';
-import { UnauthorizedError } from '../errors';
-import type { RateLimiter } from '../ratelimit';
-import type { Editor, EditorKeys } from './keys';
+import type { EditorAuth } from './auth';
+import type { Editor } from './keys';
 
 export interface SessionOptions {
   /** A session unused for this long is over. */
   idleSeconds: number;
   /** A session is over this long after sign-in, however busy. */
   absoluteSeconds: number;
-  /** Sign-in attempts per IP per window (0 = unlimited). */
-  signInLimitPerIp: number;
-  signInWindowSeconds: number;
 }
 
 export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
   idleSeconds: 60 * 60,
   absoluteSeconds: 12 * 60 * 60,
-  signInLimitPerIp: 10,
-  signInWindowSeconds: 10 * 60,
 };
 
 export interface ConsoleSession {
@@ -52,24 +46,21 @@ export class ConsoleSessions {
   constructor(
     private readonly pool: Pool,
     private readonly queries: Queries,
-    private readonly keys: EditorKeys,
-    private readonly rateLimiter: RateLimiter,
+    private readonly auth: EditorAuth,
     readonly options: SessionOptions = DEFAULT_SESSION_OPTIONS,
   ) {}
 
   /**
-   * Exchanges an editor key for a new session. Every attempt counts against the IP's limit, wrong or
-   * right, so guessing keys is slow whatever the guesses are.
+   * Exchanges an editor key for a new session bound to that key. Every attempt counts against the
+   * IP's limit, wrong or right (src/editors/auth.ts), so guessing keys is slow whatever the guesses are.
    */
   async signIn(key: unknown, ip: string): Promise<{ sessionId: string; session: ConsoleSession }> {
     const o = this.options;
-    await this.rateLimiter.hit('console-signin', ip, o.signInLimitPerIp, o.signInWindowSeconds);
-    const editor = typeof key === 'string' ? await this.keys.authenticate(key.trim()) : null;
-    if (!editor) throw new UnauthorizedError('That editor key is not valid.', 'key');
+    const { editor, keyId } = await this.auth.signIn(key, ip);
     await this.pool.query(this.queries.sql('console-session-purge'), [o.idleSeconds]);
     const sessionId = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(32).toString('base64url');
-    await this.pool.query(this.queries.sql('console-session-insert'), [hashId(sessionId), editor.id, csrfToken, o.absoluteSeconds]);
+    await this.pool.query(this.queries.sql('console-session-insert'), [hashId(sessionId), editor.id, keyId, csrfToken, o.absoluteSeconds]);
     return { sessionId, session: { editor, csrfToken, expiresAt: new Date(Date.now() + o.absoluteSeconds * 1000) } };
   }
 

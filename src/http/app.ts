@@ -5,6 +5,7 @@
 import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import path from 'node:path';
+import type { TrustProxy } from '../config/trust-proxy';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { errorHandler, notFoundHandler, type HtmlErrorRenderer } from './error-handler';
@@ -14,7 +15,8 @@ import { ROOT } from '../paths';
 export interface HttpAppOptions {
   log: Logger;
   metrics: Metrics;
-  trustProxy: boolean | number | string | undefined;
+  /** Validated at start (src/config/trust-proxy.ts): never `true`. */
+  trustProxy: TrustProxy | undefined;
   /** Whether the public URL is https (cookies then get `Secure`). */
   secure: boolean;
   routers: Router[];
@@ -24,7 +26,7 @@ export interface HttpAppOptions {
 export function createHttpApp(opts: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
-  if (opts.trustProxy !== undefined) app.set('trust proxy', opts.trustProxy);
+  if (opts.trustProxy !== undefined) app.set('trust proxy', Array.isArray(opts.trustProxy) ? [...opts.trustProxy] : opts.trustProxy);
   // Query strings are parsed flat ("simple"): no nested objects from ?a[b]=c, no prototype games.
   app.set('query parser', 'simple');
 

@@ -11,6 +11,7 @@ import { NotFoundError } from '../errors';
 import { SLUG_PATTERN } from '../issues/document';
 import type { SentIssue } from '../issues/service';
 import { formatDate } from '../rendering/email';
+import { itemLinkText } from '../rendering/link-text';
 import { markdownInlineToHtml, markdownToHtml } from '../rendering/markdown';
 import { selectForReader, type TopicInfo } from '../rendering/select';
 import { escapeHtml, html, raw } from './html';
@@ -38,7 +39,7 @@ ${view.sections.map(
       (it) => html`<div class="item" id="${it.anchor}"><h3>${it.number}. ${it.title}</h3>
 <p class="muted">${[it.date ? formatDate(it.date) : '', ...it.topics.map((t) => names.get(t) ?? t)].filter(Boolean).join(' · ')}</p>
 ${it.body ? raw(markdownToHtml(it.body)) : ''}
-${it.links?.length ? html`<p>${it.links.map((l, i) => html`${i ? ' · ' : ''}<a href="${l.url}" rel="noopener">${l.label}</a>`)}</p>` : ''}</div>`,
+${it.links?.length ? html`<p>${it.links.map((l, i) => html`${i ? ' · ' : ''}<a href="${l.url}" rel="noopener">${itemLinkText(l.label, l.url, it.title)}</a>`)}</p>` : ''}</div>`,
     )}</section>`,
   )}
 </article>

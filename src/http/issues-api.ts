@@ -13,7 +13,7 @@ import { personalize } from '../rendering/personalize';
 import { jsonBody } from './body';
 import { currentEditor, requireEditor } from './editor-auth';
 
-type Deps = Pick<Container, 'config' | 'editorKeys' | 'issues' | 'importers' | 'variants' | 'topics' | 'sending' | 'audit'>;
+type Deps = Pick<Container, 'config' | 'editorAuth' | 'issues' | 'importers' | 'variants' | 'topics' | 'sending' | 'audit'>;
 
 export function parseId(v: unknown): number {
   if (typeof v !== 'string' || !/^\d{1,15}$/.test(v)) throw new NotFoundError('No such issue.');
@@ -75,7 +75,7 @@ async function parseTopics(deps: Deps, raw: unknown): Promise<string[]> {
 
 export function issuesApiRouter(deps: Deps): Router {
   const r = Router();
-  const auth = requireEditor(deps.editorKeys);
+  const auth = requireEditor(deps.editorAuth);
 
   r.post('/api/issues', auth, ...documentBody(), async (req, res) => {
     const editor = currentEditor(res.locals);

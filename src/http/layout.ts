@@ -1,6 +1,15 @@
 /** The page shell shared by reader pages, the mailbox and the console: one stylesheet, no CDN. */
 import { html, type SafeHtml } from './html';
 
+/**
+ * A box that scrolls when its content is wider (or taller) than the screen: a table, an email
+ * preview, a plain-text part. Keyboard users can only scroll what can take focus (WCAG 2.1.1), so
+ * it is a named region in the tab order; the label must be unique on the page.
+ */
+export function scrollRegion(label: string, content: SafeHtml, className = 'table-wrap'): SafeHtml {
+  return html`<div class="${className}" role="region" aria-label="${label}" tabindex="0">${content}</div>`;
+}
+
 export function page(opts: {
   title: string;
   body: SafeHtml;

@@ -22,7 +22,10 @@ export interface MultipartLimits {
   fieldNameSize?: number;
   /** Largest accepted file; 0 refuses any file part with a 400. */
   maxFileBytes: number;
-  /** Largest whole body, counted as it arrives; unset leaves it to the per-part limits. */
+  /**
+   * Largest whole body: a declared Content-Length over it is refused before a byte is parsed, and
+   * a body without one is counted as it arrives. Unset leaves it to the per-part limits.
+   */
   maxBodyBytes?: number;
   /** The 400 message for a body busboy cannot read. */
   unreadable: string;
@@ -33,6 +36,13 @@ export function readMultipart(req: Request, limits: MultipartLimits): Promise<Mu
     return Promise.reject(new UnsupportedMediaTypeError('Content-Type must be multipart/form-data.'));
   }
   const unreadable = () => new BadRequestError(limits.unreadable, undefined, 'bad_body');
+  const tooLarge = () => new PayloadTooLargeError(`The request body is larger than ${Math.round((limits.maxBodyBytes ?? 0) / 1024)} KB.`);
+  const declared = Number(req.get('content-length') ?? NaN);
+  if (limits.maxBodyBytes !== undefined && declared > limits.maxBodyBytes) {
+    // Drained, never parsed: the answer is ready before the upload has finished arriving.
+    req.resume();
+    return Promise.reject(tooLarge());
+  }
   return new Promise((resolve, reject) => {
     let bb: busboy.Busboy;
     try {
@@ -87,7 +97,7 @@ export function readMultipart(req: Request, limits: MultipartLimits): Promise<Mu
       const max = limits.maxBodyBytes;
       req.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
-        if (bytes > max) fail(new PayloadTooLargeError('The request body is too large.'));
+        if (bytes > max) fail(tooLarge());
       });
     }
     req.pipe(bb);

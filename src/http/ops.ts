@@ -1,7 +1,13 @@
-/** Operations endpoints: liveness, readiness (Postgres and Redis), Prometheus metrics. */
-import { Router } from 'express';
+/**
+ * Operations endpoints: liveness, readiness (Postgres and Redis), Prometheus metrics. With
+ * METRICS_TOKEN set, /metrics needs `Authorization: Bearer <token>`: its labels show routes, send
+ * volumes and failure counts, which are nobody else's business on a public host.
+ */
+import { Router, type RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import type { Pool } from '../db/pool';
+import { tokensMatch } from '../editors/sessions';
+import { UnauthorizedError } from '../errors';
 import type { Metrics } from '../metrics';
 
 async function within<T>(ms: number, p: Promise<T>): Promise<T> {
@@ -38,7 +44,18 @@ export async function checkReadiness(pool: Pool, redis: Redis): Promise<Record<s
   return { postgres, redis: redisState };
 }
 
-export function opsRouter(deps: { pool: Pool; redis: Redis; metrics: Metrics }): Router {
+/** Constant-time check of the scraper's bearer token; no token configured lets every scrape in. */
+function metricsAuth(token: string | undefined): RequestHandler {
+  return (req, res, next) => {
+    if (token === undefined) return next();
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
+    if (match && tokensMatch(token, match[1])) return next();
+    res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
+    next(new UnauthorizedError('/metrics needs Authorization: Bearer <METRICS_TOKEN>.'));
+  };
+}
+
+export function opsRouter(deps: { pool: Pool; redis: Redis; metrics: Metrics; config: { metricsToken: string | undefined } }): Router {
   const r = Router();
   r.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -48,7 +65,7 @@ export function opsRouter(deps: { pool: Pool; redis: Redis; metrics: Metrics }):
     const down = Object.entries(checks).filter(([, c]) => !c.ok).map(([name]) => name);
     res.status(down.length ? 503 : 200).json({ status: down.length ? 'unavailable' : 'ok', down, checks });
   });
-  r.get('/metrics', async (_req, res) => {
+  r.get('/metrics', metricsAuth(deps.config.metricsToken), async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   return r;

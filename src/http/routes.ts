@@ -6,6 +6,7 @@
 import type { Router } from 'express';
 import type { Container } from '../app';
 import { adminRouter } from './admin';
+import { sessionCookie } from './admin/session';
 import { archiveRouter } from './archive';
 import { issuesApiRouter } from './issues-api';
 import { mailboxRouter } from './mailbox';
@@ -32,7 +33,10 @@ export function routers(c: Container): Router[] {
     archiveRouter(c),
     adminRouter(c),
   ];
-  if (c.mailbox) list.push(mailboxRouter(c));
+  if (c.mailbox) {
+    const guard = c.config.production ? { sessions: c.consoleSessions, cookie: sessionCookie(c) } : undefined;
+    list.push(mailboxRouter({ pool: c.pool, queries: c.queries, guard }));
+  }
   if (c.config.benchHello) {
     // The benchmark's hello-world baseline (npm run bench), off unless BENCH_HELLO=1. Loaded lazily
     // because scripts/ is not part of the production image.

@@ -48,7 +48,7 @@ function parseResolve(body: unknown): { action: 'mark-sent' | 'resend'; ids: num
 
 export function sendsApiRouter(c: Container): Router {
   const r = Router();
-  const editor = requireEditor(c.editorKeys);
+  const editor = requireEditor(c.editorAuth);
   const sends = c.sending.service;
 
   r.post('/api/issues/:id/send', editor, async (req, res) => {

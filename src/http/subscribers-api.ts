@@ -25,7 +25,7 @@ function intQuery(v: unknown, field: string, def: number | null, max: number): n
 export function subscribersApiRouter(c: Container): Router {
   const r = Router();
   const admin = c.readers.admin;
-  const editor = requireEditor(c.editorKeys);
+  const editor = requireEditor(c.editorAuth);
 
   r.get('/api/subscribers', editor, async (req, res) => {
     const filter = await admin.filter(req.query);

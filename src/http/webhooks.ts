@@ -56,7 +56,7 @@ export function webhooksRouter(c: Container, now: () => number = Date.now): Rout
       }
       const result = await c.sending.bounces.recordSigned(parseBounce(body), {
         endpoint: 'bounces',
-        signature: sig,
+        key: sig,
         expiresAt: new Date((Number(ts) + TOLERANCE_SECONDS) * 1000),
         now: new Date(now()),
       });

@@ -3,13 +3,20 @@
  * reused, which matters far more for throughput than anything else on the send path).
  * It is created once by the composition root, never per request or at import time.
  */
-import nodemailer, { type SMTPPoolOptions, type SMTPPoolSentMessageInfo, type Transporter } from 'nodemailer';
+import nodemailer, { type SendMailOptions, type SMTPPoolOptions, type SMTPPoolSentMessageInfo } from 'nodemailer';
+import { smtpTarget, tlsRefusal } from './smtp-options';
 
-export type MailTransport = Transporter<SMTPPoolSentMessageInfo, SMTPPoolOptions>;
+/** What the rest of the code needs from the transport: send, and close at shutdown. */
+export interface MailTransport {
+  sendMail(mail: SendMailOptions): Promise<SMTPPoolSentMessageInfo>;
+  close(): void;
+}
 
 export interface TransportOptions {
   /** smtp://user:pass@host:port or smtps://… */
   url: string;
+  /** SMTP_INSECURE=1: credentials may go to a non-loopback host without TLS (default false). */
+  allowInsecureAuth?: boolean;
   maxConnections?: number;
   dkim?: { domainName: string; keySelector: string; privateKey: string };
 }
@@ -25,25 +32,26 @@ export const DKIM_SIGNED_HEADERS = [
 ];
 
 export function createMailTransport(opts: TransportOptions): MailTransport {
-  const url = new URL(opts.url);
+  const target = smtpTarget(opts.url, { allowInsecureAuth: opts.allowInsecureAuth ?? false });
   const options: SMTPPoolOptions & { pool: true } = {
     pool: true,
-    host: url.hostname,
-    port: Number(url.port) || (url.protocol === 'smtps:' ? 465 : 587),
-    secure: url.protocol === 'smtps:',
+    ...target,
     maxConnections: opts.maxConnections ?? 5,
     maxMessages: Infinity,
-    // A local relay on loopback (the built-in mailbox, a test sink) speaks plain SMTP.
-    ignoreTLS: ['127.0.0.1', 'localhost', '::1'].includes(url.hostname),
-    auth: url.username
-      ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
-      : undefined,
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 60_000,
     dkim: opts.dkim
       ? { ...opts.dkim, headerFieldNames: DKIM_SIGNED_HEADERS.join(':') }
       : undefined,
   };
-  return nodemailer.createTransport(options);
+  const transport = nodemailer.createTransport(options);
+  return {
+    // Callers (transactional worker, test send) log or show the message: a refusal to log in
+    // without TLS says so, instead of nodemailer's bare "Error upgrading connection with STARTTLS".
+    sendMail: (mail) =>
+      transport.sendMail(mail).catch((err: Error & { code?: string }) => {
+        const reason = tlsRefusal(target, err);
+        if (reason) err.message = reason;
+        throw err;
+      }),
+    close: () => transport.close(),
+  };
 }

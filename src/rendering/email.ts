@@ -5,6 +5,7 @@
  * plain fields by fill(), Markdown by markdown-it with raw HTML off.
  */
 import { escapeHtml } from '../http/html';
+import { itemLinkText } from './link-text';
 import { markdownInlineToHtml, markdownInlineToText, markdownToHtml, markdownToText } from './markdown';
 import { placeholder } from './personalize';
 import { listNames, type ReaderView, type ViewItem } from './select';
@@ -64,7 +65,7 @@ export function buildMjml(view: ReaderView, ctx: LayoutContext): string {
               meta: meta ? `<p class="m" style="margin:0 0 8px;font-size:13px;color:#5b6475">${escapeHtml(meta)}</p>` : '',
               body: item.body ? markdownToHtml(item.body) : '',
               links: item.links?.length
-                ? `<p>${item.links.map((l) => `<a href="${escapeHtml(l.url)}">${escapeHtml(l.label)}</a>`).join(' · ')}</p>`
+                ? `<p>${item.links.map((l) => `<a href="${escapeHtml(l.url)}">${escapeHtml(itemLinkText(l.label, l.url, item.title))}</a>`).join(' · ')}</p>`
                 : '',
             });
           })

@@ -80,7 +80,7 @@ export class Sending {
       metrics: d.metrics,
       config,
       linkTokens: d.linkTokens,
-      smtp: () => (this.smtp ??= new SmtpPool({ url: d.smtpUrl, maxConnections: s.smtpMaxConnections, dkim: config.dkim })),
+      smtp: () => (this.smtp ??= new SmtpPool({ url: d.smtpUrl, allowInsecureAuth: config.smtpInsecure, maxConnections: s.smtpMaxConnections, dkim: config.dkim })),
       rate: new SendRateLimiter(d.redis, `${config.queuePrefix}:send-rate`, config.sendRatePerSecond),
       dispatcher: this.dispatcher,
       breaker: new FailureWindow({

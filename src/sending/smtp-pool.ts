@@ -9,6 +9,7 @@
 import { Readable } from 'node:stream';
 import DKIM from 'nodemailer/lib/dkim';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import { smtpTarget, tlsRefusal, type SmtpTarget } from '../mail/smtp-options';
 import { DKIM_SIGNED_HEADERS } from '../mail/transport';
 import { installFastStuffing } from './data-stuffing';
 
@@ -19,10 +20,13 @@ export type SmtpResult =
   | { kind: 'permanent'; code: number; error: string; hardBounce: boolean }
   /** The body was handed over and no final answer arrived: the server may have accepted it. */
   | { kind: 'uncertain'; error: string }
+  /** The relay refused the credentials, or they could not be sent safely (no TLS): pause the send. */
   | { kind: 'auth'; error: string };
 
 export interface SmtpPoolOptions {
   url: string;
+  /** SMTP_INSECURE=1 (src/mail/smtp-options.ts); default false. */
+  allowInsecureAuth?: boolean;
   maxConnections: number;
   dkim?: { domainName: string; keySelector: string; privateKey: string } | undefined;
 }
@@ -73,31 +77,19 @@ export class SmtpPool {
   private readonly idle: Conn[] = [];
   private open = 0;
   private readonly waiters: ((c: Conn | Error) => void)[] = [];
-  private readonly options: ConstructorParameters<typeof SMTPConnection>[0];
-  private readonly auth: { user: string; pass: string } | undefined;
+  private readonly target: SmtpTarget;
   private readonly dkim: DKIM | undefined;
   private closed = false;
 
   constructor(private readonly opts: SmtpPoolOptions) {
-    const url = new URL(opts.url);
-    this.options = {
-      host: url.hostname,
-      port: Number(url.port) || (url.protocol === 'smtps:' ? 465 : 587),
-      secure: url.protocol === 'smtps:',
-      ignoreTLS: ['127.0.0.1', 'localhost', '::1'].includes(url.hostname),
-      connectionTimeout: 10_000,
-      greetingTimeout: 10_000,
-      socketTimeout: 60_000,
-    };
-    this.auth = url.username
-      ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
-      : undefined;
+    this.target = smtpTarget(opts.url, { allowInsecureAuth: opts.allowInsecureAuth ?? false });
     this.dkim = opts.dkim ? new DKIM({ ...opts.dkim, headerFieldNames: DKIM_SIGNED_HEADERS.join(':') }) : undefined;
   }
 
   private connect(): Promise<Conn> {
     return new Promise((resolve, reject) => {
-      const c = new SMTPConnection(this.options);
+      const { auth, ...options } = this.target;
+      const c = new SMTPConnection(options);
       if (!installFastStuffing(c) && !warnedSlowStuffing) {
         warnedSlowStuffing = true;
         process.emitWarning('nodemailer changed SMTPConnection internals: using its byte-by-byte DATA stuffing (slower)');
@@ -120,11 +112,14 @@ export class SmtpPool {
       });
       c.connect((err) => {
         if (err) return fail(err);
-        if (!this.auth) {
+        if (!auth) {
           settled = true;
           return resolve(conn);
         }
-        c.login(this.auth, (loginErr) => {
+        // requireTLS already stopped a plain session before this point; checked again here so
+        // that no future option change can put the password on the wire in clear.
+        if (this.target.requireTLS && !c.secure) return fail(Object.assign(new Error('the session is not encrypted'), { code: 'ETLS' }));
+        c.login(auth, (loginErr) => {
           if (loginErr) return fail(loginErr);
           settled = true;
           resolve(conn);
@@ -187,6 +182,8 @@ export class SmtpPool {
       conn = await this.acquire();
     } catch (e) {
       const err = e as SmtpError;
+      const refusal = tlsRefusal(this.target, err);
+      if (refusal) return { kind: 'auth', error: refusal };
       if (err.code === 'EAUTH' || err.responseCode === 535) return { kind: 'auth', error: describe(err) };
       return { kind: 'transient', code: err.responseCode, error: describe(err) };
     }

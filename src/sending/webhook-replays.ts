@@ -11,10 +11,11 @@ import type { Queries } from '../db/queries';
 import { ConflictError } from '../errors';
 
 export interface SignedRequest {
-  /** Which webhook, e.g. "bounces": one signature is claimed per endpoint. */
+  /** Which webhook, e.g. "bounces": one key is claimed per endpoint. */
   endpoint: string;
-  signature: string;
-  /** When the signature stops passing the timestamp check (its timestamp + the tolerance). */
+  /** What makes the request unique: its signature, or a provider's replay key (ProviderResult). */
+  key: string;
+  /** When a copy would be refused anyway (for a signature: its timestamp + the tolerance). */
   expiresAt: Date;
   /** The verifier's clock (injectable in tests), for dropping expired claims. */
   now: Date;
@@ -22,7 +23,7 @@ export interface SignedRequest {
 
 export async function claimSignature(client: PoolClient, queries: Queries, req: SignedRequest): Promise<void> {
   await client.query(queries.sql('webhook-replay-purge'), [req.now]);
-  const hash = createHash('sha256').update(req.signature).digest();
+  const hash = createHash('sha256').update(req.key).digest();
   const { rowCount } = await client.query(queries.sql('webhook-replay-claim'), [req.endpoint, hash, req.expiresAt]);
   if (!rowCount) throw new ConflictError('This signed request was already received: a replay changes nothing.', 'replayed');
 }

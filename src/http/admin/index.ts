@@ -5,12 +5,12 @@
  */
 import { Router, type ErrorRequestHandler } from 'express';
 import type { Container } from '../../app';
-import { ConsoleSessions, DEFAULT_SESSION_OPTIONS } from '../../editors/sessions';
+import type { ConsoleSessions } from '../../editors/sessions';
 import type { EditorAudit } from '../../editors/audit';
 import { RateLimitedError } from '../../errors';
 import { toAppError } from '../error-handler';
 import { html } from '../html';
-import { requireSession } from './session';
+import { requireSession, sessionCookie } from './session';
 import { signInRouter } from './sign-in';
 import { barePage } from './views';
 import { issuesRouter } from './issues';
@@ -39,18 +39,12 @@ const consoleErrors: ErrorRequestHandler = (err, _req, res, next) => {
 };
 
 export function adminRouter(c: Container): Router {
-  const sessions = new ConsoleSessions(c.pool, c.queries, c.editorKeys, c.rateLimiter, {
-    ...DEFAULT_SESSION_OPTIONS,
-    idleSeconds: c.config.console.sessionIdleMinutes * 60,
-    absoluteSeconds: c.config.console.sessionMaxHours * 3600,
-    signInLimitPerIp: c.config.console.signInLimitPerIp,
-  });
+  const sessions = c.consoleSessions;
   const deps: ConsoleDeps = { c, sessions, audit: c.audit };
-  const secure = c.config.publicUrl.startsWith('https:');
 
   const admin = Router();
   admin.use(signInRouter(c, sessions));
-  admin.use(requireSession(sessions, secure));
+  admin.use(requireSession(sessions, sessionCookie(c)));
   admin.get('/', (_req, res) => res.redirect(303, '/admin/issues'));
   admin.use(issuesRouter(deps));
   admin.use(subscribersRouter(deps));

@@ -6,6 +6,7 @@ import { IMPORT_LIMIT_BYTES, type ImportFormat } from '../../issues/importers';
 import type { ItemSuggestion } from '../../issues/service';
 import { ConsoleOverview, type SendSummary } from '../../editors/overview';
 import { html } from '../html';
+import { scrollRegion } from '../layout';
 import type { ConsoleDeps } from './index';
 import { applyOp, blankSection, documentFromForm, parseOp, type FormBody } from './issue-form-data';
 import { issueForm } from './issue-form-view';
@@ -29,6 +30,9 @@ function sendCell(s: SendSummary | undefined) {
   const state = s.paused && (s.status === 'preparing' || s.status === 'sending') ? 'paused' : s.status;
   return html`${badge(state)} <span class="muted">${s.sent}/${s.total} sent${s.failed ? `, ${s.failed} failed` : ''}${s.uncertain ? `, ${s.uncertain} uncertain` : ''}</span>`;
 }
+
+/** "Preview", "Edit", "Send" repeat on every row; the hidden title tells a screen reader which issue. */
+const forIssue = (title: string) => html`<span class="visually-hidden"> “${title}”</span>`;
 
 /** A save that failed validation: problems to show inline, status 422 (409 for a taken slug). */
 function problemsOf(err: unknown): { status: number; problems: FieldProblem[] } | undefined {
@@ -61,13 +65,13 @@ export function issuesRouter(deps: ConsoleDeps): Router {
     const sends = await overview.sendSummaries(issues.map((i) => i.id));
     const body = html`<div class="row spread"><h1>Issues</h1>
 <p class="row"><a class="button" href="/admin/issues/new">New issue</a> <a class="button secondary" href="/admin/issues/import">Import a file</a></p></div>
-${issues.length === 0 ? html`<p>No issue yet. Write one or import a Markdown or plain-text file.</p>` : html`<div class="table-wrap"><table class="issues">
-<thead><tr><th>Issue</th><th>Status</th><th>Items</th><th>Send</th><th>Updated</th><th></th></tr></thead>
+${issues.length === 0 ? html`<p>No issue yet. Write one or import a Markdown or plain-text file.</p>` : scrollRegion('Issues', html`<table class="issues">
+<thead><tr><th>Issue</th><th>Status</th><th>Items</th><th>Send</th><th>Updated</th><th>Actions</th></tr></thead>
 <tbody>${issues.map(
       (i) => html`<tr><td><a href="/admin/issues/${i.id}">${i.title}</a><br><small class="muted">${i.slug}</small></td>
 <td>${badge(i.status)}</td><td>${i.item_count}</td><td>${sendCell(sends.get(i.id))}</td><td>${when(i.updated_at)}</td>
-<td class="actions"><a href="/admin/issues/${i.id}/preview">Preview</a>${i.status === 'draft' ? html` · <a href="/admin/issues/${i.id}/edit">Edit</a>` : ''} · <a href="/admin/issues/${i.id}/send">${i.status === 'draft' ? 'Send' : 'Progress'}</a></td></tr>`,
-    )}</tbody></table></div>`}`;
+<td class="actions"><a href="/admin/issues/${i.id}/preview">Preview${forIssue(i.title)}</a>${i.status === 'draft' ? html` · <a href="/admin/issues/${i.id}/edit">Edit${forIssue(i.title)}</a>` : ''} · <a href="/admin/issues/${i.id}/send">${i.status === 'draft' ? 'Send' : 'Progress'}${forIssue(i.title)}</a></td></tr>`,
+    )}</tbody></table>`)}`;
     res.type('html').send(consolePage(res, { title: 'Issues', mailbox, body }));
   });
 

@@ -13,6 +13,7 @@ import { personalize } from '../../rendering/personalize';
 import { topicSetKey } from '../../topics';
 import { formBody } from '../body';
 import { html } from '../html';
+import { scrollRegion } from '../layout';
 import type { ConsoleDeps } from './index';
 import { issueIdParam } from './issues';
 import { consoleLocals, verifyCsrf } from './session';
@@ -51,19 +52,20 @@ ${notice(o.note)}
 <h2>Preview: what each reader receives</h2>
 <p class="muted">One email per combination of topics a reader can choose. Links in previews are examples.</p>
 <p class="row width-toggle" role="group" aria-label="Preview width">
-<a class="button ${mobile ? 'secondary' : ''}" href="?w=desktop" data-width="desktop" aria-pressed="${mobile ? 'false' : 'true'}">Desktop</a>
-<a class="button ${mobile ? '' : 'secondary'}" href="?w=mobile" data-width="mobile" aria-pressed="${mobile ? 'true' : 'false'}">Mobile (360 px)</a></p>
+<a class="button ${mobile ? 'secondary' : ''}" href="?w=desktop" data-width="desktop"${mobile ? '' : html` aria-current="true"`}>Desktop</a>
+<a class="button ${mobile ? '' : 'secondary'}" href="?w=mobile" data-width="mobile"${mobile ? html` aria-current="true"` : ''}>Mobile (360 px)</a></p>
 <div class="matrix ${mobile ? 'mobile' : 'desktop'}" id="matrix">
-${variants.map(
-  (v) => html`<section class="variant card" data-topics="${v.topics}">
-<h3>${v.topicList.map((t) => names.get(t) ?? t).join(' + ')}</h3>
+${variants.map((v) => {
+  const readersOf = v.topicList.map((t) => names.get(t) ?? t).join(' + ');
+  return html`<section class="variant card" data-topics="${v.topics}">
+<h3>${readersOf}</h3>
 <p class="muted"><span class="item-count">${v.itemCount}</span> items · ${bytes(v.htmlBytes)} · subject “${v.subject}”</p>
 ${v.empty
     ? html`<p class="notice">These readers get no email from this issue (nothing in it is for them); their delivery is skipped.</p>`
-    : html`<div class="frame-wrap"><iframe class="preview" title="Email for ${v.topics}" sandbox loading="lazy" src="/admin/issues/${id}/preview/${v.topics}/html"></iframe></div>
-<details><summary>Plain-text part</summary><pre class="plain">${texts.get(v.topics) ?? ''}</pre></details>`}
-</section>`,
-)}
+    : html`${scrollRegion(`Email for readers of ${readersOf}`, html`<iframe class="preview" title="Email for readers of ${readersOf}" sandbox loading="lazy" src="/admin/issues/${id}/preview/${v.topics}/html"></iframe>`, 'frame-wrap')}
+<details><summary>Plain-text part</summary>${scrollRegion(`Plain-text part for readers of ${readersOf}`, html`<pre class="plain">${texts.get(v.topics) ?? ''}</pre>`, 'plain-wrap')}</details>`}
+</section>`;
+})}
 </div>
 <h2 id="test">Test send</h2>
 <form method="post" action="/admin/issues/${id}/test" class="card">

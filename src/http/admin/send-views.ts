@@ -6,6 +6,7 @@ import type { SendReport } from '../../sending/report';
 import type { Progress } from '../../sending/service';
 import type { Topic } from '../../topics';
 import { html, type SafeHtml } from '../html';
+import { scrollRegion } from '../layout';
 import type { UncertainRow } from './send';
 import { badge, csrfInput, notice, when } from './views';
 
@@ -18,14 +19,14 @@ export function confirmView(o: { issue: Issue; variants: VariantSummary[]; audie
   return html`<p><a href="/admin/issues/${o.issue.id}/preview">← Preview</a></p>
 <h1>Send “${o.issue.title}”</h1>
 <p>Each reader gets the one email that matches their topics. This is who the send reaches if you start it now:</p>
-<div class="table-wrap"><table class="audience">
-<thead><tr><th>Readers of</th><th>Items</th><th>Readers</th><th></th></tr></thead>
+${scrollRegion('Readers per variant', html`<table class="audience">
+<thead><tr><th>Readers of</th><th>Items</th><th>Readers</th><th>Email</th></tr></thead>
 <tbody>${rows.map(
     ({ v, readers }) => html`<tr data-topics="${v.topics}"><td>${v.topicList.map((t) => names.get(t) ?? t).join(' + ')}</td><td>${v.itemCount}</td>
 <td class="num">${readers}</td><td>${v.empty ? html`<span class="muted">nothing for them: skipped</span>` : html`<a href="/admin/issues/${o.issue.id}/preview#matrix">preview</a>`}</td></tr>`,
   )}</tbody>
-<tfoot><tr><th colspan="2">Emails to send</th><th class="num" id="reach-total">${reached}</th><th>${skipped ? html`<span class="muted">${skipped} skipped</span>` : ''}</th></tr></tfoot>
-</table></div>
+<tfoot><tr><th scope="row" colspan="2">Emails to send</th><td class="num total" id="reach-total">${reached}</td><td>${skipped ? html`<span class="muted">${skipped} skipped</span>` : ''}</td></tr></tfoot>
+</table>`)}
 ${canSend
     ? html`<form method="post" action="/admin/issues/${o.issue.id}/send" class="card">${csrfInput(o.csrf)}
 <p>Once started, the issue can no longer be edited. You can pause or cancel the send while it runs.</p>
@@ -85,8 +86,8 @@ ${o.report ? reportView(o.report) : ''}
 ${o.uncertain.length ? uncertainView(id, o.uncertain, o.csrf) : ''}
 <h2>Audit log</h2>
 ${o.log.length
-    ? html`<div class="table-wrap"><table class="audit"><thead><tr><th>When</th><th>Editor</th><th>Action</th><th></th></tr></thead>
-<tbody>${o.log.map((e) => html`<tr><td>${when(e.created_at)}</td><td>${e.editor_name}</td><td>${e.action}</td><td class="muted">${e.detail ?? ''}</td></tr>`)}</tbody></table></div>`
+    ? scrollRegion('Audit log', html`<table class="audit"><thead><tr><th>When</th><th>Editor</th><th>Action</th><th>Detail</th></tr></thead>
+<tbody>${o.log.map((e) => html`<tr><td>${when(e.created_at)}</td><td>${e.editor_name}</td><td>${e.action}</td><td class="muted">${e.detail ?? ''}</td></tr>`)}</tbody></table>`)
     : html`<p class="muted">No action recorded yet.</p>`}`;
 }
 
@@ -101,8 +102,8 @@ function reportView(r: SendReport): SafeHtml {
 </div>
 <h3>Failures</h3>
 ${r.failures.length
-    ? html`<div class="table-wrap"><table class="failures"><thead><tr><th>Status</th><th>SMTP</th><th>Reason</th><th>Deliveries</th></tr></thead>
-<tbody>${r.failures.map((f) => html`<tr><td>${f.status}</td><td>${f.smtp_code ?? '—'}</td><td>${f.error ?? '—'}</td><td class="num">${f.count}</td></tr>`)}</tbody></table></div>`
+    ? scrollRegion('Failures', html`<table class="failures"><thead><tr><th>Status</th><th>SMTP</th><th>Reason</th><th>Deliveries</th></tr></thead>
+<tbody>${r.failures.map((f) => html`<tr><td>${f.status}</td><td>${f.smtp_code ?? '—'}</td><td>${f.error ?? '—'}</td><td class="num">${f.count}</td></tr>`)}</tbody></table>`)
     : html`<p class="muted">No failure.</p>`}
 ${Object.keys(r.bounces).length ? html`<p>Bounces reported: ${counts(r.bounces)}</p>` : ''}
 </section>`;
@@ -112,10 +113,10 @@ function uncertainView(issueId: number, rows: UncertainRow[], csrf: string): Saf
   return html`<section id="uncertain"><h2>Uncertain deliveries</h2>
 <p>The mail server may or may not have accepted these: the connection broke after the message was handed over. Check the relay’s logs, then either mark them sent or send them again (a reader may then get the issue twice).</p>
 <form method="post" action="/admin/issues/${issueId}/send/resolve" class="card">${csrfInput(csrf)}
-<div class="table-wrap"><table><thead><tr><th></th><th>Reader</th><th>Topics</th><th>Attempts</th><th>Error</th></tr></thead>
+${scrollRegion('Uncertain deliveries', html`<table><thead><tr><th>Select</th><th>Reader</th><th>Topics</th><th>Attempts</th><th>Error</th></tr></thead>
 <tbody>${rows.map(
     (d) => html`<tr><td><input type="checkbox" name="ids" value="${d.id}" aria-label="Select delivery ${d.id}"></td><td>${d.email ?? '(erased)'}</td><td>${d.topics}</td><td>${d.attempts}</td><td class="muted">${d.error ?? ''}</td></tr>`,
-  )}</tbody></table></div>
+  )}</tbody></table>`)}
 <label class="check"><input type="checkbox" name="all" value="1"> All uncertain deliveries</label>
 <p class="row"><button type="submit" name="action" value="mark-sent">Mark as sent</button>
 <button type="submit" name="action" value="resend" class="secondary">Send again</button></p>

@@ -3,13 +3,30 @@
  * CSRF check every form post goes through.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Container } from '../../app';
 import type { ConsoleSession, ConsoleSessions } from '../../editors/sessions';
 import { tokensMatch } from '../../editors/sessions';
 import type { Editor } from '../../editors/keys';
 import { ForbiddenError } from '../../errors';
 
 export const COOKIE = 'tidings_console';
-const COOKIE_PATH = '/admin';
+
+/** Where the session cookie goes: Secure behind https, and on which paths. */
+export interface SessionCookie {
+  secure: boolean;
+  paths: readonly string[];
+}
+
+/**
+ * The cookie is scoped to /admin; in production the local mailbox (/dev/mailbox) needs a session
+ * too, so it also gets the cookie there, and nowhere else.
+ */
+export function sessionCookie(c: Pick<Container, 'config' | 'mailbox'>): SessionCookie {
+  return {
+    secure: c.config.publicUrl.startsWith('https:'),
+    paths: c.mailbox && c.config.production ? ['/admin', '/dev'] : ['/admin'],
+  };
+}
 
 export function readCookie(req: Request, name = COOKIE): string | undefined {
   const header = req.headers.cookie;
@@ -22,18 +39,16 @@ export function readCookie(req: Request, name = COOKIE): string | undefined {
 }
 
 /** HttpOnly (no script reads it), SameSite=Strict (no cross-site request carries it), Path=/admin. */
-export function setSessionCookie(res: Response, sessionId: string, secure: boolean): void {
-  res.append(
-    'Set-Cookie',
-    `${COOKIE}=${sessionId}; Path=${COOKIE_PATH}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`,
-  );
+export function setSessionCookie(res: Response, sessionId: string, cookie: SessionCookie): void {
+  for (const path of cookie.paths) {
+    res.append('Set-Cookie', `${COOKIE}=${sessionId}; Path=${path}; HttpOnly; SameSite=Strict${cookie.secure ? '; Secure' : ''}`);
+  }
 }
 
-export function clearSessionCookie(res: Response, secure: boolean): void {
-  res.append(
-    'Set-Cookie',
-    `${COOKIE}=; Path=${COOKIE_PATH}; HttpOnly; SameSite=Strict; Max-Age=0${secure ? '; Secure' : ''}`,
-  );
+export function clearSessionCookie(res: Response, cookie: SessionCookie): void {
+  for (const path of cookie.paths) {
+    res.append('Set-Cookie', `${COOKIE}=; Path=${path}; HttpOnly; SameSite=Strict; Max-Age=0${cookie.secure ? '; Secure' : ''}`);
+  }
 }
 
 export interface ConsoleLocals {
@@ -47,9 +62,14 @@ export function consoleLocals(res: Response): ConsoleLocals {
   return { editor: session.editor, session };
 }
 
+/** Where sign-in may send the editor back to: console pages and the local mailbox, on this site. */
+export function isSessionPath(v: string): boolean {
+  return /^\/(?:admin|dev\/mailbox)(?:[/?]|$)/.test(v) && !v.startsWith('//') && !v.includes('\\');
+}
+
 /** The sign-in URL that brings the editor back to where they were (same-origin paths only). */
 export function signInUrl(next: string | undefined): string {
-  const safe = next && /^\/admin(?:[/?]|$)/.test(next) && !next.startsWith('//') ? next : undefined;
+  const safe = next && isSessionPath(next) ? next : undefined;
   return '/admin/sign-in' + (safe ? `?next=${encodeURIComponent(safe)}` : '');
 }
 
@@ -57,12 +77,12 @@ export function signInUrl(next: string | undefined): string {
  * Loads the session or sends the browser to sign-in (303, so a POST becomes a GET). An expired
  * session lands on the sign-in page with a note; event streams and fetches get a plain 401.
  */
-export function requireSession(sessions: ConsoleSessions, secure: boolean): RequestHandler {
+export function requireSession(sessions: ConsoleSessions, cookie: SessionCookie): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const id = readCookie(req);
     const session = await sessions.resolve(id);
     if (!session) {
-      if (id) clearSessionCookie(res, secure);
+      if (id) clearSessionCookie(res, cookie);
       if (req.get('accept')?.includes('text/event-stream')) {
         res.status(401).type('text/plain').send('signed out');
         return;

@@ -12,14 +12,14 @@ import { ForbiddenError, UnauthorizedError } from '../../errors';
 import { formBody } from '../body';
 import { html } from '../html';
 import { clientKey } from '../reader-context';
-import { clearSessionCookie, COOKIE, CSRF_FIELD, readCookie, setSessionCookie, signInUrl, verifyCsrf, requireSession } from './session';
+import { clearSessionCookie, COOKIE, CSRF_FIELD, isSessionPath, readCookie, sessionCookie, setSessionCookie, signInUrl, verifyCsrf, requireSession } from './session';
 import { barePage } from './views';
 
 const PRE_COOKIE = 'tidings_console_pre';
 
 function safeNext(v: unknown): string {
   const s = typeof v === 'string' ? v : '';
-  return /^\/admin(?:[/?]|$)/.test(s) && !s.startsWith('//') && !s.includes('\\') ? s : '/admin/issues';
+  return isSessionPath(s) ? s : '/admin/issues';
 }
 
 function signInPage(o: { token: string; next: string; error?: string; expired?: boolean; signedOut?: boolean }): string {
@@ -43,7 +43,8 @@ ${o.error ? html`<p class="error" id="key-error">${o.error}</p>` : ''}
 
 export function signInRouter(c: Container, sessions: ConsoleSessions): Router {
   const r = Router();
-  const secure = c.config.publicUrl.startsWith('https:');
+  const sessionCookies = sessionCookie(c);
+  const secure = sessionCookies.secure;
 
   const preToken = (req: Parameters<typeof readCookie>[0], res: import('express').Response): string => {
     const existing = readCookie(req, PRE_COOKIE);
@@ -70,7 +71,7 @@ export function signInRouter(c: Container, sessions: ConsoleSessions): Router {
     res.setHeader('Cache-Control', 'no-store');
     try {
       const { sessionId } = await sessions.signIn(body.key, clientKey(req));
-      setSessionCookie(res, sessionId, secure);
+      setSessionCookie(res, sessionId, sessionCookies);
       res.redirect(303, safeNext(body.next));
     } catch (err) {
       if (!(err instanceof UnauthorizedError)) throw err;
@@ -78,9 +79,9 @@ export function signInRouter(c: Container, sessions: ConsoleSessions): Router {
     }
   });
 
-  r.post('/sign-out', requireSession(sessions, secure), formBody('4kb'), verifyCsrf, async (req, res) => {
+  r.post('/sign-out', requireSession(sessions, sessionCookies), formBody('4kb'), verifyCsrf, async (req, res) => {
     await sessions.signOut(readCookie(req, COOKIE));
-    clearSessionCookie(res, secure);
+    clearSessionCookie(res, sessionCookies);
     res.redirect(303, signInUrl(undefined) + '?out=1');
   });
   return r;

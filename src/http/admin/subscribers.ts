@@ -10,6 +10,7 @@ import { exportCsv } from '../../subscribers/csv-export';
 import type { ImportReport } from '../../subscribers/csv-import';
 import { formBody } from '../body';
 import { html } from '../html';
+import { scrollRegion } from '../layout';
 import type { ConsoleDeps } from './index';
 import { readUploadForm } from './multipart';
 import { checkCsrf, consoleLocals, CSRF_FIELD, verifyCsrf } from './session';
@@ -60,12 +61,12 @@ ${topics.map((t) => html`<option value="${t.slug}"${raw.topic === t.slug ? html`
 <div><button type="submit">Filter</button></div>
 </form>
 ${error ? html`<div class="errors" role="alert"><p>${error}</p></div>` : ''}
-${result.subscribers.length === 0 ? html`<p>No subscriber matches.</p>` : html`<div class="table-wrap"><table class="subscribers">
+${result.subscribers.length === 0 ? html`<p>No subscriber matches.</p>` : scrollRegion('Subscribers', html`<table class="subscribers">
 <thead><tr><th>Address</th><th>Name</th><th>Status</th><th>Topics</th><th>Since</th></tr></thead>
 <tbody>${result.subscribers.map(
       (s) => html`<tr><td><a href="/admin/subscribers/${s.id}">${s.email ?? '(erased)'}</a></td><td>${s.name ?? ''}</td><td>${badge(s.status)}</td>
 <td>${s.topics.join(', ')}</td><td>${when(s.createdAt)}</td></tr>`,
-    )}</tbody></table></div>`}
+    )}</tbody></table>`)}
 ${result.nextBefore ? html`<p><a href="/admin/subscribers?${qs({ ...raw, before: String(result.nextBefore) })}">Older →</a></p>` : ''}`;
     res.type('html').send(consolePage(res, { title: 'Subscribers', mailbox, body }));
   });
@@ -98,8 +99,8 @@ ${rep ? html`<section class="card import-report" id="import-report"><h2>${rep.dr
 <div class="stat"><dt>Duplicates</dt><dd data-k="duplicates">${rep.duplicates}</dd></div>
 <div class="stat"><dt>Suppressed</dt><dd data-k="suppressed">${rep.suppressed}</dd></div>
 <div class="stat"><dt>Unsubscribed, left alone</dt><dd data-k="unsubscribed">${rep.unsubscribed}</dd></div></dl>
-${rep.invalid.length ? html`<h3>Invalid lines</h3><div class="table-wrap"><table><thead><tr><th>Line</th><th>Reason</th></tr></thead>
-<tbody>${rep.invalid.slice(0, 200).map((i) => html`<tr><td>${i.line}</td><td>${i.error}</td></tr>`)}</tbody></table></div>` : ''}
+${rep.invalid.length ? html`<h3>Invalid lines</h3>${scrollRegion('Invalid lines', html`<table><thead><tr><th>Line</th><th>Reason</th></tr></thead>
+<tbody>${rep.invalid.slice(0, 200).map((i) => html`<tr><td>${i.line}</td><td>${i.error}</td></tr>`)}</tbody></table>`)}` : ''}
 ${rep.dryRun && o.csv !== undefined ? html`<form method="post" action="/admin/subscribers/import" enctype="multipart/form-data">${csrfInput(session.csrfToken)}
 <input type="hidden" name="csv" value="${o.csv}"><input type="hidden" name="dryRun" value="0">
 <p><button type="submit">Import for real</button></p></form>` : ''}
@@ -144,11 +145,11 @@ ${notice(req.query.erased === '1' ? 'Personal data erased. The address is on the
 <div class="stat"><dt>Name</dt><dd>${s.name ?? '—'}</dd></div><div class="stat"><dt>Topics</dt><dd>${s.topics.join(', ') || '—'}</dd></div>
 <div class="stat"><dt>Suppressed</dt><dd>${s.suppressed ?? 'no'}</dd></div><div class="stat"><dt>Since</dt><dd>${when(s.createdAt)}</dd></div></dl>
 <h2>Consent history</h2>
-<div class="table-wrap"><table class="consent"><thead><tr><th>When</th><th>Event</th><th>Source</th><th>Topics</th><th>IP</th></tr></thead>
-<tbody>${data.consentEvents.map((e) => html`<tr><td>${when(e.at as Date)}</td><td>${String(e.kind)}</td><td>${String(e.source)}</td><td>${((e.topics as string[] | null) ?? []).join(', ')}</td><td>${(e.ip as string | null) ?? ''}</td></tr>`)}</tbody></table></div>
+${scrollRegion('Consent history', html`<table class="consent"><thead><tr><th>When</th><th>Event</th><th>Source</th><th>Topics</th><th>IP</th></tr></thead>
+<tbody>${data.consentEvents.map((e) => html`<tr><td>${when(e.at as Date)}</td><td>${String(e.kind)}</td><td>${String(e.source)}</td><td>${((e.topics as string[] | null) ?? []).join(', ')}</td><td>${(e.ip as string | null) ?? ''}</td></tr>`)}</tbody></table>`)}
 <h2>Deliveries</h2>
-${deliveries.length ? html`<div class="table-wrap"><table class="deliveries"><thead><tr><th>Issue</th><th>Variant</th><th>Status</th><th>Sent</th><th>Error</th></tr></thead>
-<tbody>${deliveries.map((d) => html`<tr><td><a href="/admin/issues/${d.issue_id}/send">${d.title}</a></td><td>${d.topics}</td><td>${badge(d.status)}</td><td>${when(d.sent_at)}</td><td class="muted">${d.error ?? ''}</td></tr>`)}</tbody></table></div>` : html`<p class="muted">No newsletter delivered yet.</p>`}
+${deliveries.length ? scrollRegion('Deliveries', html`<table class="deliveries"><thead><tr><th>Issue</th><th>Variant</th><th>Status</th><th>Sent</th><th>Error</th></tr></thead>
+<tbody>${deliveries.map((d) => html`<tr><td><a href="/admin/issues/${d.issue_id}/send">${d.title}</a></td><td>${d.topics}</td><td>${badge(d.status)}</td><td>${when(d.sent_at)}</td><td class="muted">${d.error ?? ''}</td></tr>`)}</tbody></table>`) : html`<p class="muted">No newsletter delivered yet.</p>`}
 ${s.status !== 'erased' ? html`<h2>Erase</h2>
 <form method="post" action="/admin/subscribers/${id}/erase" class="card danger-zone">${csrfInput(session.csrfToken)}
 <p>Removes the address, name, topics and IP addresses for good. The consent ledger keeps its events without who; the address is suppressed so no import can add it again.</p>

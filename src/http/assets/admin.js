@@ -57,7 +57,8 @@
       document.querySelectorAll('[data-width]').forEach(function (b) {
         var on = b === a;
         b.classList.toggle('secondary', !on);
-        b.setAttribute('aria-pressed', on ? 'true' : 'false');
+        if (on) b.setAttribute('aria-current', 'true');
+        else b.removeAttribute('aria-current');
       });
     });
   });

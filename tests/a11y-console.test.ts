@@ -1,0 +1,185 @@
+/**
+ * Every console page audited with axe-core in Chromium, in both colour schemes, in the states an
+ * editor sees them: sign-in (fresh, refused, expired, signed out), the issue list (empty, with an
+ * issue), the editor (new, with errors, an import with suggestions), import, the preview matrix
+ * (desktop, mobile, a refused test send), the send confirmation, progress (paused), the report with
+ * a failure, uncertain deliveries and the audit log, subscribers (list, bad filter, one reader,
+ * erased), the CSV import report, and the 403 / 404 pages.
+ */
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { expectAccessible } from './helpers/axe';
+import { launchBrowser } from './helpers/browser';
+import { startTestApp, type TestApp } from './helpers/app';
+import { insertReaders, readerEmail } from './helpers/delivery';
+
+const SAMPLE = path.resolve(__dirname, '../emails/issues/2024-05-06-china-tmt.md');
+const READERS = 6;
+
+let t: TestApp;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  // One message a second, one message per chunk (the rate and a pause act between chunks): the send
+  // lasts long enough to be paused and seen in progress.
+  [t, browser] = await Promise.all([startTestApp({ env: { SEND_RATE_PER_SECOND: '1', SEND_CHUNK_SIZE: '1' } }), launchBrowser()]);
+  // One reader's mailbox does not exist, so the report has a failure to show.
+  t.sink!.policy = (address) => (address === readerEmail(3) ? { code: 550, message: '5.1.1 No such user' } : undefined);
+  await insertReaders(t.c.pool, READERS);
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+}, 30_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await t?.close();
+});
+
+const submit = (form: string) => page.click(`${form} button[type=submit]`);
+
+// The tests run in order and build on each other (session, the imported issue, its send); each is
+// small enough for its own time limit on a loaded machine.
+let id: number;
+
+test('sign-in and the empty issue list', async () => {
+  await page.goto(`${t.url}/admin/issues`);
+  await page.waitForURL('**/admin/sign-in**');
+  await expectAccessible(page, 'sign-in');
+  await page.fill('#key', 'td_this-is-not-a-valid-editor-key');
+  await submit('form[action="/admin/sign-in"]');
+  await page.locator('#key-error').waitFor();
+  await expectAccessible(page, 'sign-in, wrong key');
+  await page.goto(`${t.url}/admin/sign-in?expired=1`);
+  await expectAccessible(page, 'sign-in, session expired');
+  await page.fill('#key', t.editorKey);
+  await submit('form[action="/admin/sign-in"]');
+  await page.waitForURL('**/admin/issues');
+  await expectAccessible(page, 'issues, none yet');
+}, 60_000);
+
+test('the editor and import, with errors and importer suggestions', async () => {
+  await page.goto(`${t.url}/admin/issues/new`);
+  await expectAccessible(page, 'new issue');
+  await page.click('.sticky-actions button[type=submit]');
+  await page.locator('#form-errors').waitFor();
+  await expectAccessible(page, 'new issue, with errors');
+
+  await page.goto(`${t.url}/admin/issues/import`);
+  await expectAccessible(page, 'import');
+  await submit('form[action="/admin/issues/import"]');
+  await page.locator('#form-errors').waitFor();
+  await expectAccessible(page, 'import, nothing chosen');
+  await page.setInputFiles('#file', SAMPLE);
+  await submit('form[action="/admin/issues/import"]');
+  await page.waitForURL(/\/admin\/issues\/\d+\/edit\?imported=1/);
+  id = Number(/issues\/(\d+)\//.exec(page.url())![1]);
+  await expectAccessible(page, 'editor, imported with suggestions');
+}, 90_000);
+
+test('the preview matrix and the issue list', async () => {
+  await page.goto(`${t.url}/admin/issues/${id}/edit`);
+  await page.click('.sticky-actions button[type=submit]');
+  await page.waitForURL(`**/admin/issues/${id}/preview?saved=1`);
+  await expectAccessible(page, 'preview');
+  await page.click('[data-width=mobile]');
+  await expectAccessible(page, 'preview, mobile width');
+  await page.goto(`${t.url}/admin/issues/${id}/preview?w=mobile`);
+  await expectAccessible(page, 'preview, mobile width without JavaScript');
+  await page.fill('#to', 'someone@localhost'); // valid for the browser, refused by the server (one label)
+  await submit(`form[action="/admin/issues/${id}/test"]`);
+  await page.locator('#to-error').waitFor();
+  await expectAccessible(page, 'preview, test send refused');
+
+  await page.goto(`${t.url}/admin/issues`);
+  await expectAccessible(page, 'issues');
+}, 90_000);
+
+test('send: confirmation, progress, report, uncertain deliveries, at 360 px', async () => {
+  await page.goto(`${t.url}/admin/issues/${id}/send`);
+  await expectAccessible(page, 'send confirmation');
+  // Paused through the API as soon as the start is answered (at one message a second the send is
+  // still running): the live page reloads itself when the state changes, which a click on its
+  // Pause button could race.
+  await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith(`/admin/issues/${id}/send`) && r.request().method() === 'POST'),
+    page.click('#start-send'),
+  ]);
+  expect((await t.fetch(`/api/issues/${id}/send/pause`, { method: 'POST', editor: true })).status).toBe(200);
+  await page.waitForURL(`**/admin/issues/${id}/send?done=started`);
+  // The live page shows the pause (and may reload for it); a fresh load is then a stable page.
+  await page.waitForFunction(() => document.querySelector('[data-k=status] .badge')?.textContent === 'paused');
+  await page.goto(`${t.url}/admin/issues/${id}/send`);
+  await page.locator('button[data-action=resume]').waitFor();
+  await expectAccessible(page, 'send progress, paused');
+
+  await page.click('button[data-action=resume]');
+  await page.locator('#report').waitFor({ timeout: 30_000 });
+  await page.goto(`${t.url}/admin/issues/${id}/send`);
+  await expect(page.locator('table.failures').textContent()).resolves.toContain('No such user');
+  await expectAccessible(page, 'send report with a failure and the audit log');
+
+  // Deliveries the relay may or may not have accepted (a fixture: a crash is what makes them).
+  await t.c.pool.query(
+    `UPDATE deliveries SET status = 'uncertain' WHERE id IN (
+       SELECT d.id FROM deliveries d JOIN sends s ON s.id = d.send_id WHERE s.issue_id = $1 AND d.status = 'sent' ORDER BY d.id LIMIT 2)`,
+    [id],
+  );
+  await page.goto(`${t.url}/admin/issues/${id}/send`);
+  await page.locator('#uncertain').waitFor();
+  await expectAccessible(page, 'send report with uncertain deliveries');
+  // At phone width the tables scroll sideways: each scrolling box must be reachable by keyboard.
+  await page.setViewportSize({ width: 360, height: 800 });
+  await expectAccessible(page, 'send report at 360 px');
+  await page.goto(`${t.url}/admin/issues/${id}/preview`);
+  await expectAccessible(page, 'preview at 360 px');
+  await page.setViewportSize({ width: 1280, height: 900 });
+}, 120_000);
+
+test('subscribers: list, filters, one reader, erased', async () => {
+  await page.goto(`${t.url}/admin/subscribers`);
+  await expectAccessible(page, 'subscribers');
+  await page.goto(`${t.url}/admin/subscribers?q=reader1&status=confirmed&topic=telecom`);
+  await expectAccessible(page, 'subscribers, filtered');
+  await page.goto(`${t.url}/admin/subscribers?status=bogus`);
+  await page.getByRole('alert').waitFor();
+  await expectAccessible(page, 'subscribers, bad filter');
+
+  const { rows } = await t.c.pool.query<{ id: number }>('SELECT id FROM subscribers WHERE email = $1', [readerEmail(1)]);
+  await page.goto(`${t.url}/admin/subscribers/${rows[0]!.id}`);
+  await expectAccessible(page, 'subscriber');
+  await page.check('input[name=confirm]');
+  await page.click('button.danger');
+  await page.waitForURL('**?erased=1');
+  await expectAccessible(page, 'subscriber, erased');
+}, 90_000);
+
+test('CSV import, error pages, sign-out', async () => {
+  await page.goto(`${t.url}/admin/subscribers/import`);
+  await expectAccessible(page, 'subscriber import');
+  const csv = 'email,name,topics\nnew.one@example.org,New One,ai\nnot-an-address,Broken,ai\n';
+  await page.setInputFiles('#file', { name: 'readers.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.click('form.card button[type=submit]');
+  await page.locator('#import-report').waitFor();
+  await expectAccessible(page, 'subscriber import, dry-run report');
+
+  expect((await page.goto(`${t.url}/admin/issues/999999/preview`))!.status()).toBe(404);
+  await expectAccessible(page, 'console 404');
+  // A form posted without its CSRF token: the 403 page.
+  await Promise.all([
+    page.waitForURL('**/admin/issues/new'),
+    page.evaluate(() => {
+      const f = document.createElement('form');
+      f.method = 'post';
+      f.action = '/admin/issues/new';
+      document.body.append(f);
+      f.submit();
+    }),
+  ]);
+  await page.getByRole('alert').waitFor();
+  await expectAccessible(page, 'console 403');
+
+  await page.goto(`${t.url}/admin/issues`);
+  await page.click('form.signout button[type=submit]');
+  await page.waitForURL('**/admin/sign-in?out=1');
+  await expectAccessible(page, 'signed out');
+}, 90_000);
