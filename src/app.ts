@@ -23,7 +23,7 @@ import { Metrics } from './metrics';
 import { BulkAdder } from './queue/bulk-add';
 import { createRedis, QUEUE_NAMES, Queues } from './queue';
 import { RateLimiter } from './ratelimit';
-import { resolveSecretKey } from './settings';
+import { resolveSecretKeys } from './settings';
 import { listenProblem } from './startup-errors';
 import { LinkTokens } from './subscribers/link-tokens';
 import { createReaders, type Readers } from './subscribers';
@@ -32,10 +32,13 @@ import { Sending } from './sending';
 import { createIssueServices, type IssueServices } from './issues';
 import { startWorkers, type WorkerHandle } from '../workers';
 
-/** Config after boot-time resolution: the database URL and secret key are known. */
+/** Config after boot-time resolution: the database URL and secret keys are known. */
 export type RuntimeConfig = Omit<Config, 'databaseUrl' | 'secretKey'> & {
   readonly databaseUrl: string;
+  /** The key that signs (SECRET_KEY, or the generated one): secretKeys[0]. */
   readonly secretKey: string;
+  /** Every key that verifies, the signing one first (src/settings.ts, resolveSecretKeys). */
+  readonly secretKeys: readonly string[];
 };
 
 export interface Container {
@@ -98,8 +101,8 @@ export async function buildContainer(
   const pool = createPool(config.databaseUrl);
   const queries = Queries.load();
   await queries.check(pool);
-  const secretKey = await resolveSecretKey(pool, queries, config.secretKey);
-  const runtime: RuntimeConfig = Object.freeze({ ...config, secretKey });
+  const secretKeys = await resolveSecretKeys(pool, queries, config.secretKey, config.secretKeyPrevious);
+  const runtime: RuntimeConfig = Object.freeze({ ...config, secretKey: secretKeys[0]!, secretKeys });
   const redis = createRedis(config.redisUrl);
   const queues = new Queues(redis, config.queuePrefix);
   const transactionalAdds = new BulkAdder(() => queues.get(QUEUE_NAMES.transactional));
@@ -121,7 +124,7 @@ export async function buildContainer(
   const editorKeys = new EditorKeys(pool, queries);
   const editorAuth = new EditorAuth(editorKeys, rateLimiter, { perIp: config.console.signInLimitPerIp, windowSeconds: 10 * 60 });
   const topics = new Topics(pool, queries);
-  const linkTokens = new LinkTokens(secretKey);
+  const linkTokens = new LinkTokens(secretKeys);
   const metrics = new Metrics(opts.defaultMetrics ?? true);
   const issueServices = createIssueServices({ pool, queries, topics, postalAddress: config.postalAddress });
   const audit = new EditorAudit(pool, queries);
@@ -147,7 +150,7 @@ export async function buildContainer(
     topics,
     linkTokens,
     readers: createReaders({
-      pool, queries, transport, rateLimiter, topics, linkTokens, secretKey, publicUrl: config.publicUrl, mailFrom: config.mailFrom,
+      pool, queries, transport, rateLimiter, topics, linkTokens, secretKeys, publicUrl: config.publicUrl, mailFrom: config.mailFrom,
       limits: { perIp: config.subscribeLimitPerIp, perAddress: config.subscribeLimitPerAddress },
       // Coalesced per event-loop turn (src/queue/bulk-add.ts): one Redis round trip for many
       // jobs under load.

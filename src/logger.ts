@@ -20,6 +20,8 @@ export function createLogger(level: string, base: Record<string, unknown> = {}):
         'res.headers["set-cookie"]',
         '*.password',
         '*.secretKey',
+        '*.secretKeys',
+        '*.secretKeyPrevious',
         '*.privateKey',
         '*.apiKey',
       ],

@@ -14,8 +14,21 @@ export async function getOrCreateSetting(
   return rows[0]!.value;
 }
 
-/** SECRET_KEY from config, else the one generated once and stored (so links survive restarts). */
-export async function resolveSecretKey(pool: Pool, queries: Queries, configured: string | undefined): Promise<string> {
-  if (configured) return configured;
-  return getOrCreateSetting(pool, queries, 'secret_key', () => randomBytes(32).toString('base64url'));
+/**
+ * The keys for links in emails, the signing one first: SECRET_KEY, else the key generated once and
+ * stored (so links survive restarts); then SECRET_KEY_PREVIOUS; then, when SECRET_KEY has replaced
+ * a stored generated key, that key, so the links it signed in emails already sent keep working.
+ */
+export async function resolveSecretKeys(
+  pool: Pool,
+  queries: Queries,
+  configured: string | undefined,
+  previous: readonly string[],
+): Promise<readonly string[]> {
+  if (!configured) {
+    const generated = await getOrCreateSetting(pool, queries, 'secret_key', () => randomBytes(32).toString('base64url'));
+    return Object.freeze([...new Set([generated, ...previous])]);
+  }
+  const { rows } = await pool.query<{ value: string }>(queries.sql('setting-get'), ['secret_key']);
+  return Object.freeze([...new Set([configured, ...previous, ...rows.map((r) => r.value)])]);
 }

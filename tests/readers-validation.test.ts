@@ -7,20 +7,10 @@ import { createHash } from 'node:crypto';
 import addressparser from 'nodemailer/lib/addressparser';
 import { emailHash } from '../src/subscribers/email-hash';
 import { normalizeEmail } from '../src/subscribers/validation';
+import { mulberry32 } from './helpers/random';
 
 const ALPHABET = 'aZ09._+-';
 const pick = (rnd: () => number, s: string) => s[Math.floor(rnd() * s.length)]!;
-
-// A small deterministic PRNG, so a failure is reproducible.
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('address fast path', () => {
   it('accepts only what addressparser reads as that very address', () => {

@@ -105,7 +105,7 @@ describe('variants of the sample issue', () => {
 
   it('personalises a variant per recipient in microseconds, escaping the values', () => {
     const v = variants.get('ai,nev,telecom')!;
-    const tokens = new LinkTokens('test-secret-key-0123456789abcdef0123456789');
+    const tokens = new LinkTokens(['test-secret-key-0123456789abcdef0123456789']);
     const n = 2000;
     const t0 = performance.now();
     let out = '';

@@ -168,7 +168,9 @@ test('migration 009 marks keys made from EDITOR_API_KEY before it, clears their 
       [editor],
     );
     await pool.query(`INSERT INTO console_sessions (id_hash, editor_id, csrf_token, expires_at) VALUES ('\\x03', $1, 'c', now() + interval '1 hour')`, [editor]);
-    expect(await migrate(pool)).toEqual([9]);
+    // Only 009 on top: later migrations (010 …) are not this test's business.
+    for (const f of readdirSync(MIGRATIONS_DIR).filter((f) => f.startsWith('009'))) copyFileSync(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
+    expect(await migrate(pool, dir)).toEqual([9]);
     const { rows } = await pool.query<{ key_prefix: string; origin: string }>('SELECT key_prefix, origin FROM api_keys ORDER BY id');
     expect(rows).toEqual([{ key_prefix: '', origin: 'env' }, { key_prefix: 'td_abc', origin: 'generated' }]);
     expect((await pool.query('SELECT 1 FROM console_sessions')).rowCount).toBe(0);

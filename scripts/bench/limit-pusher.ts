@@ -38,7 +38,7 @@ async function build(job: PusherJob): Promise<{ from: string; messages: { to: st
   try {
     const cache = new VariantCache(pool, Queries.load(), { mailFrom: job.mailFrom, secretKey: job.secretKey, listUnsubscribeMailto: undefined });
     const material = await cache.get(job.sendId, job.issueId);
-    const tokens = new LinkTokens(job.secretKey);
+    const tokens = new LinkTokens([job.secretKey]);
     const messages: { to: string; raw: Buffer }[] = [];
     for (let id = 1; id <= job.count; id++) {
       if (id % job.parts !== job.part) continue;

@@ -68,7 +68,7 @@ export async function runApi(o: ApiOptions): Promise<ApiResult> {
     ],
   });
 
-  const tokens = new LinkTokens(o.secretKey);
+  const tokens = new LinkTokens([o.secretKey]);
   let next = 0;
   const unsubscribe = await run({
     ...common,

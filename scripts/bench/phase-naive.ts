@@ -60,7 +60,7 @@ export async function runNaive(o: NaiveOptions): Promise<NaiveResult> {
     await pool.end();
   }
   const renderer = new Renderer(loadTemplates(), topicInfo, o.postalAddress);
-  const tokens = new LinkTokens(o.secretKey);
+  const tokens = new LinkTokens([o.secretKey]);
   const transport = createMailTransport({ url: o.sink.url, maxConnections: o.connections });
   const producerConn = createRedis(o.redisUrl);
   const workerConn = createRedis(o.redisUrl);

@@ -44,6 +44,12 @@ const schema = z
       .min(1)
       .default('Tidings, 1 Example Street, Example City (set POSTAL_ADDRESS)'),
     SECRET_KEY: optional(z.string().min(32, 'must be at least 32 characters')),
+    // Earlier SECRET_KEY values, comma-separated: they still verify links, never sign (rotation).
+    SECRET_KEY_PREVIOUS: z
+      .string()
+      .optional()
+      .transform((v) => (v ?? '').split(',').map((k) => k.trim()).filter(Boolean))
+      .pipe(z.array(z.string().min(32, 'each key must be at least 32 characters'))),
     // A chosen key can be guessed where a generated one cannot: 32 characters at least.
     EDITOR_API_KEY: optional(z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)')),
     ROLE: z.enum(['all', 'api', 'worker']).default('all'),
@@ -153,6 +159,8 @@ export interface Config {
   readonly postalAddress: string;
   /** Unset means: generated once and stored in the settings table. */
   readonly secretKey: string | undefined;
+  /** Earlier keys that still verify links in emails already sent (SECRET_KEY_PREVIOUS). */
+  readonly secretKeyPrevious: readonly string[];
   readonly editorApiKey: string | undefined;
   readonly role: 'all' | 'api' | 'worker';
   readonly dkim: { readonly domainName: string; readonly keySelector: string; readonly privateKey: string } | undefined;
@@ -252,6 +260,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mailFrom: v.MAIL_FROM,
     postalAddress: v.POSTAL_ADDRESS,
     secretKey: v.SECRET_KEY,
+    secretKeyPrevious: Object.freeze(v.SECRET_KEY_PREVIOUS),
     editorApiKey: v.EDITOR_API_KEY,
     role: v.ROLE,
     dkim:

@@ -92,13 +92,13 @@ export function readerPagesRouter(c: Container): Router {
     res.type('html').send(confirmedPage(`/preferences/${c.linkTokens.sign(id, 'preferences')}`));
   });
 
-  const renderPreferences = async (token: string, id: number, notice?: string) =>
+  const renderPreferences = async (token: string, id: number, message: { notice?: string; error?: string; selected?: string[] } = {}) =>
     preferencesPage({
       action: `/preferences/${token}`,
       csrf: readers.formTokens.sign('preferences', token),
       sub: await readers.preferences.view(id),
       topics: await c.topics.list(),
-      notice,
+      ...message,
     });
 
   r.get('/preferences/:token', htmlErrors, async (req, res) => {
@@ -113,16 +113,29 @@ export function readerPagesRouter(c: Container): Router {
     const body = req.body as Record<string, unknown>;
     const ctx = consentContext(req, 'form');
     let notice: string;
-    if (body.action === 'unsubscribe') {
-      await readers.preferences.unsubscribe(subscriberId, ctx);
-      notice = 'You are unsubscribed. Pick topics below to come back.';
-    } else if (body.action === 'save' || body.action === undefined) {
-      await readers.preferences.setTopics(subscriberId, body.topics, ctx);
-      notice = 'Your preferences are saved.';
-    } else {
-      throw new BadRequestError('Unknown action.', 'action');
+    try {
+      if (body.action === 'unsubscribe') {
+        await readers.preferences.unsubscribe(subscriberId, ctx);
+        notice = 'You are unsubscribed. To come back, ask for a confirmation email below.';
+      } else if (body.action === 'resubscribe') {
+        // The subscribe form's own path and limits: a new request, answered by a confirmation email.
+        await readers.subscriptions.limitClient(clientKey(req));
+        await readers.preferences.requestConfirmation(subscriberId, body.topics, ctx);
+        notice = 'We sent you a confirmation email. Press the button in it to receive Tidings again.';
+      } else if (body.action === 'save' || body.action === undefined) {
+        await readers.preferences.setTopics(subscriberId, body.topics, ctx);
+        notice = 'Your preferences are saved.';
+      } else {
+        throw new BadRequestError('Unknown action.', 'action');
+      }
+    } catch (err) {
+      // Show the page again with the problem announced (not subscribed, no topic picked, …).
+      if (!(err instanceof AppError) || (err.status !== 409 && err.status !== 422)) throw err;
+      const selected = ([] as unknown[]).concat(body.topics ?? []).filter((t): t is string => typeof t === 'string');
+      res.status(err.status).type('html').send(await renderPreferences(token, subscriberId, { error: err.message, selected }));
+      return;
     }
-    res.type('html').send(await renderPreferences(token, subscriberId, notice));
+    res.type('html').send(await renderPreferences(token, subscriberId, { notice }));
   });
 
   const topicParam = async (req: Request): Promise<string | undefined> => {
@@ -150,7 +163,7 @@ export function readerPagesRouter(c: Container): Router {
     const ctx = consentContext(req, 'email');
     if (topic) await readers.preferences.unsubscribeTopic(subscriberId, topic, ctx);
     else await readers.preferences.unsubscribe(subscriberId, ctx);
-    res.status(200).type('html').send(unsubscribedPage(`/preferences/${c.linkTokens.sign(subscriberId, 'preferences')}`, await topicName(topic)));
+    res.status(200).type('html').send(unsubscribedPage(await topicName(topic)));
   });
 
   return r;

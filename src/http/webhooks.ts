@@ -6,7 +6,9 @@
  *   X-Tidings-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>
  *
  * The signature covers the raw bytes (not re-serialised JSON) and the timestamp, and a timestamp
- * more than five minutes away is refused, so a captured request cannot be replayed later.
+ * more than five minutes away is refused, so a captured request cannot be replayed later; within
+ * those five minutes the same signature is accepted once, a replay answers 409 and records nothing
+ * (src/sending/webhook-replays.ts).
  * Without a configured secret the endpoint answers 404: an unsigned bounce feed would let anyone
  * suppress any address.
  */
@@ -52,7 +54,12 @@ export function webhooksRouter(c: Container, now: () => number = Date.now): Rout
       } catch {
         throw new BadRequestError('The request body is not valid JSON.', undefined, 'invalid_json');
       }
-      const result = await c.sending.bounces.record(parseBounce(body));
+      const result = await c.sending.bounces.recordSigned(parseBounce(body), {
+        endpoint: 'bounces',
+        key: sig,
+        expiresAt: new Date((Number(ts) + TOLERANCE_SECONDS) * 1000),
+        now: new Date(now()),
+      });
       res.status(200).json({ accepted: true, suppressed: result.suppressed });
     },
   );

@@ -61,6 +61,9 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 // eslint-disable-next-line no-control-regex
 const CONTROL_EXCEPT_NEWLINE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
+const SECTION_COUNT = `must hold 1 to ${LIMITS.sections} sections`;
+const ITEM_COUNT = `must hold at most ${LIMITS.itemsTotal} items in all`;
+
 export interface FieldProblem {
   field: string;
   message: string;
@@ -168,7 +171,7 @@ export function validateDocument(input: unknown, topicSlugs: readonly string[]):
   if (!Array.isArray(input.sections)) {
     c.fail('sections', 'must be a list of sections');
   } else if (input.sections.length === 0 || input.sections.length > LIMITS.sections) {
-    c.fail('sections', `must hold 1 to ${LIMITS.sections} sections`);
+    c.fail('sections', SECTION_COUNT);
   } else {
     let total = 0;
     input.sections.forEach((raw: unknown, si: number) => {
@@ -187,7 +190,7 @@ export function validateDocument(input: unknown, topicSlugs: readonly string[]):
       }
       doc.sections.push(section);
     });
-    if (total > LIMITS.itemsTotal) c.fail('sections', `must hold at most ${LIMITS.itemsTotal} items in all`);
+    if (total > LIMITS.itemsTotal) c.fail('sections', ITEM_COUNT);
   }
 
   if (c.problems.length) throw new InvalidDocumentError(c.problems);
@@ -236,6 +239,16 @@ function validateItem(c: Checker, raw: unknown, at: string, topicSlugs: readonly
     }
   }
   return item;
+}
+
+/**
+ * For importers, as they read: a document that has grown past the section or item limit can never
+ * validate, so reading on (and suggesting topics for thousands of items) would be work for nothing.
+ * Throws the same problem validateDocument would report.
+ */
+export function assertSizeWithinLimits(sections: number, items: number): void {
+  if (sections > LIMITS.sections) throw new InvalidDocumentError([{ field: 'sections', message: SECTION_COUNT }]);
+  if (items > LIMITS.itemsTotal) throw new InvalidDocumentError([{ field: 'sections', message: ITEM_COUNT }]);
 }
 
 /** Every item in reading order, with its section index. */

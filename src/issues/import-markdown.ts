@@ -19,15 +19,20 @@
  */
 import { JSON_SCHEMA, dump, load } from 'js-yaml';
 import { ValidationError } from '../errors';
-import type { IssueDocument, IssueItem, IssueLink } from './document';
+import { assertSizeWithinLimits, type IssueDocument, type IssueItem, type IssueLink } from './document';
 import type { ImportResult } from './import-text';
 import { isoDate, slugify } from './import-text';
+import { atxHeading, trailingDate } from './line-scan';
 import type { ItemSuggestion } from './service';
 import type { TopicSuggester } from './suggest';
 
 const FRONT_MATTER = /^---[ \t]*\n([\s\S]*?)\n---[ \t]*(?:\n|$)/;
+/**
+ * Front matter holds a few short fields (the longest, intro and highlights, are 2,000 characters
+ * each), so 64 KB is generous; the cap keeps the YAML parser's work small whatever the body size.
+ */
+export const FRONT_MATTER_LIMIT = 64 * 1024;
 const FIELD = /^(date|topics|links?)\s*:\s*(.*)$/i;
-const HEADING_DATE = /\s*\((?:(\d{4}-\d{2}-\d{2})|(\d{1,2})\s+([A-Za-z]{3,9})\.?(?:\s+(\d{4}))?)\)\s*$/;
 const LINK = /^\[((?:\\.|[^\]\\])*)\]\((?:<([^>]*)>|(\S+?))\)$/;
 
 export function looksLikeMarkdown(source: string): boolean {
@@ -57,6 +62,9 @@ export function importMarkdown(
   const fm = FRONT_MATTER.exec(text);
   let meta: Record<string, unknown> = {};
   if (fm) {
+    if (fm[1]!.length > FRONT_MATTER_LIMIT) {
+      throw new ValidationError(`front matter must be at most ${FRONT_MATTER_LIMIT / 1024} KB`, 'front_matter');
+    }
     let parsed: unknown;
     try {
       parsed = load(fm[1]!, { schema: JSON_SCHEMA });
@@ -83,28 +91,32 @@ export function importMarkdown(
   const sections: { title: string; items: Draft[] }[] = [];
   let body: string[] = intro;
   let fields = false;
+  let itemCount = 0;
 
   lines.forEach((line, i) => {
-    const h2 = /^##\s+(.+?)\s*#*\s*$/.exec(line);
-    const h3 = /^###\s+(.+?)\s*#*\s*$/.exec(line);
-    if (h2 && !h3 && !line.startsWith('###')) {
-      sections.push({ title: h2[1]!, items: [] });
+    // Headings are read by a linear scan (src/issues/line-scan.ts), never by a backtracking regex.
+    const h3 = atxHeading(line, 3);
+    const h2 = h3 === undefined && !line.startsWith('###') ? atxHeading(line, 2) : undefined;
+    if (h2 !== undefined) {
+      sections.push({ title: h2, items: [] });
+      assertSizeWithinLimits(sections.length, itemCount);
       body = [];
       fields = false;
       return;
     }
-    if (h3) {
+    if (h3 !== undefined) {
       const section = sections[sections.length - 1];
       if (!section) throw new ValidationError(`line ${i + 1 + offset}: an item (###) comes before any section (##)`, 'body');
-      let itemTitle = h3[1]!;
+      let itemTitle = h3;
       let date: string | undefined;
-      const d = HEADING_DATE.exec(itemTitle);
+      const d = trailingDate(itemTitle, { iso: true });
       if (d) {
-        date = d[1] ?? isoDate(d[2]!, d[3]!, d[4] ? Number(d[4]) : year);
-        if (date) itemTitle = itemTitle.slice(0, d.index);
+        date = d.iso ?? isoDate(d.day!, d.month!, d.year ? Number(d.year) : year);
+        if (date) itemTitle = itemTitle.slice(0, d.start);
       }
       body = [];
       section.items.push({ title: itemTitle, topics: [], explicitTopics: false, ...(date ? { date } : {}), lines: body });
+      assertSizeWithinLimits(sections.length, ++itemCount);
       fields = true;
       return;
     }

@@ -13,9 +13,10 @@
  * Item topics are not in the text: each item gets the keyword model's suggestion.
  */
 import { ValidationError } from '../errors';
-import type { IssueDocument, IssueItem, IssueSection } from './document';
+import { assertSizeWithinLimits, type IssueDocument, type IssueItem, type IssueSection } from './document';
 import type { ItemSuggestion } from './service';
 import type { TopicSuggester } from './suggest';
+import { numberedItem } from './line-scan';
 
 export interface ImportResult {
   document: IssueDocument;
@@ -25,13 +26,31 @@ export interface ImportResult {
 const MONTHS: Record<string, number> = {
   jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, sept: 9, oct: 10, nov: 11, dec: 12,
 };
-const ITEM = /^(\d{1,3})\.\s+(.+?)(?:\s*\((\d{1,2})\s+([A-Za-z]{3,9})\.?(?:\s+(\d{4}))?\))?\s*$/;
 const BULLET = /^[•*\-–·]\s*(.+)$/;
 const HIGHLIGHTS_HEADING = /^key highlights:?$/i;
 /** Where the newsletter ends and the web page around it begins. */
 const FURNITURE_START = /^(latest insights|more insights|related insights|related articles|share this|subscribe)$/i;
 const FURNITURE_LINE = /^(read more|more insights)$/i;
-const BLURB = /\bsubscri(be|bing|ption)\b|\bnewsletters?\b.*\bcontact\b|\[email\s*protected\]|^follow the links below/i;
+const BLURB = /\bsubscri(be|bing|ption)\b|\[email\s*protected\]|^follow the links below/i;
+const NEWSLETTER = /\bnewsletters?\b/gi;
+const CONTACT = /\bcontact\b/gi;
+
+/**
+ * A subscription blurb ("… our newsletters … contact us"). "newsletter … contact" used to be one
+ * `\bnewsletters?\b.*\bcontact\b`, quadratic in a paragraph full of "newsletter": each one
+ * rescanned the rest. Here the first "newsletter" is found once and "contact" searched after it,
+ * in the same line (`.` never crossed a line terminator).
+ */
+export function isBlurb(p: string): boolean {
+  if (BLURB.test(p)) return true;
+  return p.split(/[\n\r\u2028\u2029]/).some((line) => {
+    NEWSLETTER.lastIndex = 0;
+    if (!NEWSLETTER.exec(line)) return false;
+    // lastIndex, not a slice, so that \b still sees the character before "contact".
+    CONTACT.lastIndex = NEWSLETTER.lastIndex;
+    return CONTACT.test(line);
+  });
+}
 
 export function slugify(s: string): string {
   return (
@@ -81,32 +100,51 @@ export function importPlainText(
   opts: { slug?: string } = {},
 ): ImportResult {
   const all = source.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n').split('\n');
-  const end = all.findIndex((l) => FURNITURE_START.test(l.trim()));
-  const lines = (end >= 0 ? all.slice(0, end) : all).filter((l) => !FURNITURE_LINE.test(l.trim()));
+  // Every line is trimmed once; `lines` keeps the raw text that paragraphs are made of. (Array
+  // built-ins, not a push per line: a body of 250,000 short lines is read in tens of milliseconds.)
+  const allTrimmed = all.map((l) => l.trim());
+  const end = allTrimmed.findIndex((l) => FURNITURE_START.test(l));
+  let lines = end >= 0 ? all.slice(0, end) : all;
+  let trimmed = end >= 0 ? allTrimmed.slice(0, end) : allTrimmed;
+  if (trimmed.some((l) => FURNITURE_LINE.test(l))) {
+    const keep = trimmed.map((l) => !FURNITURE_LINE.test(l));
+    lines = lines.filter((_, i) => keep[i]);
+    trimmed = trimmed.filter((_, i) => keep[i]);
+  }
 
-  const titleAt = lines.findIndex((l) => l.trim());
+  const titleAt = trimmed.findIndex((l) => l);
   if (titleAt < 0) throw new ValidationError('The text is empty.', 'body');
-  const title = lines[titleAt]!.trim();
+  const title = trimmed[titleAt]!;
   const yearMatch = /\b(19|20)\d{2}\b/.exec(title);
   const year = yearMatch ? Number(yearMatch[0]) : new Date().getUTCFullYear();
 
-  // A section heading is a short line, not an item, whose next non-blank line is an item.
-  const nextNonBlank = (i: number) => lines.slice(i + 1).find((l) => l.trim())?.trim() ?? '';
+  // A section heading is a short line, not an item, whose next non-blank line is an item. The next
+  // non-blank line is looked up in a table built once from the end: searching forward from every
+  // line was quadratic in a file of many short lines.
+  const nextNonBlank: string[] = new Array<string>(lines.length);
+  for (let i = lines.length - 1, next = ''; i >= 0; i--) {
+    nextNonBlank[i] = next;
+    if (trimmed[i]) next = trimmed[i]!;
+  }
   const isHeading = (i: number) => {
-    const l = lines[i]!.trim();
-    return !!l && l.length <= 80 && !ITEM.test(l) && !/[.:;,]$/.test(l) && ITEM.test(nextNonBlank(i));
+    const l = trimmed[i]!;
+    return !!l && l.length <= 80 && !numberedItem(l) && !/[.:;,]$/.test(l) && !!numberedItem(nextNonBlank[i]!);
   };
 
-  const introLines: string[] = [];
-  const highlightLines: string[] = [];
+  // Which zone each free-text line belongs to; an item's body is the run of lines after it.
+  // (Marks and ranges instead of a push per line: see above.)
+  const INTRO = 1;
+  const HIGHLIGHTS = 2;
+  const zoneOf = new Uint8Array(lines.length);
   const sections: IssueSection[] = [];
   let zone: 'intro' | 'highlights' | 'body' = 'intro';
   let section: IssueSection | undefined;
-  let item: { item: IssueItem; lines: string[] } | undefined;
-  const items: { section: number; index: number; item: IssueItem; lines: string[] }[] = [];
+  type Entry = { section: number; index: number; item: IssueItem; from: number; to: number };
+  let item: Entry | undefined;
+  const items: Entry[] = [];
 
   for (let i = titleAt + 1; i < lines.length; i++) {
-    const l = lines[i]!.trim();
+    const l = trimmed[i]!;
     if (HIGHLIGHTS_HEADING.test(l)) {
       zone = 'highlights';
       continue;
@@ -115,25 +153,30 @@ export function importPlainText(
       zone = 'body';
       section = { title: l, items: [] };
       sections.push(section);
+      assertSizeWithinLimits(sections.length, items.length);
       item = undefined;
       continue;
     }
-    const m = zone === 'body' && section ? ITEM.exec(l) : null;
+    const m = zone === 'body' && section ? numberedItem(l) : undefined;
     if (m && section) {
-      const date = m[3] && m[4] ? isoDate(m[3], m[4], m[5] ? Number(m[5]) : year) : undefined;
-      const it: IssueItem = { title: m[2]!.trim(), topics: [], ...(date ? { date } : {}) };
+      const date = m.day && m.month ? isoDate(m.day, m.month, m.year ? Number(m.year) : year) : undefined;
+      const it: IssueItem = { title: m.title.trim(), topics: [], ...(date ? { date } : {}) };
       section.items.push(it);
-      item = { item: it, lines: [] };
-      items.push({ section: sections.length - 1, index: section.items.length - 1, ...item });
+      item = { section: sections.length - 1, index: section.items.length - 1, item: it, from: i + 1, to: i + 1 };
+      items.push(item);
+      assertSizeWithinLimits(sections.length, items.length);
       continue;
     }
-    if (zone === 'intro') introLines.push(lines[i]!);
-    else if (zone === 'highlights') highlightLines.push(lines[i]!);
-    else if (item) item.lines.push(lines[i]!);
+    if (zone === 'intro') zoneOf[i] = INTRO;
+    else if (zone === 'highlights') zoneOf[i] = HIGHLIGHTS;
+    // Contiguous: the run ends at the next item, heading or highlights heading, and never resumes.
+    else if (item) item.to = i + 1;
   }
   if (!sections.length) throw new ValidationError('No sections with numbered items ("1. Title (29 May)") were found.', 'body');
 
-  const intro = paragraphs(introLines).filter((p) => !BLURB.test(p));
+  const introLines = lines.filter((_, i) => zoneOf[i] === INTRO);
+  const highlightLines = lines.filter((_, i) => zoneOf[i] === HIGHLIGHTS);
+  const intro = paragraphs(introLines).filter((p) => !isBlurb(p));
   const highlights: Record<string, string> = {};
   // Bullets follow each other without blank lines; each bullet line starts a new entry.
   const entries = highlightLines.reduce<string[][]>((acc, l) => {
@@ -151,7 +194,7 @@ export function importPlainText(
   const suggestions: ItemSuggestion[] = [];
   for (const it of items) {
     // Only scraping debris is dropped from bodies: an item may well be about subscriptions.
-    const paras = paragraphs(it.lines).filter((p) => !/\[email\s*protected\]/i.test(p));
+    const paras = paragraphs(lines.slice(it.from, it.to)).filter((p) => !/\[email\s*protected\]/i.test(p));
     if (paras.length) it.item.body = paras.map(asMarkdownParagraph).join('\n\n');
     const s = suggester.suggest(it.item.title, paras.join('\n'));
     it.item.topics = s.topics;

@@ -3,10 +3,11 @@
  * suppression list (keyed by emailHash, so it holds no readable address); every report is recorded
  * against the send that last mailed the address, for the issue's report.
  */
-import type { Pool } from '../db/pool';
+import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import type { Queries } from '../db/queries';
 import { ValidationError } from '../errors';
 import { emailHash } from '../subscribers/email-hash';
+import { claimSignature, type SignedRequest } from './webhook-replays';
 
 export type BounceType = 'hard' | 'soft' | 'complaint';
 
@@ -31,20 +32,36 @@ export function parseBounce(body: unknown): BounceReport {
   return { email: b.email.trim(), type: b.type, reason: b.reason as string | undefined };
 }
 
+export interface BounceOutcome {
+  suppressed: boolean;
+  send_id: number | null;
+}
+
 export class Bounces {
   constructor(
     private readonly pool: Pool,
     private readonly queries: Queries,
   ) {}
 
-  async record(report: BounceReport): Promise<{ suppressed: boolean; send_id: number | null }> {
+  /**
+   * Records a report delivered by a signed webhook, once per signature: the signature is claimed
+   * in the same transaction, so a replay throws ConflictError ('replayed') and records nothing.
+   */
+  async recordSigned(report: BounceReport, signed: SignedRequest): Promise<BounceOutcome> {
+    return withTransaction(this.pool, async (client) => {
+      await claimSignature(client, this.queries, signed);
+      return this.write(client, report);
+    });
+  }
+
+  private async write(client: PoolClient, report: BounceReport): Promise<BounceOutcome> {
     const hash = emailHash(report.email);
-    const { rows } = await this.pool.query<{ send_id: number; subscriber_id: number }>(this.queries.sql('bounce-latest-delivery'), [report.email]);
+    const { rows } = await client.query<{ send_id: number; subscriber_id: number }>(this.queries.sql('bounce-latest-delivery'), [report.email]);
     const latest = rows[0];
-    await this.pool.query(this.queries.sql('bounce-insert'), [hash, report.type, report.reason ?? null, latest?.send_id ?? null, latest?.subscriber_id ?? null]);
+    await client.query(this.queries.sql('bounce-insert'), [hash, report.type, report.reason ?? null, latest?.send_id ?? null, latest?.subscriber_id ?? null]);
     const suppress = report.type === 'hard' || report.type === 'complaint';
     if (suppress) {
-      await this.pool.query(this.queries.sql('send-suppress-hashes'), [
+      await client.query(this.queries.sql('send-suppress-hashes'), [
         [hash],
         report.type === 'hard' ? 'hard_bounce' : 'complaint',
         (report.reason ?? '').slice(0, 300) || null,

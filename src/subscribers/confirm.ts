@@ -37,7 +37,7 @@ export class ConfirmationService {
       const used = await client.query<{ subscriber_id: number }>(q.sql('confirmation-use'), [hashConfirmToken(token)]);
       const id = used.rows[0]?.subscriber_id;
       if (id === undefined) throw invalidLink();
-      const sub = (await client.query<{ email: string | null; status: string }>(q.sql('subscriber-lock-by-id'), [id])).rows[0];
+      const sub = (await client.query<{ email: string | null; status: string; confirmed_at: Date | null }>(q.sql('subscriber-lock-by-id'), [id])).rows[0];
       if (!sub?.email) throw invalidLink();
       if (sub.status === 'confirmed') return id;
       const suppressed = (await client.query(q.sql('suppression-exists'), [emailHash(sub.email)])).rowCount! > 0;
@@ -45,7 +45,9 @@ export class ConfirmationService {
       if (sub.status !== 'pending' || suppressed) throw invalidLink();
       await client.query(q.sql('subscriber-set-confirmed'), [id]);
       const topics = (await client.query<{ topic: string }>(q.sql('subscriber-topics'), [id])).rows.map((r) => r.topic);
-      await client.query(q.sql('consent-insert'), [id, 'confirmed', ctx.source, topics, CONSENT_VERSION, ctx.ip, ctx.userAgent]);
+      // Confirmed before (then unsubscribed, then asked again): the ledger says they came back.
+      const kind = sub.confirmed_at ? 'resubscribed' : 'confirmed';
+      await client.query(q.sql('consent-insert'), [id, kind, ctx.source, topics, CONSENT_VERSION, ctx.ip, ctx.userAgent]);
       return id;
     });
   }

@@ -11,6 +11,7 @@ import { withTransaction } from '../db/pool';
 import type { Queries } from '../db/queries';
 import { AppError, BadRequestError } from '../errors';
 import type { Topics } from '../topics';
+import { unescapeCell } from './csv-cells';
 import { emailHash } from './email-hash';
 import { normalizeEmail, normalizeName, normalizeTopics } from './validation';
 
@@ -102,8 +103,9 @@ export class SubscriberImport {
     const rows: Row[] = [];
     for (const { record, line } of records) {
       try {
-        const email = normalizeEmail(record.email);
-        const name = normalizeName(record.name ?? null);
+        // An export's spreadsheet escaping (src/subscribers/csv-cells.ts) is undone first.
+        const email = normalizeEmail(unescapeCell(record.email));
+        const name = normalizeName(unescapeCell(record.name) ?? null);
         const topics = normalizeTopics(record.topics ? record.topics.split(TOPIC_SEPARATOR).filter(Boolean) : [], known);
         const key = email.toLowerCase();
         if (seen.has(key)) {

@@ -36,7 +36,8 @@ export interface ReadersDeps {
   rateLimiter: RateLimiter;
   transport: MailTransport;
   linkTokens: LinkTokens;
-  secretKey: string;
+  /** The signing key first, then keys that only verify (rotation). */
+  secretKeys: readonly string[];
   publicUrl: string;
   mailFrom: string;
   limits: { perIp: number; perAddress: number };
@@ -52,15 +53,16 @@ export function createReaders(d: ReadersDeps): Readers {
   const requests = new SubscriptionRequests({
     pool: d.pool, queries: d.queries, topics: d.topics, mail, enqueue: d.enqueueTransactional, onError: d.onDispatchError,
   });
+  const subscriptions = new SubscriptionService(d.pool, d.queries, d.topics, d.rateLimiter, d.limits);
   return {
-    subscriptions: new SubscriptionService(d.pool, d.queries, d.topics, d.rateLimiter, d.limits),
+    subscriptions,
     confirmation: new ConfirmationService(d.pool, d.queries),
-    preferences: new PreferencesService(d.pool, d.queries, d.topics),
+    preferences: new PreferencesService(d.pool, d.queries, d.topics, subscriptions),
     admin: new SubscriberAdmin(d.pool, d.queries, d.topics),
     importer: new SubscriberImport(d.pool, d.queries, d.topics),
     mail,
     requests,
     sweeper: new ReadersSweeper(d.pool, d.queries, requests, mail),
-    formTokens: new FormTokens(d.secretKey),
+    formTokens: new FormTokens(d.secretKeys),
   };
 }

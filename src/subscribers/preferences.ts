@@ -1,16 +1,19 @@
 /**
  * What a reader can do with a signed link: see and change their topics, unsubscribe from everything
- * or from one topic, and come back. A reader left with no topic is unsubscribed in the same
- * transaction, so "confirmed" always means "has at least one topic".
+ * or from one topic, and ask to come back. A reader left with no topic is unsubscribed in the same
+ * transaction, so "confirmed" always means "has at least one topic". A link proves only that its
+ * holder got one of the reader's emails (forwarded newsletters carry it too), so it never confirms
+ * anyone: coming back goes through a new confirmation email (issue 11).
  */
 import type { Pool, PoolClient } from '../db/pool';
 import { withTransaction } from '../db/pool';
 import type { Queries } from '../db/queries';
-import { ValidationError } from '../errors';
+import { ConflictError, ValidationError } from '../errors';
 import type { Topics } from '../topics';
 import { CONSENT_VERSION } from './consent';
 import { invalidLink } from './confirm';
 import { emailHash } from './email-hash';
+import type { SubscriptionService } from './subscribe';
 import type { ConsentContext, SubscriberView } from './types';
 import { normalizeTopics } from './validation';
 
@@ -26,6 +29,7 @@ export class PreferencesService {
     private readonly pool: Pool,
     private readonly queries: Queries,
     private readonly topics: Topics,
+    private readonly subscriptions: Pick<SubscriptionService, 'subscribe'>,
   ) {}
 
   /** The reader behind a verified link; an erased reader's link is as dead as a forged one. */
@@ -40,28 +44,39 @@ export class PreferencesService {
     };
   }
 
-  /** Sets the reader's topics; an empty set unsubscribes, a non-empty one brings them back. */
+  /**
+   * Sets a confirmed reader's topics; an empty set unsubscribes. Anyone else gets ConflictError
+   * ('not_subscribed'): saving topics never subscribes a reader again (requestConfirmation does).
+   */
   async setTopics(id: number, rawTopics: unknown, ctx: ConsentContext): Promise<void> {
     const topics = normalizeTopics(rawTopics, await this.topics.slugs(), { allowEmpty: true });
     if (!topics.length) return this.unsubscribe(id, ctx);
     const q = this.queries;
     await withTransaction(this.pool, async (client) => {
       const sub = await this.lock(client, id);
+      if (sub.status !== 'confirmed') {
+        throw new ConflictError('You are not subscribed, so there are no topics to save. Ask for a confirmation email to come back.', 'not_subscribed');
+      }
       const before = (await client.query<{ topic: string }>(q.sql('subscriber-topics'), [id])).rows.map((r) => r.topic);
       await client.query(q.sql('subscriber-topics-replace-delete'), [id, topics]);
       await client.query(q.sql('subscriber-topics-add'), [id, topics]);
-      if (sub.status !== 'confirmed') {
-        const suppressed = (await client.query(q.sql('suppression-exists'), [emailHash(sub.email!)])).rowCount! > 0;
-        if (suppressed) throw new ValidationError('We can no longer send email to this address.', 'email', 'suppressed');
-        // The signed link proves the reader holds the mailbox, so coming back needs no new opt-in.
-        await client.query(q.sql('subscriber-set-confirmed'), [id]);
-        const kind = sub.confirmed_at ? 'resubscribed' : 'confirmed';
-        await client.query(q.sql('consent-insert'), [id, kind, ctx.source, topics, CONSENT_VERSION, ctx.ip, ctx.userAgent]);
-      } else if (before.join(',') !== topics.join(',')) {
+      if (before.join(',') !== topics.join(',')) {
         await client.query(q.sql('subscriber-touch'), [id]);
         await client.query(q.sql('consent-insert'), [id, 'topics_changed', ctx.source, topics, CONSENT_VERSION, ctx.ip, ctx.userAgent]);
       }
     });
+  }
+
+  /**
+   * An unsubscribed (or still unconfirmed) reader asks to come back: a subscribe request for their
+   * own address, the same as the form's (same limits; the caller counts the client first), so they
+   * are back only once they press the button in a new confirmation email.
+   */
+  async requestConfirmation(id: number, rawTopics: unknown, ctx: ConsentContext): Promise<void> {
+    const sub = await this.view(id);
+    if (sub.status === 'confirmed') throw new ConflictError('You are already subscribed.', 'already_subscribed');
+    if (sub.suppressed) throw new ValidationError('We can no longer send email to this address.', 'email', 'suppressed');
+    await this.subscriptions.subscribe({ email: sub.email, name: sub.name, topics: rawTopics }, ctx);
   }
 
   /** Idempotent; effective at once for every message not yet claimed by a delivery worker. */

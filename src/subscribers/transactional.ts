@@ -88,7 +88,7 @@ export class TransactionalMail {
     if (!msg) return 'duplicate';
     const finish = (status: string, error: string | null = null) => pool.query(q.sql('transactional-finish'), [messageId, status, error]);
 
-    const sub = (await pool.query<{ email: string | null; name: string | null; status: string; topics: string[] }>(q.sql('subscriber-get'), [msg.subscriber_id])).rows[0];
+    const sub = (await pool.query<{ email: string | null; status: string; topics: string[] }>(q.sql('subscriber-get'), [msg.subscriber_id])).rows[0];
     const wanted = msg.kind === 'confirm' ? 'pending' : 'confirmed';
     const suppressed = sub?.email ? (await pool.query(q.sql('suppression-exists'), [emailHash(sub.email)])).rowCount! > 0 : true;
     // The state may have moved on since the request (confirmed, unsubscribed, erased, bounced).
@@ -97,10 +97,10 @@ export class TransactionalMail {
       return 'skipped';
     }
 
-    const values: Record<string, string> = {
-      greeting: sub.name ? ` ${sub.name}` : '',
-      topics: await this.topicNames(sub.topics),
-    };
+    // Nothing typed into the form goes into these mails: anyone can request one for any address,
+    // and a name field would let them send "Hello WINNER! Claim your prize at …" through us. The
+    // topic names come from the topics table; the links are ours.
+    const values: Record<string, string> = { topics: await this.topicNames(sub.topics) };
     if (msg.kind === 'confirm') {
       const token = randomBytes(32).toString('base64url');
       await pool.query(q.sql('confirmation-insert'), [hashConfirmToken(token), msg.subscriber_id, CONFIRM_TOKEN_DAYS]);

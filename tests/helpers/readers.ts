@@ -60,9 +60,9 @@ export async function mailTo(t: TestApp, address: string, n: number): Promise<Ca
 }
 
 /** Subscribes through the API, waits for the confirmation email, confirms; returns the subscriber id. */
-export async function confirmedReader(t: TestApp, email: string, topics: string[]): Promise<number> {
+export async function confirmedReader(t: TestApp, email: string, topics: string[], name?: string): Promise<number> {
   const before = t.sink!.to(email).length;
-  const res = await t.fetch('/api/subscriptions', { method: 'POST', json: { email, topics } });
+  const res = await t.fetch('/api/subscriptions', { method: 'POST', json: { email, topics, ...(name === undefined ? {} : { name }) } });
   if (res.status !== 202) throw new Error(`subscribe: ${res.status}`);
   const msg = await mailTo(t, email, before + 1);
   const confirmPath = pathOf(linkIn(msg, '/confirm'));

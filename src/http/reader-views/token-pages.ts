@@ -24,25 +24,60 @@ export function confirmedPage(preferencesUrl: string): string {
   });
 }
 
-export function preferencesPage(opts: { action: string; csrf: string; sub: SubscriberView; topics: Topic[]; notice?: string }): string {
+const topicBoxes = (topics: Topic[], checked: readonly string[]) =>
+  topics.map(
+    (t) => html`<label class="check"><input type="checkbox" name="topics" value="${t.slug}"${checked.includes(t.slug) ? html` checked` : ''}>
+<span>${t.name}<small>${t.description}</small></span></label>`,
+  );
+
+/**
+ * The preference centre. A confirmed reader changes topics or unsubscribes here. A reader who is not
+ * (or no longer) confirmed cannot subscribe from this page: the link may come from a forwarded
+ * newsletter, so they can only ask for a confirmation email to their address, and are back once
+ * they press its button (issue 11).
+ */
+export function preferencesPage(opts: {
+  action: string;
+  csrf: string;
+  sub: SubscriberView;
+  topics: Topic[];
+  notice?: string;
+  error?: string;
+  /** The boxes to show checked when the page answers a refused form (what the reader sent). */
+  selected?: readonly string[];
+}): string {
   const { sub } = opts;
+  const checked = opts.selected ?? sub.topics;
   const active = sub.status === 'confirmed';
+  const pending = sub.status === 'pending';
+  const comeBack = html`<form method="post" action="${opts.action}">
+<input type="hidden" name="csrf" value="${opts.csrf}">
+<fieldset><legend>${pending ? 'Topics you asked for' : 'Subscribe again'}</legend>
+${topicBoxes(opts.topics, checked)}
+</fieldset>
+<p>${pending ? 'We are waiting for you to press the button in the confirmation email we sent to ' : 'We will send a confirmation email to '}<strong>${sub.email ?? ''}</strong>${pending ? '. Lost it? Ask for a new one.' : '. You receive newsletters again once you press the button in it.'}</p>
+<div class="row"><button type="submit" name="action" value="resubscribe">${pending ? 'Send me a new confirmation email' : 'Send me a confirmation email'}</button></div>
+</form>`;
   return page({
     title: 'Your preferences',
     body: html`<h1>Your preferences</h1>
 ${opts.notice ? html`<div class="notice" role="status"><p>${opts.notice}</p></div>` : ''}
-<p>Email: <strong>${sub.email ?? ''}</strong> · Status: <strong id="status">${active ? 'subscribed' : sub.status === 'pending' ? 'waiting for confirmation' : 'unsubscribed'}</strong></p>
-<form method="post" action="${opts.action}">
+${opts.error ? html`<div class="errors" role="alert"><p>${opts.error}</p></div>` : ''}
+<p>Email: <strong>${sub.email ?? ''}</strong> · Status: <strong id="status">${active ? 'subscribed' : pending ? 'waiting for confirmation' : 'unsubscribed'}</strong></p>
+${
+  active
+    ? html`<form method="post" action="${opts.action}">
 <input type="hidden" name="csrf" value="${opts.csrf}">
-<fieldset><legend>${active ? 'Topics you receive' : 'Pick topics to subscribe again'}</legend>
-${opts.topics.map(
-  (t) => html`<label class="check"><input type="checkbox" name="topics" value="${t.slug}"${active && sub.topics.includes(t.slug) ? html` checked` : ''}>
-<span>${t.name}<small>${t.description}</small></span></label>`,
-)}
+<fieldset><legend>Topics you receive</legend>
+${topicBoxes(opts.topics, checked)}
 </fieldset>
-<div class="row"><button type="submit" name="action" value="save">${active ? 'Save my topics' : 'Subscribe again'}</button>
-${active ? html`<button type="submit" name="action" value="unsubscribe" class="secondary">Unsubscribe from everything</button>` : ''}</div>
-</form>`,
+<div class="row"><button type="submit" name="action" value="save">Save my topics</button>
+<button type="submit" name="action" value="unsubscribe" class="secondary">Unsubscribe from everything</button></div>
+</form>`
+    : sub.suppressed
+      ? html`<p>We can no longer send email to this address: it bounced, was reported as spam, or its data was erased.</p>`
+      : comeBack
+}`,
   });
 }
 
@@ -56,12 +91,22 @@ export function unsubscribePage(action: string, topicName: string | undefined): 
   });
 }
 
-export function unsubscribedPage(preferencesUrl: string, topicName: string | undefined): string {
+/**
+ * The answer to an unsubscribe (RFC 8058 one-click, or the button). It carries no preferences
+ * link: whoever holds an unsubscribe link (a mailbox provider, the recipient of a forwarded email)
+ * must not get a way to subscribe the reader again. Coming back goes through the subscribe form
+ * and a new confirmation email.
+ */
+export function unsubscribedPage(topicName: string | undefined): string {
   return page({
     title: 'Unsubscribed',
     body: html`<h1>${topicName ? html`No more ${topicName} news` : 'You are unsubscribed'}</h1>
 <div class="notice" role="status"><p>${topicName ? 'That topic is removed from your subscription.' : 'You will receive no more newsletters from us.'}</p></div>
-<p>Changed your mind? <a href="${preferencesUrl}">Open your preferences</a> to pick topics again.</p>`,
+<p>${
+      topicName
+        ? 'Your other topics stay. Every newsletter has a link to change them.'
+        : html`Changed your mind? <a href="/">Subscribe again</a>: we will send you a confirmation email.`
+    }</p>`,
   });
 }
 
