@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { CLI_ACTOR } from '../src/editors/audit';
 import { buildContainer, startTidings } from '../src/app';
 import { loadConfig } from '../src/config';
 import { migrate } from '../src/db/migrate';
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
     const base = app.url!;
     // Readers go through the importer so they carry the same consent history a real import leaves.
     const csv = ['email,name,topics', ...Array.from({ length: READERS }, (_, i) => `reader${i}@example.org,Reader ${i},${SETS[i % SETS.length]}`)];
-    await c.readers.importer.run(csv.join('\n'), { dryRun: false });
+    await c.readers.importer.run(csv.join('\n'), { dryRun: false, by: CLI_ACTOR });
 
     const browser = await launchBrowser();
     try {
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
       const doc = JSON.parse(JSON.stringify((await c.issues.get(id)).document)) as { slug: string; title: string };
       doc.slug = 'next-issue-draft';
       doc.title = 'China TMT: July & August 2024 (draft)';
-      await c.issues.create(doc);
+      await c.issues.create(doc, { by: CLI_ACTOR });
 
       await page.goto(`${base}/admin/issues/${id}/send`);
       await shot('send-confirm.png');

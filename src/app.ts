@@ -1,81 +1,65 @@
 /**
- * The composition root: the only place that knows how the capabilities fit together. It builds the
- * shared parts (pool, queries, Redis, transport), the services on top of them, and then the entry
- * points (HTTP routers, BullMQ workers) that are thin wrappers around those services.
+ * The composition root: the only place that knows how the capabilities fit together, and the only
+ * place a service is constructed. It builds the shared parts (pool, queries, Redis, transport), the
+ * services on top of them (the Container, src/container.ts), and then the entry points (HTTP
+ * routers, BullMQ workers), each handed just the services it uses.
  * Tests build the very same container with a test database, queue prefix and SMTP sink.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
 import type { Config } from './config';
-import { createPool, type Pool } from './db/pool';
+import type { Container, Readers, RuntimeConfig, Sending } from './container';
+import { createPool } from './db/pool';
 import { Queries } from './db/queries';
 import { EditorAudit } from './editors/audit';
 import { EditorAuth } from './editors/auth';
 import { EditorKeys } from './editors/keys';
+import { ConsoleOverview } from './editors/overview';
 import { ConsoleSessions } from './editors/sessions';
 import { createHttpApp } from './http/app';
 import { opsRouter } from './http/ops';
+import { Importers } from './issues/importers';
+import { IssuesService } from './issues/service';
 import type { Logger } from './logger';
 import type { LocalMailbox } from './mail/local-mailbox';
-import { createMailTransport, type MailTransport } from './mail/transport';
+import { MailboxMessages } from './mail/mailbox-messages';
+import { createMailTransport } from './mail/transport';
 import { Metrics } from './metrics';
 import { BulkAdder } from './queue/bulk-add';
 import { createRedis, QUEUE_NAMES, Queues } from './queue';
 import { RateLimiter } from './ratelimit';
+import { loadTemplates } from './rendering/templates';
+import { VariantStore } from './rendering/variant-store';
+import { Variants } from './rendering/variants';
+import { Bounces } from './sending/bounces';
+import { FailureWindow } from './sending/breaker';
+import { SendCompletion } from './sending/completion';
+import { Deliverer } from './sending/deliver';
+import { QueueDispatcher } from './sending/dispatcher';
+import { Preparer } from './sending/prepare';
+import { SendRateLimiter } from './sending/rate-limit';
+import { Reconciler } from './sending/reconciler';
+import { SendReports } from './sending/report';
+import { SendService } from './sending/service';
+import { LazySmtpPool } from './sending/smtp-pool';
+import { TestSender } from './sending/test-send';
+import { VariantCache } from './sending/variants';
 import { resolveSecretKeys } from './settings';
 import { listenProblem } from './startup-errors';
+import { SubscriberAdmin } from './subscribers/admin';
+import { ConfirmationService } from './subscribers/confirm';
+import { SubscriberImport } from './subscribers/csv-import';
+import { FormTokens } from './subscribers/form-tokens';
 import { LinkTokens } from './subscribers/link-tokens';
-import { createReaders, type Readers } from './subscribers';
+import { PreferencesService } from './subscribers/preferences';
+import { RequestListener } from './subscribers/request-listener';
+import { SubscriptionRequests } from './subscribers/requests';
+import { SubscriptionService } from './subscribers/subscribe';
+import { ReadersSweeper } from './subscribers/sweeper';
+import { TransactionalMail } from './subscribers/transactional';
+import type { TransactionalJob } from './subscribers/types';
 import { Topics } from './topics';
-import { Sending } from './sending';
-import { createIssueServices, type IssueServices } from './issues';
-import { startWorkers, type WorkerHandle } from '../workers';
-
-/** Config after boot-time resolution: the database URL and secret keys are known. */
-export type RuntimeConfig = Omit<Config, 'databaseUrl' | 'secretKey'> & {
-  readonly databaseUrl: string;
-  /** The key that signs (SECRET_KEY, or the generated one): secretKeys[0]. */
-  readonly secretKey: string;
-  /** Every key that verifies, the signing one first (src/settings.ts, resolveSecretKeys). */
-  readonly secretKeys: readonly string[];
-};
-
-export interface Container {
-  readonly config: RuntimeConfig;
-  readonly log: Logger;
-  readonly metrics: Metrics;
-  readonly pool: Pool;
-  readonly queries: Queries;
-  /** Shared connection for queues, rate limits and readiness (workers open their own). */
-  readonly redis: Redis;
-  readonly queues: Queues;
-  readonly rateLimiter: RateLimiter;
-  readonly transport: MailTransport;
-  /** Present when SMTP_URL is unset (config then guarantees LOCAL_MAILBOX is on). */
-  readonly mailbox: LocalMailbox | undefined;
-  readonly editorKeys: EditorKeys;
-  /** Console sign-in and API bearer keys under one per-address limit. */
-  readonly editorAuth: EditorAuth;
-  /** Console sessions: the console, and the local mailbox in production. */
-  readonly consoleSessions: ConsoleSessions;
-  /** Who did what (editor_actions): send actions, test emails, console edits. */
-  readonly audit: EditorAudit;
-  readonly topics: Topics;
-  /** HMAC-signed unsubscribe / preferences tokens for links in emails. */
-  readonly linkTokens: LinkTokens;
-  /** Readers: subscribe, confirm, preferences, unsubscribe, editor management, privacy. */
-  readonly readers: Readers;
-  /** Delivery: sends, the ledger, prepare/deliver stages, reconciler, bounces. */
-  readonly sending: Sending;
-  // Capability services are added below, one line each, by the capability that owns them.
-  /** Issues: editor documents, drafts, status transitions (src/issues). */
-  readonly issues: IssueServices['issues'];
-  /** Markdown and plain-text importers with topic suggestions. */
-  readonly importers: IssueServices['importers'];
-  /** Rendered variants per (issue, topic set): ensureVariants / loadVariants (src/rendering). */
-  readonly variants: IssueServices['variants'];
-}
+import { processorSpecs, startWorkers, type WorkerHandle } from '../workers';
 
 export interface Tidings {
   readonly container: Container;
@@ -93,10 +77,10 @@ export interface BuildOptions {
   defaultMetrics?: boolean;
 }
 
-export async function buildContainer(
-  config: Omit<Config, 'databaseUrl'> & { databaseUrl: string },
-  opts: BuildOptions,
-): Promise<Container> {
+/** What every capability's services are built from. */
+type Shared = Pick<Container, 'config' | 'log' | 'metrics' | 'pool' | 'queries' | 'redis' | 'queues' | 'rateLimiter' | 'transport' | 'topics' | 'linkTokens' | 'audit'>;
+
+export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { databaseUrl: string }, opts: BuildOptions): Promise<Container> {
   const log = opts.log;
   const pool = createPool(config.databaseUrl);
   const queries = Queries.load();
@@ -104,66 +88,120 @@ export async function buildContainer(
   const secretKeys = await resolveSecretKeys(pool, queries, config.secretKey, config.secretKeyPrevious);
   const runtime: RuntimeConfig = Object.freeze({ ...config, secretKey: secretKeys[0]!, secretKeys });
   const redis = createRedis(config.redisUrl);
-  const queues = new Queues(redis, config.queuePrefix);
-  const transactionalAdds = new BulkAdder(() => queues.get(QUEUE_NAMES.transactional));
-
-  let mailbox: LocalMailbox | undefined;
-  let smtpUrl = config.smtpUrl;
-  if (!smtpUrl && config.localMailbox) {
-    // Loaded only when used: smtp-server stays out of processes that relay to a real SMTP server.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { LocalMailbox } = require('./mail/local-mailbox') as typeof import('./mail/local-mailbox');
-    mailbox = new LocalMailbox(pool, queries, log);
-    await mailbox.start(config.mailboxSmtpPort);
-    smtpUrl = mailbox.url;
-  }
-  // loadConfig refuses a configuration without SMTP_URL and without the local mailbox.
-  if (!smtpUrl) throw new Error('SMTP_URL is not set and LOCAL_MAILBOX is off');
-  const transport = createMailTransport({ url: smtpUrl, allowInsecureAuth: config.smtpInsecure, dkim: config.dkim });
-  const rateLimiter = new RateLimiter(redis, config.queuePrefix);
-  const editorKeys = new EditorKeys(pool, queries);
-  const editorAuth = new EditorAuth(editorKeys, rateLimiter, { perIp: config.console.signInLimitPerIp, windowSeconds: 10 * 60 });
+  const { mailbox, smtpUrl } = await mailRelay(runtime, pool, queries, log);
   const topics = new Topics(pool, queries);
-  const linkTokens = new LinkTokens(secretKeys);
-  const metrics = new Metrics(opts.defaultMetrics ?? true);
-  const issueServices = createIssueServices({ pool, queries, topics, postalAddress: config.postalAddress });
   const audit = new EditorAudit(pool, queries);
+  const shared: Shared = {
+    config: runtime, log, pool, queries, redis, topics, audit,
+    metrics: new Metrics(opts.defaultMetrics ?? true),
+    queues: new Queues(redis, config.queuePrefix),
+    rateLimiter: new RateLimiter(redis, config.queuePrefix),
+    transport: createMailTransport({ url: smtpUrl, allowInsecureAuth: config.smtpInsecure, dkim: config.dkim }),
+    linkTokens: new LinkTokens(secretKeys),
+  };
+
+  const editorKeys = new EditorKeys(pool, queries);
+  const editorAuth = new EditorAuth(editorKeys, shared.rateLimiter, { perIp: config.console.signInLimitPerIp, windowSeconds: 10 * 60 });
+  const importers = new Importers(topics);
+  const issues = new IssuesService(pool, queries, topics, importers, audit);
+  // Templates are read once at boot: a broken or missing template fails the boot, not a send.
+  const variantStore = new VariantStore(pool, queries);
+  const variants = new Variants(variantStore, issues, topics, loadTemplates(), config.postalAddress);
 
   return {
-    config: runtime,
-    log,
-    metrics,
-    pool,
-    queries,
-    redis,
-    queues,
-    rateLimiter,
-    transport,
+    ...shared,
     mailbox,
+    mailboxMessages: mailbox ? new MailboxMessages(pool, queries) : undefined,
     editorKeys,
     editorAuth,
     consoleSessions: new ConsoleSessions(pool, queries, editorAuth, {
       idleSeconds: config.console.sessionIdleMinutes * 60,
       absoluteSeconds: config.console.sessionMaxHours * 3600,
     }),
-    audit,
-    topics,
-    linkTokens,
-    readers: createReaders({
-      pool, queries, transport, rateLimiter, topics, linkTokens, secretKeys, publicUrl: config.publicUrl, mailFrom: config.mailFrom,
-      limits: { perIp: config.subscribeLimitPerIp, perAddress: config.subscribeLimitPerAddress },
-      // Coalesced per event-loop turn (src/queue/bulk-add.ts): one Redis round trip for many
-      // jobs under load.
-      enqueueTransactional: (job) =>
-        transactionalAdds.add(job.name, job.data, { jobId: job.jobId, attempts: 6, backoff: { type: 'exponential', delay: 2000 } }),
-      onDispatchError: (err, jobId) => log.warn({ err, jobId }, 'transactional enqueue failed; the sweeper re-dispatches the row'),
+    consoleOverview: new ConsoleOverview(pool, queries),
+    readers: buildReaders(shared),
+    sending: buildSending(shared, smtpUrl, { issues, variants, variantStore }),
+    issues,
+    importers,
+    variants,
+  };
+}
+
+/**
+ * Where mail goes: SMTP_URL, or the built-in mailbox (loadConfig refuses neither). A worker process
+ * runs a mailbox of its own on a free loopback port, never MAILBOX_SMTP_PORT, which belongs to the
+ * API process beside it; all of them store into the same table that /dev/mailbox shows.
+ */
+async function mailRelay(config: RuntimeConfig, pool: Container['pool'], queries: Queries, log: Logger) {
+  if (config.smtpUrl) return { mailbox: undefined, smtpUrl: config.smtpUrl };
+  if (!config.localMailbox) throw new Error('SMTP_URL is not set and LOCAL_MAILBOX is off');
+  // Loaded only when used: smtp-server stays out of processes that relay to a real SMTP server.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { LocalMailbox } = require('./mail/local-mailbox') as typeof import('./mail/local-mailbox');
+  const mailbox: LocalMailbox = new LocalMailbox(pool, queries, log);
+  await mailbox.start(config.role === 'worker' ? 0 : config.mailboxSmtpPort);
+  return { mailbox, smtpUrl: mailbox.url };
+}
+
+function buildReaders(s: Shared): Readers {
+  const { pool, queries, topics, config, log } = s;
+  // Coalesced per event-loop turn (src/queue/bulk-add.ts): one Redis round trip for many jobs.
+  const adds = new BulkAdder(() => s.queues.get(QUEUE_NAMES.transactional));
+  const enqueue = (job: TransactionalJob) =>
+    adds.add(job.name, job.data, { jobId: job.jobId, attempts: 6, backoff: { type: 'exponential', delay: 2000 } });
+  const onError = (err: unknown, jobId: string) => log.warn({ err, jobId }, 'transactional enqueue failed; the sweeper re-dispatches the row');
+  const mail = new TransactionalMail({
+    pool, queries, transport: s.transport, topics, linkTokens: s.linkTokens, publicUrl: config.publicUrl, mailFrom: config.mailFrom, enqueue, onError,
+  });
+  const requests = new SubscriptionRequests({ pool, queries, topics, mail, enqueue, onError });
+  const subscriptions = new SubscriptionService(pool, queries, topics, s.rateLimiter, {
+    perIp: config.subscribeLimitPerIp, perAddress: config.subscribeLimitPerAddress,
+  });
+  return {
+    subscriptions,
+    confirmation: new ConfirmationService(pool, queries),
+    preferences: new PreferencesService(pool, queries, topics, subscriptions),
+    admin: new SubscriberAdmin(pool, queries, topics, s.audit),
+    importer: new SubscriberImport(pool, queries, topics, s.audit),
+    mail,
+    requests,
+    listener: new RequestListener(config.databaseUrl, (id) => void requests.dispatch(id, 0), log),
+    sweeper: new ReadersSweeper(pool, queries, requests, mail),
+    formTokens: new FormTokens(config.secretKeys),
+  };
+}
+
+function buildSending(s: Shared, smtpUrl: string, d: { issues: IssuesService; variants: Variants; variantStore: VariantStore }): Sending {
+  const { pool, queries, log, config } = s;
+  const o = config.sending;
+  const messageContext = { mailFrom: config.mailFrom, secretKey: config.secretKey, listUnsubscribeMailto: config.listUnsubscribeMailto };
+  const dispatcher = new QueueDispatcher(s.queues);
+  const completion = new SendCompletion(pool, queries, log);
+  const service = new SendService({ pool, queries, log, dispatcher, renderer: d.variants, audit: s.audit });
+  const smtp = new LazySmtpPool({ url: smtpUrl, allowInsecureAuth: config.smtpInsecure, maxConnections: o.smtpMaxConnections, dkim: config.dkim });
+  return {
+    dispatcher,
+    service,
+    reports: new SendReports(pool, queries, service),
+    completion,
+    preparer: new Preparer({ pool, queries, log, dispatcher, batchSize: o.batchSize, completion }),
+    deliverer: new Deliverer({
+      pool, queries, log, config, dispatcher, completion,
+      metrics: s.metrics,
+      linkTokens: s.linkTokens,
+      smtp: smtp.get,
+      rate: new SendRateLimiter(s.redis, `${config.queuePrefix}:send-rate`, config.sendRatePerSecond),
+      breaker: new FailureWindow({ minFailures: o.breakerMinFailures, failurePercent: o.breakerFailurePercent, windowMs: o.breakerWindowSeconds * 1000 }),
+      variants: new VariantCache(d.variantStore, messageContext),
     }),
-    sending: new Sending({
-      config: runtime, pool, queries, log, metrics, redis, queues, linkTokens, smtpUrl,
-      renderer: () => issueServices.variants,
-      audit, transport, rateLimiter, topics, variants: issueServices.variants, issues: issueServices.issues,
+    reconciler: new Reconciler({ pool, queries, log, dispatcher, completion, leaseSeconds: o.leaseSeconds, intervalMs: o.reconcileIntervalMs }),
+    bounces: new Bounces(pool, queries),
+    // Test emails go through the process's ordinary transport, built like the newsletter.
+    testSender: new TestSender({
+      context: messageContext, publicUrl: config.publicUrl, transport: s.transport, rateLimiter: s.rateLimiter,
+      topics: s.topics, audit: s.audit, variants: d.variants, issues: d.issues,
     }),
-    ...issueServices,
+    smtp,
   };
 }
 
@@ -176,8 +214,6 @@ export async function startTidings(c: Container): Promise<Tidings> {
     if (!ensured.active) log.warn({ keyId: ensured.keyId }, 'EDITOR_API_KEY is a revoked key and does not authenticate; set a new value');
   }
 
-  let server: http.Server | undefined;
-  let url: string | undefined;
   // Worker processes never load the public routers (console, reader pages, importers' parsers,
   // mailparser): measured ~40 MB less resident memory per worker.
   const web =
@@ -185,47 +221,44 @@ export async function startTidings(c: Container): Promise<Tidings> {
       ? undefined
       : // eslint-disable-next-line @typescript-eslint/no-require-imports
         (require('./http/routes') as typeof import('./http/routes'));
-  {
-    // A worker process serves only the operations endpoints (health checks, metrics scraping).
-    const app = createHttpApp({
-      log,
-      metrics: c.metrics,
-      trustProxy: config.trustProxy,
-      secure: config.publicUrl.startsWith('https:'),
-      routers: web ? web.routers(c) : [opsRouter(c)],
-      renderHtmlError: web?.renderHtmlError,
-    });
-    server = http.createServer(app);
-    // Keep-alive sockets must not outlive the load balancer's; close idle ones on shutdown.
-    server.keepAliveTimeout = 65_000;
-    await new Promise<void>((resolve, reject) => {
-      server!.once('error', (err) => reject(listenProblem(err, config.port, 'PORT')));
-      server!.listen(config.port, resolve);
-    });
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  }
-  const workers = config.role === 'api' ? [] : await startWorkers(c);
+  // A worker process serves only the operations endpoints (health checks, metrics scraping).
+  const app = createHttpApp({
+    log,
+    metrics: c.metrics,
+    trustProxy: config.trustProxy,
+    secure: config.publicUrl.startsWith('https:'),
+    routers: web ? web.routers(c) : [opsRouter(c)],
+    renderHtmlError: web?.renderHtmlError,
+  });
+  const server = http.createServer(app);
+  // Keep-alive sockets must not outlive the load balancer's; close idle ones on shutdown.
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(listenProblem(err, config.port, 'PORT')));
+    server.listen(config.port, resolve);
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const workers = config.role === 'api' ? [] : await startWorkers(c, processorSpecs(c));
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       const budget = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
-      const closeServer = server
-        ? new Promise<void>((resolve) => {
-            server!.close(() => resolve());
-            server!.closeIdleConnections();
-          })
-        : Promise.resolve();
+      const closeServer = new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
       // Workers stop fetching at once and finish the jobs they hold, within the budget.
       await Promise.race([Promise.all([closeServer, ...workers.map((w) => w.close())]), budget]);
-      server?.closeAllConnections();
+      server.closeAllConnections();
       await closeContainer(c);
     })());
   return { container: c, url, server, workers, stop };
 }
 
 export async function closeContainer(c: Container): Promise<void> {
-  await c.sending.close();
+  await c.sending.reconciler.stop();
+  c.sending.smtp.close();
   c.transport.close();
   await c.mailbox?.stop();
   await c.queues.close();

@@ -14,3 +14,6 @@ function packageRoot(from: string): string {
 }
 
 export const ROOT = packageRoot(__dirname);
+
+/** MJML layout and partials (src/rendering) and the sample issues (src/issues/sample.ts). */
+export const EMAILS_DIR = path.join(ROOT, 'emails');

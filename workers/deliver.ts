@@ -5,12 +5,12 @@
  * This module must not import MJML (directly or through a renderer): deliver processes stay small.
  */
 import { UnrecoverableError, type Job } from 'bullmq';
-import type { Container } from '../src/app';
+import type { Container } from '../src/container';
 import { QUEUE_NAMES } from '../src/queue';
 import type { DeliverJobData } from '../src/sending/dispatcher';
 import type { ProcessorSpec } from './index';
 
-export function deliverSpec(c: Container): ProcessorSpec {
+export function deliverSpec(c: Pick<Container, 'config' | 'sending'>): ProcessorSpec {
   return {
     queue: QUEUE_NAMES.deliver,
     concurrency: c.config.workerConcurrency,

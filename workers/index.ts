@@ -4,7 +4,7 @@
  * Workers get their own Redis connection (blocking commands must not share one with queues).
  */
 import { Worker, type Processor } from 'bullmq';
-import type { Container } from '../src/app';
+import type { Container } from '../src/container';
 import { createRedis, type QueueName } from '../src/queue';
 import { transactionalSpec } from './transactional';
 import { prepareSpec } from './prepare';
@@ -26,7 +26,10 @@ export interface ProcessorSpec {
   onStop?: () => Promise<void>;
 }
 
-/** Every processor this process runs; each capability contributes its own. */
+/**
+ * Every processor this process runs; each capability contributes its own. A new processor is a
+ * file here exporting `xSpec(c: Pick<Container, …what it uses>)`, and one line below.
+ */
 export function processorSpecs(c: Container): ProcessorSpec[] {
   return [
     transactionalSpec(c),
@@ -35,7 +38,7 @@ export function processorSpecs(c: Container): ProcessorSpec[] {
   ];
 }
 
-export async function startWorkers(c: Container, specs = processorSpecs(c)): Promise<WorkerHandle[]> {
+export async function startWorkers(c: Pick<Container, 'config' | 'log'>, specs: ProcessorSpec[]): Promise<WorkerHandle[]> {
   const handles: WorkerHandle[] = [];
   for (const spec of specs) {
     const connection = createRedis(c.config.redisUrl);

@@ -1,11 +1,11 @@
 /** BullMQ entry point of the prepare stage: `{sendId}` in, the ledger written by the service. */
 import { UnrecoverableError, type Job } from 'bullmq';
-import type { Container } from '../src/app';
+import type { Container } from '../src/container';
 import { QUEUE_NAMES } from '../src/queue';
 import type { PrepareJobData } from '../src/sending/dispatcher';
 import type { ProcessorSpec } from './index';
 
-export function prepareSpec(c: Container): ProcessorSpec {
+export function prepareSpec(c: Pick<Container, 'sending'>): ProcessorSpec {
   return {
     queue: QUEUE_NAMES.prepare,
     concurrency: 1,

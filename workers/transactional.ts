@@ -5,19 +5,18 @@
  * the readers sweeper on a timer, so rows whose notification or job was lost are dispatched again.
  */
 import { UnrecoverableError, type Job } from 'bullmq';
-import type { Container } from '../src/app';
+import type { Container } from '../src/container';
 import { QUEUE_NAMES } from '../src/queue';
-import { RequestListener } from '../src/subscribers/request-listener';
 import type { ProcessorSpec } from './index';
 
 const positiveId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 
-export function transactionalSpec(c: Container): ProcessorSpec {
+export function transactionalSpec(c: Pick<Container, 'config' | 'log' | 'readers'>): ProcessorSpec {
   const { intervalMs, ageSeconds } = c.config.readersSweep;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
-  const listener = new RequestListener(c.config.databaseUrl, (id) => void c.readers.requests.dispatch(id, 0), c.log);
+  const listener = c.readers.listener;
 
   // A chain of timeouts rather than setInterval: a slow sweep never overlaps the next one.
   const tick = () => {

@@ -10,7 +10,9 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { migrate } from '../../src/db/migrate';
 import { createPool, withClient } from '../../src/db/pool';
 import { Queries } from '../../src/db/queries';
-import { createIssueServices } from '../../src/issues';
+import { EditorAudit } from '../../src/editors/audit';
+import { Importers } from '../../src/issues/importers';
+import { IssuesService } from '../../src/issues/service';
 import { loadSampleIssues } from '../../src/issues/sample';
 import { Topics } from '../../src/topics';
 
@@ -60,7 +62,9 @@ export async function seedSampleIssue(url: string): Promise<void> {
   const pool = createPool(url, 2);
   try {
     const queries = Queries.load();
-    const { issues, importers } = createIssueServices({ pool, queries, topics: new Topics(pool, queries), postalAddress: '-' });
+    const topics = new Topics(pool, queries);
+    const importers = new Importers(topics);
+    const issues = new IssuesService(pool, queries, topics, importers, new EditorAudit(pool, queries));
     if ((await loadSampleIssues(issues, importers)) === 0) throw new Error('no sample issue was loaded');
   } finally {
     await pool.end();

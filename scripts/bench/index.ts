@@ -85,7 +85,7 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
   // The database already holds the sample issue, so no process seeds it and all can boot at once.
   const [apiProc, ...workers] = await Promise.all([
     startTidings('api', {
-      ...env, ROLE: 'api', BENCH_HELLO: '1', SUBSCRIBE_LIMIT_PER_IP: '0', SUBSCRIBE_LIMIT_PER_ADDRESS: '0',
+      ...env, ROLE: 'api', SUBSCRIBE_LIMIT_PER_IP: '0', SUBSCRIBE_LIMIT_PER_ADDRESS: '0',
     }, args.cpuProf ? path.resolve(args.cpuProf) : undefined),
     ...Array.from({ length: args.workers }, (_, i) =>
       startTidings(`worker${i + 1}`, { ...env, ROLE: 'worker' }, args.cpuProf ? path.resolve(args.cpuProf) : undefined),

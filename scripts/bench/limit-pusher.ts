@@ -8,6 +8,7 @@
 import { createPool } from '../../src/db/pool';
 import { Queries } from '../../src/db/queries';
 import { createMailTransport } from '../../src/mail/transport';
+import { VariantStore } from '../../src/rendering/variant-store';
 import { SmtpPool } from '../../src/sending/smtp-pool';
 import { VariantCache } from '../../src/sending/variants';
 import { LinkTokens } from '../../src/subscribers/link-tokens';
@@ -36,7 +37,7 @@ export type PusherReport = { built: number; bytes: number } | { done: number; fa
 async function build(job: PusherJob): Promise<{ from: string; messages: { to: string; raw: Buffer }[] }> {
   const pool = createPool(job.databaseUrl, 1);
   try {
-    const cache = new VariantCache(pool, Queries.load(), { mailFrom: job.mailFrom, secretKey: job.secretKey, listUnsubscribeMailto: undefined });
+    const cache = new VariantCache(new VariantStore(pool, Queries.load()), { mailFrom: job.mailFrom, secretKey: job.secretKey, listUnsubscribeMailto: undefined });
     const material = await cache.get(job.sendId, job.issueId);
     const tokens = new LinkTokens([job.secretKey]);
     const messages: { to: string; raw: Buffer }[] = [];

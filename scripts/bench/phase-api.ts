@@ -1,7 +1,7 @@
 /**
  * Phase 4, the API under load: autocannon against the API process (rate limits lifted by the
  * bench's environment), one run per route, one after another: the hello-world baseline of the same
- * Express app, POST /api/subscriptions with a new address per request, and one-click
+ * Express app (GET /healthz: the same middleware, a handler that only answers), POST /api/subscriptions with a new address per request, and one-click
  * POST /unsubscribe/:token with valid tokens of existing readers.
  */
 import autocannon from 'autocannon';
@@ -49,7 +49,7 @@ async function run(opts: autocannon.Options): Promise<RouteResult> {
 
 export async function runApi(o: ApiOptions): Promise<ApiResult> {
   const common = { url: o.url, connections: o.connections, duration: o.seconds };
-  const hello = await run({ ...common, requests: [{ method: 'GET', path: '/__bench/hello' }] });
+  const hello = await run({ ...common, requests: [{ method: 'GET', path: '/healthz' }] });
 
   let n = 0;
   const run_id = Date.now().toString(36);

@@ -3,7 +3,8 @@
  * the same database resolution (server or embedded) and migrations, the same Redis check, the same
  * composition root. Only the HTTP server and workers are not started.
  */
-import { buildContainer, closeContainer, type Container } from '../app';
+import { buildContainer, closeContainer } from '../app';
+import type { Container } from '../container';
 import { prepareDependencies } from '../boot';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';

@@ -8,6 +8,7 @@
  *   issues list
  */
 import { readFileSync } from 'node:fs';
+import { CLI_ACTOR } from '../editors/audit';
 import { AppError } from '../errors';
 import type { ImportFormat } from '../issues/importers';
 import { exitForStartFailure } from '../boot';
@@ -77,7 +78,11 @@ async function run(argv: string[]): Promise<void> {
       if (!['markdown', 'text', 'auto'].includes(format)) throw new UsageError('--format is markdown or text');
       const source = readFileSync(arg, 'utf8');
       await withContainer(async (c) => {
-        const imported = await c.importers.import(source, format, { slug: str(flags.get('slug')) });
+        const slug = str(flags.get('slug'));
+        // A real import goes through the same use case as the API and the console (audited, as `cli`).
+        const { imported, created } = flags.has('dry-run')
+          ? { imported: await c.importers.import(source, format, { slug }), created: undefined }
+          : await c.issues.importDraft(source, format, { slug, by: CLI_ACTOR });
         const suggested = new Map(imported.suggestions.map((s) => [`${s.section}:${s.item}`, s]));
         let n = 0;
         const rows = imported.document.sections.flatMap((s, si) =>
@@ -88,11 +93,10 @@ async function run(argv: string[]): Promise<void> {
         );
         console.log(table(['#', 'section', 'date', 'title', 'topics', 'why'], rows));
         console.log(`\nHighlights: ${Object.keys(imported.document.highlights ?? {}).join(', ') || 'none'}`);
-        if (flags.has('dry-run')) {
+        if (!created) {
           console.log('Dry run: nothing stored.');
           return;
         }
-        const created = await c.issues.create(imported.document, { suggestions: imported.suggestions });
         console.log(`Draft issue ${created.id} "${created.slug}" created. Check the topics, then preview: GET /api/issues/${created.id}/variants`);
       });
       return;

@@ -101,8 +101,8 @@ const schema = z
     SHUTDOWN_TIMEOUT_MS: intString(10000, 0),
     DATA_DIR: z.string().trim().min(1).default('.data'),
     EMBEDDED_PG_PORT: intString(54329, 1, 65535),
-    // Benchmark only (scripts/bench): mounts GET /__bench/hello as the API baseline.
-    BENCH_HELLO: z.enum(['0', '1']).default('0'),
+    // Development and tests: hold every JSON API answer to its declared schema (src/http/api-route.ts).
+    CHECK_API_RESPONSES: z.enum(['0', '1']).default('0'),
     // Editor console (docs/console.md).
     CONSOLE_SESSION_IDLE_MINUTES: intString(60, 1, 7 * 24 * 60),
     CONSOLE_SESSION_MAX_HOURS: intString(12, 1, 30 * 24),
@@ -191,8 +191,8 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly dataDir: string;
   readonly embeddedPgPort: number;
-  /** Mount the benchmark's hello-world route (scripts/bench/hello-router.ts). */
-  readonly benchHello: boolean;
+  /** CHECK_API_RESPONSES=1: an API answer that does not fit its declared schema is a 500 (tests). */
+  readonly checkApiResponses: boolean;
   /** Editor console sessions and sign-in (docs/console.md). */
   readonly console: {
     readonly sessionIdleMinutes: number;
@@ -297,7 +297,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     dataDir: v.DATA_DIR,
     embeddedPgPort: v.EMBEDDED_PG_PORT,
-    benchHello: v.BENCH_HELLO === '1',
+    checkApiResponses: v.CHECK_API_RESPONSES === '1',
     console: Object.freeze({
       sessionIdleMinutes: v.CONSOLE_SESSION_IDLE_MINUTES,
       sessionMaxHours: v.CONSOLE_SESSION_MAX_HOURS,

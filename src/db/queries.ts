@@ -5,42 +5,68 @@
  *   SELECT ... WHERE id = $1;
  *
  * Every query is loaded at boot and checked with PREPARE against the migrated schema, so a typo or a
- * missing column fails the boot, not a request at 3 a.m.
+ * missing column fails the boot, not a request at 3 a.m. Names are checked earlier still, by the
+ * compiler: `sql()` takes a QueryName, the union generated from these files into
+ * src/db/query-names.ts (`npm run queries`), and the boot refuses files that disagree with it.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Pool } from './pool';
+import { QUERY_NAMES, type QueryName } from './query-names';
 import { ROOT } from '../paths';
 
+export type { QueryName };
 export const QUERIES_DIR = path.join(ROOT, 'db/queries');
+
+/** Every named query of a folder's *.sql files, in file then position order. */
+export function readQueryFiles(dir = QUERIES_DIR): Map<string, { file: string; sql: string }> {
+  const byName = new Map<string, { file: string; sql: string }>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+    const text = readFileSync(path.join(dir, file), 'utf8');
+    const parts = text.split(/^--\s*name:\s*/m).slice(1);
+    for (const part of parts) {
+      const nl = part.indexOf('\n');
+      const name = part.slice(0, nl).trim();
+      const sql = part.slice(nl + 1).trim().replace(/;\s*$/, '');
+      if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`${file}: bad query name "${name}"`);
+      if (byName.has(name)) throw new Error(`${file}: duplicate query name "${name}"`);
+      if (!sql) throw new Error(`${file}: query "${name}" is empty`);
+      byName.set(name, { file, sql });
+    }
+  }
+  return byName;
+}
 
 export class Queries {
   private constructor(private readonly byName: ReadonlyMap<string, string>) {}
 
+  /**
+   * Loads a folder of named queries. The project's own folder must hold exactly the names of
+   * src/db/query-names.ts: a query added without regenerating that file, or one removed while code
+   * may still name it, stops the boot.
+   */
   static load(dir = QUERIES_DIR): Queries {
-    const byName = new Map<string, string>();
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
-      const text = readFileSync(path.join(dir, file), 'utf8');
-      const parts = text.split(/^--\s*name:\s*/m).slice(1);
-      for (const part of parts) {
-        const nl = part.indexOf('\n');
-        const name = part.slice(0, nl).trim();
-        const sql = part.slice(nl + 1).trim().replace(/;\s*$/, '');
-        if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`${file}: bad query name "${name}"`);
-        if (byName.has(name)) throw new Error(`${file}: duplicate query name "${name}"`);
-        if (!sql) throw new Error(`${file}: query "${name}" is empty`);
-        byName.set(name, sql);
+    const files = readQueryFiles(dir);
+    if (dir === QUERIES_DIR) {
+      const declared = new Set<string>(QUERY_NAMES);
+      const missing = [...files.keys()].filter((n) => !declared.has(n));
+      const gone = QUERY_NAMES.filter((n) => !files.has(n));
+      if (missing.length || gone.length) {
+        throw new Error(
+          `db/queries and src/db/query-names.ts disagree (run npm run queries): ` +
+            [missing.length ? `not declared: ${missing.join(', ')}` : '', gone.length ? `no longer in db/queries: ${gone.join(', ')}` : ''].filter(Boolean).join('; '),
+        );
       }
     }
-    return new Queries(byName);
+    return new Queries(new Map([...files].map(([name, q]) => [name, q.sql])));
   }
 
   get names(): string[] {
     return [...this.byName.keys()];
   }
 
-  /** The SQL text of a named query; an unknown name is a programming error. */
-  sql(name: string): string {
+  /** The SQL text of a named query. Names are checked at compile time; a folder of other queries (tests) may lack one. */
+  sql(name: QueryName): string {
     const sql = this.byName.get(name);
     if (sql === undefined) throw new Error(`unknown query "${name}"`);
     return sql;
@@ -55,7 +81,7 @@ export class Queries {
    * plan depends on the values, so the rest stay unnamed. Measured on the subscribe INSERT:
    * +15-30% req/s in the bench's API phase (docs/performance.md).
    */
-  prepared(name: string): { name: string; text: string } {
+  prepared(name: QueryName): { name: string; text: string } {
     let config = this.preparedConfigs.get(name);
     if (!config) {
       config = { name: `tidings:${name}`, text: this.sql(name) };

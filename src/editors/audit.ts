@@ -1,13 +1,21 @@
 /**
  * The audit log of editor actions: who started, paused, resumed or cancelled a send, resolved an
- * uncertain delivery, sent a test email, created or edited an issue. Send actions and test emails
- * are written by the sending services themselves (so the JSON API and the console record them
- * through the same path), after the change they describe took effect: the log never claims an
- * action that did not happen.
+ * uncertain delivery, sent a test email, created, imported or edited an issue, imported or erased
+ * readers. Every entry is written by the service that made the change (sending, issues, readers),
+ * after the change took effect, so the JSON API, the console and the CLI record it through the same
+ * path and the log never claims an action that did not happen. Entry points only say who acts.
  */
 import type { Pool } from '../db/pool';
 import type { Queries } from '../db/queries';
-import type { Editor } from './keys';
+
+/** Who did it: an editor (API key or console session), or the CLI (id null, no editor row). */
+export interface Actor {
+  readonly id: number | null;
+  readonly name: string;
+}
+
+/** `npm run cli`: an operator at the machine, not a signed-in editor. */
+export const CLI_ACTOR: Actor = Object.freeze({ id: null, name: 'cli' });
 
 export type EditorAction =
   | 'issue.create'
@@ -36,7 +44,7 @@ export class EditorAudit {
     private readonly queries: Queries,
   ) {}
 
-  async record(editor: Editor, action: EditorAction, opts: { issueId?: number; detail?: string } = {}): Promise<void> {
+  async record(editor: Actor, action: EditorAction, opts: { issueId?: number; detail?: string } = {}): Promise<void> {
     await this.pool.query(this.queries.sql('editor-action-insert'), [
       editor.id, editor.name, action, opts.issueId ?? null, opts.detail?.slice(0, 500) ?? null,
     ]);

@@ -4,10 +4,11 @@
  */
 import type { Pool } from '../db/pool';
 import type { Queries } from '../db/queries';
+import type { SendState } from '../sending/status';
 
 export interface SendSummary {
   issue_id: number;
-  status: 'preparing' | 'sending' | 'completed' | 'cancelled';
+  status: SendState;
   paused: boolean;
   total: number;
   sent: number;

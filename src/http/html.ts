@@ -3,17 +3,13 @@
  * it is itself the result of `html` (or explicitly `raw`). Escaping is the default, so forgetting
  * it is impossible rather than merely unlikely.
  */
+import { escapeHtml } from '../escape';
+
 export class SafeHtml {
   constructor(readonly value: string) {}
   toString(): string {
     return this.value;
   }
-}
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
 type Interpolation = SafeHtml | string | number | boolean | null | undefined | Interpolation[];

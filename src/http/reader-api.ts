@@ -1,27 +1,43 @@
 /** POST /api/subscriptions: the JSON twin of the subscribe form, through the same service. */
 import { Router } from 'express';
-import type { Container } from '../app';
-import { BadRequestError, ValidationError } from '../errors';
+import { z } from 'zod';
+import type { Container } from '../container';
+import { apiRoute, mountApi } from './api-route';
 import { jsonBody } from './body';
 import { clientKey, consentContext } from './reader-context';
 
-const FIELDS = new Set(['email', 'name', 'topics']);
+type Deps = Pick<Container, 'config' | 'editorAuth' | 'readers'>;
 
-export function readerApiRouter(c: Container): Router {
-  const r = Router();
-  r.post('/api/subscriptions', ...jsonBody('16kb'), async (req, res) => {
-    await c.readers.subscriptions.limitClient(clientKey(req));
-    const body: unknown = req.body;
-    if (!body || typeof body !== 'object' || Array.isArray(body)) {
-      throw new BadRequestError('The body must be a JSON object.', undefined, 'bad_body');
-    }
-    // Own keys only (JSON.parse makes "__proto__" an own key, so it is caught here too).
-    const unknown = Object.keys(body).find((k) => !FIELDS.has(k));
-    if (unknown !== undefined) throw new ValidationError(`Unknown field: ${unknown.slice(0, 40)}.`, unknown.slice(0, 40), 'unknown_field');
-    const b = body as { email?: unknown; name?: unknown; topics?: unknown };
-    if (!Array.isArray(b.topics)) throw new ValidationError('topics must be a list of topic names.', 'topics', 'invalid_topics');
-    await c.readers.subscriptions.subscribe({ email: b.email, name: b.name, topics: b.topics }, consentContext(req, 'api'));
-    res.status(202).json({ status: 'pending' });
+/** The shape only: the readers service checks the address, the name and the topics themselves. */
+const subscriptionBody = z.strictObject(
+  {
+    email: z.string({ error: 'Enter your email address.' }).meta({ description: 'One address, like name@example.com.' }),
+    name: z.string({ error: 'The name must be text.' }).nullable().optional(),
+    topics: z.array(z.string({ error: 'topics must be a list of topic names.' }), { error: 'topics must be a list of topic names.' }),
+  },
+  { error: 'The body must be a JSON object.' },
+);
+
+export const subscribeRoute = (deps: Deps) =>
+  apiRoute({
+    method: 'post',
+    path: '/api/subscriptions',
+    summary: 'Subscribe: a confirmation email is sent where one is due; the answer is the same for every valid request.',
+    auth: 'public',
+    // Counted before the body is read: a client cannot probe for free with malformed requests.
+    guard: (req) => deps.readers.subscriptions.limitClient(clientKey(req)),
+    body: { types: ['application/json'], parse: jsonBody('16kb'), schema: subscriptionBody },
+    codes: { email: 'invalid_email', name: 'invalid_name', topics: 'invalid_topics' },
+    responses: { 202: { description: 'Accepted (pending confirmation).', schema: z.object({ status: z.literal('pending') }) } },
+    errors: [422, 429],
+    handler: async ({ body, req }) => {
+      await deps.readers.subscriptions.subscribe({ email: body.email, name: body.name, topics: body.topics }, consentContext(req, 'api'));
+      return { status: 202, json: { status: 'pending' } };
+    },
   });
+
+export function readerApiRouter(deps: Deps): Router {
+  const r = Router();
+  mountApi(r, [subscribeRoute(deps)], { auth: deps.editorAuth, checkResponses: deps.config.checkApiResponses });
   return r;
 }

@@ -9,7 +9,7 @@
  * IP must always get through. Form POSTs (confirm, preferences) also share a generous per-IP budget.
  */
 import { Router, type Request } from 'express';
-import type { Container } from '../app';
+import type { Container } from '../container';
 import { AppError, BadRequestError, ForbiddenError, ValidationError } from '../errors';
 import { invalidLink } from '../subscribers/confirm';
 import type { FormPurpose } from '../subscribers/form-tokens';
@@ -28,7 +28,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 /** Route params are strings for our patterns; typed loosely by @types/express. */
 const tokenOf = (req: Request): string => String(req.params.token);
 
-export function readerPagesRouter(c: Container): Router {
+export function readerPagesRouter(c: Pick<Container, 'config' | 'readers' | 'topics' | 'rateLimiter' | 'linkTokens'>): Router {
   const r = Router();
   const readers = c.readers;
   const form = [requireContentType(['application/x-www-form-urlencoded']), formBody()];

@@ -2,9 +2,12 @@
  * Every public router (reader pages, APIs, console, archive, mailbox), in mount order. Kept apart
  * from the composition root so worker processes, which serve only the ops endpoints, never load
  * them (src/app.ts requires this module only for ROLE=api|all).
+ *
+ * A new router: a file in src/http taking `Pick<Container, …what it uses>`, and one line below.
+ * A JSON API router declares its routes with apiRoute() (src/http/api-route.ts).
  */
 import type { Router } from 'express';
-import type { Container } from '../app';
+import type { Container } from '../container';
 import { adminRouter } from './admin';
 import { sessionCookie } from './admin/session';
 import { archiveRouter } from './archive';
@@ -33,16 +36,9 @@ export function routers(c: Container): Router[] {
     archiveRouter(c),
     adminRouter(c),
   ];
-  if (c.mailbox) {
+  if (c.mailboxMessages) {
     const guard = c.config.production ? { sessions: c.consoleSessions, cookie: sessionCookie(c) } : undefined;
-    list.push(mailboxRouter({ pool: c.pool, queries: c.queries, guard }));
-  }
-  if (c.config.benchHello) {
-    // The benchmark's hello-world baseline (npm run bench), off unless BENCH_HELLO=1. Loaded lazily
-    // because scripts/ is not part of the production image.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const bench = require('../../scripts/bench/hello-router') as typeof import('../../scripts/bench/hello-router');
-    list.push(bench.benchHelloRouter());
+    list.push(mailboxRouter({ messages: c.mailboxMessages, guard }));
   }
   return list;
 }

@@ -4,107 +4,119 @@
  * delivery listings, resolution of uncertain deliveries, the report and the audit log of the send.
  * The service records each action with the editor who took it (the console goes the same way).
  */
-import { Router, type Request } from 'express';
-import type { Container } from '../app';
-import { ValidationError } from '../errors';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Container } from '../container';
+import { DELIVERY_STATUSES } from '../sending/status';
+import { apiRoute, idParam, intQuery, mountApi } from './api-route';
+import { auditActions, delivery, progress, sendReport } from './api-schemas';
 import { jsonBody } from './body';
-import { currentEditor, requireEditor } from './editor-auth';
 import { writeEventStream } from './sse';
 
-function issueId(req: Request): number {
-  const v = String(req.params.id);
-  if (!/^[1-9]\d{0,14}$/.test(v)) throw new ValidationError('id must be a positive integer.', 'id');
-  return Number(v);
-}
+type Deps = Pick<Container, 'config' | 'editorAuth' | 'sending' | 'audit'>;
 
-function idempotencyKey(req: Request): string | undefined {
-  const v = req.get('idempotency-key');
-  if (v === undefined) return undefined;
-  if (!/^[\x21-\x7e]{1,200}$/.test(v)) {
-    throw new ValidationError('Idempotency-Key must be 1–200 visible ASCII characters.', 'Idempotency-Key');
-  }
-  return v;
-}
+const params = z.object({ id: idParam });
+const progressAnswer = { 200: { description: 'The send’s progress.', schema: progress } };
 
-function intQuery(v: unknown, field: string, def: number, min: number, max: number): number {
-  if (v === undefined || v === '') return def;
-  if (typeof v !== 'string' || !/^\d{1,15}$/.test(v) || Number(v) < min || Number(v) > max) {
-    throw new ValidationError(`${field} must be a whole number between ${min} and ${max}.`, field);
-  }
-  return Number(v);
-}
+const idempotencyKey = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,200}$/, { error: 'Idempotency-Key must be 1–200 visible ASCII characters.' })
+    .optional(),
+});
 
-function parseResolve(body: unknown): { action: 'mark-sent' | 'resend'; ids: number[] | 'all' } {
-  const b = (body ?? {}) as Record<string, unknown>;
-  if (b.action !== 'mark-sent' && b.action !== 'resend') {
-    throw new ValidationError('action must be "mark-sent" or "resend".', 'action');
-  }
-  if (b.all === true && b.ids === undefined) return { action: b.action, ids: 'all' };
-  if (!Array.isArray(b.ids) || b.ids.length === 0 || b.ids.length > 10000 || !b.ids.every((x) => Number.isSafeInteger(x) && (x as number) > 0)) {
-    throw new ValidationError('Give ids (a non-empty array of delivery ids) or all: true.', 'ids');
-  }
-  return { action: b.action, ids: b.ids as number[] };
-}
-
-export function sendsApiRouter(c: Container): Router {
-  const r = Router();
-  const editor = requireEditor(c.editorAuth);
-  const sends = c.sending.service;
-
-  r.post('/api/issues/:id/send', editor, async (req, res) => {
-    const id = issueId(req);
-    const key = idempotencyKey(req);
-    const { progress } = await sends.start(id, currentEditor(res.locals), { idempotencyKey: key });
-    res.status(202).json(progress);
+const IDS = 'Give ids (a non-empty array of delivery ids) or all: true.';
+const resolveBody = z
+  .object({
+    action: z.enum(['mark-sent', 'resend'], { error: 'action must be "mark-sent" or "resend".' }),
+    ids: z.array(z.number({ error: IDS }).int({ error: IDS }).positive({ error: IDS }), { error: IDS }).min(1, { error: IDS }).max(10000, { error: IDS }).optional(),
+    all: z.unknown().optional().meta({ description: 'true (and no ids): every uncertain delivery of the send' }),
+  }, { error: 'The body must be a JSON object.' })
+  .superRefine((b, ctx) => {
+    if (b.ids === undefined && b.all !== true) ctx.addIssue({ code: 'custom', path: ['ids'], message: IDS });
   });
 
-  r.get('/api/issues/:id/send', editor, async (req, res) => {
-    res.json(await sends.progress(issueId(req)));
-  });
-
-  r.post('/api/issues/:id/send/pause', editor, async (req, res) => {
-    res.json(await sends.pause(issueId(req), currentEditor(res.locals)));
-  });
-  r.post('/api/issues/:id/send/resume', editor, async (req, res) => {
-    res.json(await sends.resume(issueId(req), currentEditor(res.locals)));
-  });
-  r.post('/api/issues/:id/send/cancel', editor, async (req, res) => {
-    res.json(await sends.cancel(issueId(req), currentEditor(res.locals)));
-  });
-
-  r.get('/api/issues/:id/send/deliveries', editor, async (req, res) => {
-    const status = typeof req.query.status === 'string' ? req.query.status : 'uncertain';
-    const after = intQuery(req.query.after, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
-    const limit = intQuery(req.query.limit, 'limit', 100, 1, 1000);
-    const deliveries = await sends.listDeliveries(issueId(req), status, after, limit);
-    res.json({ deliveries, next_after: deliveries.length === limit ? (deliveries.at(-1) as { id: number }).id : null });
-  });
-
-  r.post('/api/issues/:id/send/uncertain/resolve', editor, ...jsonBody(), async (req, res) => {
-    const id = issueId(req);
-    const { action, ids } = parseResolve(req.body);
-    res.json(await sends.resolveUncertain(id, currentEditor(res.locals), action, ids));
-  });
-
-  r.get('/api/issues/:id/send/report', editor, async (req, res) => {
-    res.json(await c.sending.report(issueId(req)));
-  });
-
-  r.get('/api/issues/:id/send/audit', editor, async (req, res) => {
-    const id = issueId(req);
-    await sends.progress(id); // 404 before a send exists, like every other …/send path
-    const entries = await c.audit.forIssue(id, { prefix: 'send.', limit: 500 });
-    res.json({
-      actions: entries.map((e) => ({ id: e.id, editor: e.editor_name, action: e.action, detail: e.detail, created_at: e.created_at })),
+export function sendsApiRoutes(deps: Deps) {
+  const sends = deps.sending.service;
+  const control = (action: 'pause' | 'resume' | 'cancel', summary: string) =>
+    apiRoute({
+      method: 'post', path: `/api/issues/:id/send/${action}`, summary, auth: 'editor', params,
+      responses: progressAnswer, errors: [404, 409],
+      handler: async ({ params: p, editor }) => ({ status: 200, json: await sends[action](p.id, editor) }),
     });
-  });
+  return [
+    apiRoute({
+      method: 'post', path: '/api/issues/:id/send', summary: 'Start the send (never a second one for the issue).', auth: 'editor',
+      params, headers: idempotencyKey,
+      responses: { 202: { description: 'Started, or the send that already exists.', schema: progress } }, errors: [404, 409],
+      handler: async ({ params: p, headers, editor }) => {
+        const { progress: answer } = await sends.start(p.id, editor, { idempotencyKey: headers['idempotency-key'] });
+        return { status: 202, json: answer };
+      },
+    }),
+    apiRoute({
+      method: 'get', path: '/api/issues/:id/send', summary: 'Progress of the send.', auth: 'editor', params,
+      responses: progressAnswer, errors: [404],
+      handler: async ({ params: p }) => ({ status: 200, json: await sends.progress(p.id) }),
+    }),
+    control('pause', 'Pause the send.'),
+    control('resume', 'Resume a paused send.'),
+    control('cancel', 'Cancel the send: nothing more is sent.'),
+    apiRoute({
+      method: 'get', path: '/api/issues/:id/send/deliveries', summary: 'Ledger rows of one status, by id.', auth: 'editor', params,
+      query: z.object({
+        status: z.enum(DELIVERY_STATUSES, { error: `status must be one of ${DELIVERY_STATUSES.join(', ')}.` }).default('uncertain'),
+        after: intQuery('after', 0, 0, Number.MAX_SAFE_INTEGER),
+        limit: intQuery('limit', 100, 1, 1000),
+      }),
+      responses: { 200: { description: 'One page; next_after continues.', schema: z.object({ deliveries: z.array(delivery), next_after: z.number().int().nullable() }) } },
+      errors: [404],
+      handler: async ({ params: p, query }) => {
+        const limit = query.limit!;
+        const deliveries = (await sends.listDeliveries(p.id, query.status, query.after, limit)) as { id: number }[];
+        return { status: 200, json: { deliveries, next_after: deliveries.length === limit ? deliveries.at(-1)!.id : null } };
+      },
+    }),
+    apiRoute({
+      method: 'post', path: '/api/issues/:id/send/uncertain/resolve', summary: 'Resolve uncertain deliveries: mark them sent, or send them again.',
+      auth: 'editor', params, body: { types: ['application/json'], parse: jsonBody(), schema: resolveBody },
+      responses: { 200: { description: 'How many were resolved.', schema: z.object({ resolved: z.number().int().nonnegative(), progress }) } },
+      errors: [404, 409],
+      handler: async ({ params: p, body, editor }) => ({
+        status: 200,
+        json: await sends.resolveUncertain(p.id, editor, body.action, body.ids === undefined ? 'all' : body.ids),
+      }),
+    }),
+    apiRoute({
+      method: 'get', path: '/api/issues/:id/send/report', summary: 'Counts per variant and topic, failure reasons, bounces.', auth: 'editor', params,
+      responses: { 200: { description: 'The report.', schema: sendReport } }, errors: [404],
+      handler: async ({ params: p }) => ({ status: 200, json: await deps.sending.reports.report(p.id) }),
+    }),
+    apiRoute({
+      method: 'get', path: '/api/issues/:id/send/audit', summary: 'Who started, paused, resumed, cancelled or resolved the send.', auth: 'editor', params,
+      responses: { 200: { description: 'Newest first.', schema: auditActions } }, errors: [404],
+      handler: async ({ params: p }) => {
+        await sends.progress(p.id); // 404 before a send exists, like every other …/send path
+        const entries = await deps.audit.forIssue(p.id, { prefix: 'send.', limit: 500 });
+        return { status: 200, json: { actions: entries.map((e) => ({ id: e.id, editor: e.editor_name, action: e.action, detail: e.detail, created_at: e.created_at })) } };
+      },
+    }),
+    // Server-sent events: one `progress` event whenever the numbers change (checked every second),
+    // keep-alive comments, and an `end` event once the send is final, then the stream closes.
+    apiRoute({
+      method: 'get', path: '/api/issues/:id/send/events', summary: 'Live progress as server-sent events.', auth: 'editor', params,
+      responses: { 200: { description: '`progress` events (SendProgress as data), then `end`.', schema: null, contentType: 'text/event-stream' } },
+      errors: [404],
+      handler: async ({ params: p, req, res }) => {
+        await writeEventStream(res, (signal) => sends.watchProgress(p.id, signal), { event: 'progress', log: req.log });
+        return undefined;
+      },
+    }),
+  ];
+}
 
-  // Server-sent events: one `progress` event whenever the numbers change (checked every second),
-  // keep-alive comments, and an `end` event once the send is final, then the stream closes.
-  r.get('/api/issues/:id/send/events', editor, async (req, res) => {
-    const id = issueId(req);
-    await writeEventStream(res, (signal) => sends.watchProgress(id, signal), { event: 'progress', log: req.log });
-  });
-
+export function sendsApiRouter(deps: Deps): Router {
+  const r = Router();
+  mountApi(r, sendsApiRoutes(deps), { auth: deps.editorAuth, checkResponses: deps.config.checkApiResponses });
   return r;
 }

@@ -14,7 +14,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { Router } from 'express';
-import type { Container } from '../app';
+import type { Container } from '../container';
 import { BadRequestError, NotFoundError, UnauthorizedError } from '../errors';
 import { parseBounce } from '../sending/bounces';
 import { requireContentType } from './body';
@@ -27,7 +27,7 @@ export function signBounce(secret: string, timestamp: number, rawBody: string | 
   return 'sha256=' + createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex');
 }
 
-export function webhooksRouter(c: Container, now: () => number = Date.now): Router {
+export function webhooksRouter(c: Pick<Container, 'config' | 'sending'>, now: () => number = Date.now): Router {
   const r = Router();
   const secret = c.config.bounceWebhookSecret;
 

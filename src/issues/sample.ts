@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { EMAILS_DIR } from '../rendering/templates';
+import { EMAILS_DIR } from '../paths';
 import type { Importers } from './importers';
 import type { IssuesService } from './service';
 
@@ -23,7 +23,7 @@ export async function loadSampleIssues(issues: IssuesService, importers: Importe
   let n = 0;
   for (const file of sampleIssueFiles()) {
     const { document } = await importers.import(readFileSync(file, 'utf8'), 'markdown');
-    await issues.create(document);
+    await issues.create(document, { by: null });
     n++;
   }
   return n;

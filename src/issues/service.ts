@@ -1,15 +1,20 @@
 /**
  * Issues: create, list, read and edit drafts, and the status transitions the delivery capability uses
  * (draft → sending → sent). Postgres holds the validated document; once an issue leaves `draft` its
- * document is frozen, so what was previewed is what readers get.
+ * document is frozen, so what was previewed is what readers get. Creating, importing and editing
+ * are recorded in the audit log here, with the actor the entry point names, so the API, the
+ * console and the CLI leave the same trace.
  */
 import type { Pool, PoolClient } from '../db/pool';
 import type { Queries } from '../db/queries';
+import type { Actor, EditorAudit } from '../editors/audit';
 import { ConflictError, NotFoundError } from '../errors';
 import type { Topics } from '../topics';
 import { validateDocument, type IssueDocument } from './document';
+import type { ImportFormat, Importers } from './importers';
+import type { ImportResult } from './import-text';
 
-export type IssueStatus = 'draft' | 'sending' | 'sent' | 'cancelled';
+import type { IssueStatus } from './status';
 
 /** What an importer guessed for one item; kept beside the document until the editor edits it. */
 export interface ItemSuggestion {
@@ -63,6 +68,8 @@ export class IssuesService {
     private readonly pool: Pool,
     private readonly queries: Queries,
     private readonly topics: Topics,
+    private readonly importers: Importers,
+    private readonly audit: EditorAudit,
   ) {}
 
   /** Validates an untrusted document against the current topics. */
@@ -70,9 +77,31 @@ export class IssuesService {
     return validateDocument(input, await this.topics.slugs());
   }
 
-  async create(
+  /**
+   * Stores a new draft. `by` is who creates it (recorded as `issue.create`); null only for content
+   * the service adds itself (the sample issue on an empty database).
+   */
+  async create(input: unknown, opts: { by: Actor | null }): Promise<{ id: number; slug: string; status: IssueStatus }> {
+    const created = await this.insert(input, { editorId: opts.by?.id ?? undefined });
+    if (opts.by) await this.audit.record(opts.by, 'issue.create', { issueId: created.id, detail: created.slug });
+    return created;
+  }
+
+  /** Imports Markdown or a plain-text newsletter as a draft (recorded as `issue.import`). */
+  async importDraft(
+    source: string,
+    format: ImportFormat,
+    opts: { slug?: string; by: Actor },
+  ): Promise<{ created: { id: number; slug: string; status: IssueStatus }; imported: ImportResult & { format: 'markdown' | 'text' } }> {
+    const imported = await this.importers.import(source, format, { slug: opts.slug });
+    const created = await this.insert(imported.document, { editorId: opts.by.id ?? undefined, suggestions: imported.suggestions });
+    await this.audit.record(opts.by, 'issue.import', { issueId: created.id, detail: `${imported.format}: ${created.slug}` });
+    return { created, imported };
+  }
+
+  private async insert(
     input: unknown,
-    opts: { editorId?: number; suggestions?: ItemSuggestion[] } = {},
+    opts: { editorId?: number; suggestions?: ItemSuggestion[] },
   ): Promise<{ id: number; slug: string; status: IssueStatus }> {
     const doc = await this.validate(input);
     try {
@@ -106,8 +135,14 @@ export class IssuesService {
     return rows[0]!.n;
   }
 
-  /** Replaces a draft's document. 409 once the issue is sending or sent. */
-  async update(id: number, input: unknown): Promise<{ id: number; slug: string; status: IssueStatus }> {
+  /** Replaces a draft's document (recorded as `issue.update`). 409 once the issue is sending or sent. */
+  async update(id: number, input: unknown, by: Actor): Promise<{ id: number; slug: string; status: IssueStatus }> {
+    const updated = await this.replaceDraft(id, input);
+    await this.audit.record(by, 'issue.update', { issueId: id });
+    return updated;
+  }
+
+  private async replaceDraft(id: number, input: unknown): Promise<{ id: number; slug: string; status: IssueStatus }> {
     const doc = await this.validate(input);
     const current = await this.get(id);
     if (current.status !== 'draft') throw new ConflictError(`Issue ${id} is ${current.status}; only drafts can be edited.`, 'not_draft');

@@ -4,7 +4,7 @@
  * delivery fills them with personalize(). Every piece of editor text is escaped on the way in:
  * plain fields by fill(), Markdown by markdown-it with raw HTML off.
  */
-import { escapeHtml } from '../http/html';
+import { escapeHtml } from '../escape';
 import { itemLinkText } from './link-text';
 import { markdownInlineToHtml, markdownInlineToText, markdownToHtml, markdownToText } from './markdown';
 import { placeholder } from './personalize';

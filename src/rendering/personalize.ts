@@ -4,7 +4,7 @@
  * values escaped for the part they land in. Keys:
  *   unsubscribe_url, preferences_url, name, stop_url:<topic slug>, web_url
  */
-import { escapeHtml } from '../http/html';
+import { escapeHtml } from '../escape';
 
 export const placeholder = (key: string): string => `[[tidings:${key}]]`;
 const PLACEHOLDER_RE = /\[\[tidings:([a-z_]+(?::[a-z0-9-]+)?)\]\]/g;

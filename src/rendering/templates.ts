@@ -9,10 +9,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { escapeHtml } from '../http/html';
-import { ROOT } from '../paths';
-
-export const EMAILS_DIR = path.join(ROOT, 'emails');
+import { escapeHtml } from '../escape';
+import { EMAILS_DIR } from '../paths';
 const NAMES = ['layout', 'header', 'highlights', 'section', 'item', 'footer'] as const;
 export type TemplateName = (typeof NAMES)[number];
 

@@ -1,6 +1,7 @@
 /**
- * Stored variants: a pure database read for the delivery workers. Deliberately imports nothing from
- * the renderer, so a process that only sends never loads MJML.
+ * Stored variants: the one reader and writer of issue_variants, used by the renderer (previews,
+ * send start) and, as a pure database read, by the delivery workers (src/sending/variants.ts).
+ * Deliberately imports nothing from the renderer, so a process that only sends never loads MJML.
  */
 import type { Pool } from '../db/pool';
 import type { Queries } from '../db/queries';
@@ -25,6 +26,13 @@ interface Row {
   doc_hash: string;
 }
 
+/** The variants a send delivers, with the issue's title (the List-Id and the Message-ID use it). */
+export interface SendVariants {
+  title: string | undefined;
+  /** By topic-set key ("ai,nev"). */
+  variants: Map<string, StoredVariant>;
+}
+
 export class VariantStore {
   constructor(
     private readonly pool: Pool,
@@ -35,6 +43,12 @@ export class VariantStore {
   async loadVariants(issueId: number): Promise<Map<string, StoredVariant>> {
     const { rows } = await this.pool.query<Row>(this.queries.sql('variants-load'), [issueId]);
     return new Map(rows.map((r) => [r.topics, toStored(r)]));
+  }
+
+  /** The variants of the issue a send delivers: the workers' read, MJML-free. */
+  async forSend(sendId: number): Promise<SendVariants> {
+    const { rows } = await this.pool.query<Row & { title: string }>(this.queries.sql('send-variants'), [sendId]);
+    return { title: rows[0]?.title, variants: new Map(rows.map((r) => [r.topics, toStored(r)])) };
   }
 
   async hashes(issueId: number): Promise<Map<string, string>> {
@@ -57,6 +71,7 @@ export class VariantStore {
   }
 }
 
-function toStored(r: Row): StoredVariant {
+/** The one "empty" rule: the renderer stores an empty html for a topic set with nothing in it. */
+function toStored(r: Pick<Row, 'subject' | 'html' | 'text' | 'item_count'>): StoredVariant {
   return { subject: r.subject, html: r.html, text: r.text, itemCount: r.item_count, empty: r.html === '' };
 }

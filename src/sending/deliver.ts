@@ -15,7 +15,7 @@
  * are never re-sent automatically.
  */
 import { randomUUID } from 'node:crypto';
-import type { RuntimeConfig } from '../app';
+import type { Config } from '../config';
 import type { Pool } from '../db/pool';
 import type { Queries } from '../db/queries';
 import type { Logger } from '../logger';
@@ -24,6 +24,7 @@ import { emailHash } from '../subscribers/email-hash';
 import type { LinkTokens } from '../subscribers/link-tokens';
 import { recipientLinks } from '../subscribers/links';
 import type { FailureWindow } from './breaker';
+import type { CompletionListener } from './completion';
 import type { Dispatcher } from './dispatcher';
 import type { SendRateLimiter } from './rate-limit';
 import type { SmtpPool, SmtpResult } from './smtp-pool';
@@ -34,15 +35,15 @@ export interface DeliverDeps {
   queries: Queries;
   log: Logger;
   metrics: Metrics;
-  config: RuntimeConfig;
+  config: Pick<Config, 'publicUrl' | 'sending'>;
   linkTokens: LinkTokens;
   smtp: () => SmtpPool;
   rate: SendRateLimiter;
   dispatcher: Dispatcher;
   breaker: FailureWindow;
   variants: VariantCache;
-  /** Called when this worker completed a send. */
-  onCompleted: (sendId: number, issueId: number) => Promise<void>;
+  /** Told when this worker completed a send. */
+  completion: CompletionListener;
 }
 
 interface ClaimedRow {
@@ -227,6 +228,6 @@ export class Deliverer {
     // (which re-dispatches), and anything missed is the reconciler's.
     if (r && r.status === 'pending' && r.not_before) await this.d.dispatcher.batch(batchId, r.gen, Number(r.delay_ms ?? 0));
     const done = await pool.query(queries.sql('send-complete-if-done'), [sendId]);
-    if (done.rowCount) await this.d.onCompleted(sendId, issueId);
+    if (done.rowCount) await this.d.completion.completed(sendId, issueId);
   }
 }

@@ -13,7 +13,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import addressparser from 'nodemailer/lib/addressparser';
 import { encodeWords } from 'nodemailer/lib/mime-funcs';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
-import { escapeHtml } from '../http/html';
+import { escapeHtml } from '../escape';
 import { personalize, type RecipientValues } from '../rendering/personalize';
 
 // Well below SMTP's 998: leaves room for the link values spliced into a line.

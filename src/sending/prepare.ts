@@ -15,6 +15,7 @@ import type { Pool } from '../db/pool';
 import { withTransaction } from '../db/pool';
 import type { Queries } from '../db/queries';
 import type { Logger } from '../logger';
+import type { CompletionListener } from './completion';
 import { dispatchPendingBatches, type Dispatcher } from './dispatcher';
 
 interface StepRow {
@@ -41,7 +42,8 @@ export interface PrepareDeps {
   log: Logger;
   dispatcher: Dispatcher;
   batchSize: number;
-  onCompleted: (sendId: number, issueId: number) => Promise<void>;
+  /** Told when this stage found the send complete. */
+  completion: CompletionListener;
 }
 
 export class Preparer {
@@ -80,7 +82,7 @@ export class Preparer {
     }
     // A send with no deliveries open (e.g. nobody to mail) completes here.
     const done = await pool.query<{ id: number; issue_id: number }>(queries.sql('send-complete-if-done'), [sendId]);
-    if (done.rows[0]) await this.d.onCompleted(sendId, done.rows[0].issue_id);
+    if (done.rows[0]) await this.d.completion.completed(sendId, done.rows[0].issue_id);
     this.d.log.info({ sendId, written }, 'prepare finished');
     return written;
   }

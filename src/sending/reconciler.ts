@@ -10,6 +10,7 @@
 import type { Pool } from '../db/pool';
 import type { Queries } from '../db/queries';
 import type { Logger } from '../logger';
+import type { CompletionListener } from './completion';
 import type { Dispatcher } from './dispatcher';
 
 export interface ReconcileReport {
@@ -28,7 +29,8 @@ export interface ReconcilerDeps {
   dispatcher: Dispatcher;
   leaseSeconds: number;
   intervalMs: number;
-  onCompleted: (sendId: number, issueId: number) => Promise<void>;
+  /** Told when this stage found the send complete. */
+  completion: CompletionListener;
 }
 
 const MAX_CHECKS_PER_PASS = 2000;
@@ -90,7 +92,7 @@ export class Reconciler {
     } finally {
       client.release();
     }
-    for (const s of completed) await this.d.onCompleted(s.id, s.issue_id);
+    for (const s of completed) await this.d.completion.completed(s.id, s.issue_id);
     if (report.expiredBatches || report.prepares || report.redispatched || report.completed) {
       this.d.log.info(report, 'reconciler pass');
     }

@@ -23,7 +23,20 @@ function group<K extends string>(rows: ({ status: string; n: number } & Record<K
   return out;
 }
 
-export async function sendReport(pool: Pool, queries: Queries, service: SendService, issueId: number): Promise<SendReport> {
+export class SendReports {
+  constructor(
+    private readonly pool: Pool,
+    private readonly queries: Queries,
+    private readonly service: Pick<SendService, 'progress'>,
+  ) {}
+
+  /** 404 (NotFoundError) before the issue has a send, like every other …/send read. */
+  report(issueId: number): Promise<SendReport> {
+    return sendReport(this.pool, this.queries, this.service, issueId);
+  }
+}
+
+async function sendReport(pool: Pool, queries: Queries, service: Pick<SendService, 'progress'>, issueId: number): Promise<SendReport> {
   const progress = await service.progress(issueId);
   const id = progress.send_id;
   const [variants, topics, failures, bounces] = await Promise.all([

@@ -16,14 +16,12 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { Logger } from '../logger';
 import { dispatchPendingBatches, type Dispatcher } from './dispatcher';
 
-export type SendStatus = 'preparing' | 'sending' | 'paused' | 'completed' | 'cancelled';
-export const DELIVERY_STATUSES = ['pending', 'sending', 'sent', 'skipped', 'failed', 'uncertain', 'cancelled'] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+import { DELIVERY_STATUSES, isFinal, shownSendStatus, type DeliveryStatus, type SendState, type SendStatus } from './status';
 
 export interface SendRow {
   id: number;
   issue_id: number;
-  status: 'preparing' | 'sending' | 'completed' | 'cancelled';
+  status: SendState;
   paused: boolean;
   pause_reason: string | null;
   idempotency_key: string | null;
@@ -64,14 +62,8 @@ export interface SendServiceDeps {
   queries: Queries;
   log: Logger;
   dispatcher: Dispatcher;
-  renderer: () => VariantRenderer | undefined;
+  renderer: VariantRenderer;
   audit: EditorAudit;
-}
-
-const FINAL: ReadonlySet<SendStatus> = new Set(['completed', 'cancelled']);
-
-export function isFinal(status: SendStatus): boolean {
-  return FINAL.has(status);
 }
 
 export class SendService {
@@ -105,7 +97,7 @@ export class SendService {
     if (issue.rows[0].status !== 'draft') throw new ConflictError(`Issue ${issueId} is ${issue.rows[0].status}; only a draft can be sent.`, 'not_draft');
 
     // Render every topic set once, here, so that worker processes never load MJML.
-    await this.d.renderer()?.ensureVariants(issueId);
+    await this.d.renderer.ensureVariants(issueId);
     const variants = await pool.query(queries.sql('send-issue-has-variants'), [issueId]);
     if (!variants.rowCount) throw new ConflictError(`Issue ${issueId} has no rendered variants.`, 'not_rendered');
 
@@ -148,8 +140,7 @@ export class SendService {
       pool.query<{ n: number }>(queries.sql('send-rate'), [send.id]),
     ]);
     for (const r of c.rows) counts[r.status] = r.n;
-    const status: SendStatus =
-      send.paused && (send.status === 'preparing' || send.status === 'sending') ? 'paused' : send.status;
+    const status = shownSendStatus(send);
     return {
       send_id: send.id,
       issue_id: send.issue_id,

@@ -231,3 +231,17 @@ export class SmtpPool {
     for (const w of this.waiters.splice(0)) w(new Error('pool closed'));
   }
 }
+
+/** The pool, opened on first use (an API-only process never connects to the relay). */
+export class LazySmtpPool {
+  private pool: SmtpPool | undefined;
+
+  constructor(private readonly opts: SmtpPoolOptions) {}
+
+  get = (): SmtpPool => (this.pool ??= new SmtpPool(this.opts));
+
+  close(): void {
+    this.pool?.close();
+    this.pool = undefined;
+  }
+}

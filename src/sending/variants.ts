@@ -2,22 +2,12 @@
  * Per-process cache of an issue's compiled variants for delivery: read from issue_variants (a plain
  * database read, so deliver processes never load MJML) and compiled into splice templates once.
  */
-import type { Pool } from '../db/pool';
-import type { Queries } from '../db/queries';
+import type { VariantStore } from '../rendering/variant-store';
 import { compileVariant, MessageBuilder, type CompiledVariant, type MessageContext } from './message';
 
 export interface SendMaterial {
   builder: MessageBuilder;
   variants: Map<string, CompiledVariant>;
-}
-
-interface VariantRow {
-  topics: string;
-  subject: string;
-  html: string;
-  text: string;
-  item_count: number;
-  title: string;
 }
 
 const KEEP = 4;
@@ -26,8 +16,7 @@ export class VariantCache {
   private readonly bySend = new Map<number, Promise<SendMaterial>>();
 
   constructor(
-    private readonly pool: Pool,
-    private readonly queries: Queries,
+    private readonly store: Pick<VariantStore, 'forSend'>,
     private readonly ctx: MessageContext,
   ) {}
 
@@ -44,13 +33,10 @@ export class VariantCache {
   }
 
   private async load(sendId: number, issueId: number): Promise<SendMaterial> {
-    const { rows } = await this.pool.query<VariantRow>(this.queries.sql('send-variants'), [sendId]);
+    const stored = await this.store.forSend(sendId);
     const variants = new Map<string, CompiledVariant>();
-    for (const r of rows) {
-      // The renderer stores an empty html for a topic set with nothing in it (see
-      // src/rendering/variant-store.ts): such readers are skipped.
-      variants.set(r.topics, compileVariant({ topics: r.topics, subject: r.subject, html: r.html, text: r.text, empty: r.html === '' }));
-    }
-    return { builder: new MessageBuilder(this.ctx, issueId, rows[0]?.title ?? 'Tidings'), variants };
+    // An empty variant (nothing for that topic set) compiles to one whose readers are skipped.
+    for (const [topics, v] of stored.variants) variants.set(topics, compileVariant({ topics, subject: v.subject, html: v.html, text: v.text, empty: v.empty }));
+    return { builder: new MessageBuilder(this.ctx, issueId, stored.title ?? 'Tidings'), variants };
   }
 }

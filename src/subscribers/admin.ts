@@ -1,7 +1,11 @@
-/** Editor-facing subscriber management: list and search, one reader, privacy export and erasure. */
+/**
+ * Editor-facing subscriber management: list and search, one reader, privacy export and erasure
+ * (recorded in the audit log here, for the API and the console alike).
+ */
 import type { Pool } from '../db/pool';
 import { withTransaction } from '../db/pool';
 import type { Queries } from '../db/queries';
+import type { Actor, EditorAudit } from '../editors/audit';
 import { NotFoundError, ValidationError } from '../errors';
 import type { Topics } from '../topics';
 import { emailHash } from './email-hash';
@@ -40,6 +44,7 @@ export class SubscriberAdmin {
     private readonly pool: Pool,
     private readonly queries: Queries,
     private readonly topics: Topics,
+    private readonly audit: EditorAudit,
   ) {}
 
   /** Validates the query-string filters shared by the list and the CSV export. */
@@ -140,9 +145,10 @@ export class SubscriberAdmin {
   /**
    * Erases personal data: address, name, topics, IPs and user agents go; the row, the consent
    * ledger (without who) and a hash of the address on the suppression list stay, so no later
-   * import or form can mail this address again. Idempotent.
+   * import or form can mail this address again. Idempotent; every call on an existing reader is
+   * recorded (`subscriber.erase`), a missing one is a 404 and is not.
    */
-  async erase(id: number): Promise<{ id: number; status: 'erased' }> {
+  async erase(id: number, by: Actor): Promise<{ id: number; status: 'erased' }> {
     const q = this.queries;
     await withTransaction(this.pool, async (client) => {
       const { rows } = await client.query<{ email: string | null; status: string }>(q.sql('subscriber-lock-by-id'), [id]);
@@ -160,6 +166,7 @@ export class SubscriberAdmin {
       await client.query(q.sql('consent-erase-personal'), [id]);
       await client.query(q.sql('consent-insert'), [id, 'erased', 'editor', null, null, null, null]);
     });
+    await this.audit.record(by, 'subscriber.erase', { detail: `subscriber ${id}` });
     return { id, status: 'erased' };
   }
 }

@@ -9,6 +9,7 @@ import { parse } from 'csv-parse/sync';
 import type { Pool } from '../db/pool';
 import { withTransaction } from '../db/pool';
 import type { Queries } from '../db/queries';
+import type { Actor, EditorAudit } from '../editors/audit';
 import { AppError, BadRequestError } from '../errors';
 import type { Topics } from '../topics';
 import { unescapeCell } from './csv-cells';
@@ -74,9 +75,11 @@ export class SubscriberImport {
     private readonly pool: Pool,
     private readonly queries: Queries,
     private readonly topics: Topics,
+    private readonly audit: EditorAudit,
   ) {}
 
-  async run(text: string, opts: { dryRun: boolean }): Promise<ImportReport> {
+  /** A dry run only reports; a real import is recorded (`subscribers.import`) with its counts. */
+  async run(text: string, opts: { dryRun: boolean; by: Actor }): Promise<ImportReport> {
     const records = readCsv(text);
     if (records.length > MAX_IMPORT_ROWS) throw new BadRequestError(`At most ${MAX_IMPORT_ROWS} rows per import.`, 'body', 'too_many_rows');
     const known = await this.topics.slugs();
@@ -96,6 +99,7 @@ export class SubscriberImport {
       inFlight = next;
     }
     await inFlight;
+    if (!opts.dryRun) await this.audit.record(opts.by, 'subscribers.import', { detail: `${report.imported} imported, ${report.updated} updated` });
     return report;
   }
 

@@ -3,7 +3,8 @@
  * prefix of its own and an SMTP sink of its own, listening on a random port.
  */
 import { randomBytes } from 'node:crypto';
-import { buildContainer, startTidings, type Container, type Tidings } from '../../src/app';
+import { buildContainer, startTidings, type Tidings } from '../../src/app';
+import type { Container } from '../../src/container';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { createTestDatabase, type TestDatabase } from './db';
@@ -52,6 +53,8 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     SECRET_KEY: 'test-secret-key-0123456789abcdef0123456789',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SHUTDOWN_TIMEOUT_MS: '5000',
+    // Every JSON API answer in the suite is held to its route's declared schemas.
+    CHECK_API_RESPONSES: '1',
     ...opts.env,
   });
   const log = createLogger(config.logLevel);

@@ -6,30 +6,28 @@
  * email, the same one the API sends).
  */
 import { Router, type Response } from 'express';
-import type { Container } from '../../app';
 import { NotFoundError, ValidationError } from '../../errors';
 import { exampleValues } from '../../rendering/example-links';
 import { personalize } from '../../rendering/personalize';
 import { topicSetKey } from '../../topics';
+import { pathId } from '../api-route';
 import { formBody } from '../body';
 import { html } from '../html';
 import { scrollRegion } from '../layout';
 import type { ConsoleDeps } from './index';
-import { issueIdParam } from './issues';
 import { consoleLocals, verifyCsrf } from './session';
 import { badge, bytes, consolePage, csrfInput, notice } from './views';
 
 const SANDBOX_CSP = "sandbox; default-src 'none'; img-src data: https: http:; style-src 'unsafe-inline'";
 
-async function topicSet(c: Container, key: string): Promise<string[]> {
+async function topicSet(c: Pick<ConsoleDeps, 'topics'>, key: string): Promise<string[]> {
   const slugs = await c.topics.slugs();
   const set = key.split(',');
   if (!set.length || set.some((t) => !slugs.includes(t)) || topicSetKey(set) !== key) throw new NotFoundError('No such topic combination.');
   return set;
 }
 
-export function previewRouter(deps: ConsoleDeps): Router {
-  const { c } = deps;
+export function previewRouter(c: ConsoleDeps): Router {
   const r = Router();
 
   const page = async (res: Response, id: number, o: { width: string; note?: string; testError?: string; to?: string; status?: number }) => {
@@ -82,14 +80,14 @@ ${topics.map((t) => html`<label class="check inline"><input type="checkbox" name
   };
 
   r.get('/issues/:id/preview', async (req, res) => {
-    await page(res, issueIdParam(req), {
+    await page(res, pathId(req.params.id), {
       width: req.query.w === 'mobile' ? 'mobile' : 'desktop',
       note: req.query.saved === '1' ? 'Saved.' : req.query.tested ? `Test email sent to ${String(req.query.tested).slice(0, 254)}.` : undefined,
     });
   });
 
   r.get('/issues/:id/preview/:topics/html', async (req, res) => {
-    const id = issueIdParam(req);
+    const id = pathId(req.params.id);
     const set = await topicSet(c, String(req.params.topics));
     const v = await c.variants.variant(id, set);
     res.setHeader('Content-Security-Policy', SANDBOX_CSP);
@@ -97,14 +95,14 @@ ${topics.map((t) => html`<label class="check inline"><input type="checkbox" name
   });
 
   r.get('/issues/:id/preview/:topics/text', async (req, res) => {
-    const id = issueIdParam(req);
+    const id = pathId(req.params.id);
     const set = await topicSet(c, String(req.params.topics));
     const v = await c.variants.variant(id, set);
     res.type('text/plain; charset=utf-8').send(v.empty ? '' : personalize(v.text, exampleValues(c.config.publicUrl, set), 'text'));
   });
 
   r.post('/issues/:id/test', formBody(), verifyCsrf, async (req, res) => {
-    const id = issueIdParam(req);
+    const id = pathId(req.params.id);
     const { editor } = consoleLocals(res);
     const body = req.body as Record<string, string | string[] | undefined>;
     const to = typeof body.to === 'string' ? body.to.trim() : '';

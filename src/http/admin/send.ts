@@ -6,19 +6,17 @@
  */
 import { Router, type Response } from 'express';
 import { NotFoundError } from '../../errors';
-import { ConsoleOverview } from '../../editors/overview';
-import { isFinal, type Progress } from '../../sending/service';
+import type { Progress } from '../../sending/service';
+import { isFinal } from '../../sending/status';
+import { pathId } from '../api-route';
 import { formBody } from '../body';
 import { writeEventStream } from '../sse';
 import type { ConsoleDeps } from './index';
-import { issueIdParam } from './issues';
 import { consoleLocals, verifyCsrf } from './session';
 import { confirmView, progressView } from './send-views';
 import { consolePage } from './views';
 
-export function sendRouter(deps: ConsoleDeps): Router {
-  const { c } = deps;
-  const overview = new ConsoleOverview(c.pool, c.queries);
+export function sendRouter(c: ConsoleDeps): Router {
   const sends = c.sending.service;
   const r = Router();
   const mailbox = !!c.mailbox;
@@ -38,7 +36,7 @@ export function sendRouter(deps: ConsoleDeps): Router {
     const issue = await c.issues.get(id);
     const progress = await progressOrNone(id);
     if (!progress) {
-      const [variants, audience, topics] = await Promise.all([c.variants.ensureVariants(id), overview.audience(), c.topics.list()]);
+      const [variants, audience, topics] = await Promise.all([c.variants.ensureVariants(id), c.consoleOverview.audience(), c.topics.list()]);
       res.type('html').send(
         consolePage(res, { title: `Send: ${issue.title}`, mailbox, body: confirmView({ issue, variants, audience, topics, csrf: session.csrfToken }) }),
       );
@@ -46,7 +44,7 @@ export function sendRouter(deps: ConsoleDeps): Router {
     }
     const done = isFinal(progress.status);
     const [report, uncertain, log] = await Promise.all([
-      done ? c.sending.report(id) : undefined,
+      done ? c.sending.reports.report(id) : undefined,
       progress.uncertain ? sends.listDeliveries(id, 'uncertain', 0, 200) : [],
       c.audit.forIssue(id),
     ]);
@@ -64,11 +62,11 @@ export function sendRouter(deps: ConsoleDeps): Router {
       started: 'The send has started.', paused: 'Paused.', resumed: 'Resumed.', cancelled: 'Cancelled: nothing more will be sent.',
       resolved: 'Uncertain deliveries resolved.',
     };
-    await show(res, issueIdParam(req), notes[String(req.query.done)]);
+    await show(res, pathId(req.params.id), notes[String(req.query.done)]);
   });
 
   r.post('/issues/:id/send', formBody(), verifyCsrf, async (req, res) => {
-    const id = issueIdParam(req);
+    const id = pathId(req.params.id);
     const { editor } = consoleLocals(res);
     // A second click (or a second editor) gets the send that already exists, not a second one.
     await sends.start(id, editor);
@@ -77,7 +75,7 @@ export function sendRouter(deps: ConsoleDeps): Router {
 
   for (const action of ['pause', 'resume', 'cancel'] as const) {
     r.post(`/issues/:id/send/${action}`, formBody(), verifyCsrf, async (req, res) => {
-      const id = issueIdParam(req);
+      const id = pathId(req.params.id);
       const { editor } = consoleLocals(res);
       await sends[action](id, editor);
       res.redirect(303, `/admin/issues/${id}/send?done=${action === 'pause' ? 'paused' : action === 'resume' ? 'resumed' : 'cancelled'}`);
@@ -85,7 +83,7 @@ export function sendRouter(deps: ConsoleDeps): Router {
   }
 
   r.post('/issues/:id/send/resolve', formBody(), verifyCsrf, async (req, res) => {
-    const id = issueIdParam(req);
+    const id = pathId(req.params.id);
     const { editor } = consoleLocals(res);
     const body = req.body as Record<string, string | string[] | undefined>;
     const action = body.action === 'resend' ? 'resend' : 'mark-sent';
@@ -99,7 +97,7 @@ export function sendRouter(deps: ConsoleDeps): Router {
 
   // Live progress for the progress bar, from the same watch as the API's event stream.
   r.get('/issues/:id/send/events', async (req, res) => {
-    const id = issueIdParam(req);
+    const id = pathId(req.params.id);
     await writeEventStream(res, (signal) => sends.watchProgress(id, signal), { event: 'progress', log: req.log });
   });
 

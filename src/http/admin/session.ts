@@ -3,7 +3,7 @@
  * CSRF check every form post goes through.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Container } from '../../app';
+import type { Container } from '../../container';
 import type { ConsoleSession, ConsoleSessions } from '../../editors/sessions';
 import { tokensMatch } from '../../editors/sessions';
 import type { Editor } from '../../editors/keys';

@@ -5,15 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
-import type { Container } from '../../app';
+import type { Container } from '../../container';
 import type { ConsoleSessions } from '../../editors/sessions';
 import { tokensMatch } from '../../editors/sessions';
 import { ForbiddenError, UnauthorizedError } from '../../errors';
 import { formBody } from '../body';
-import { html } from '../html';
 import { clientKey } from '../reader-context';
 import { clearSessionCookie, COOKIE, CSRF_FIELD, isSessionPath, readCookie, sessionCookie, setSessionCookie, signInUrl, verifyCsrf, requireSession } from './session';
-import { barePage } from './views';
+import { signInPage } from './sign-in-view';
 
 const PRE_COOKIE = 'tidings_console_pre';
 
@@ -22,26 +21,7 @@ function safeNext(v: unknown): string {
   return isSessionPath(s) ? s : '/admin/issues';
 }
 
-function signInPage(o: { token: string; next: string; error?: string; expired?: boolean; signedOut?: boolean }): string {
-  return barePage(
-    'Sign in',
-    html`<h1>Sign in to the console</h1>
-${o.expired ? html`<div class="notice" role="status"><p>Your session has expired. Please sign in again.</p></div>` : ''}
-${o.signedOut ? html`<div class="notice" role="status"><p>You are signed out.</p></div>` : ''}
-<form method="post" action="/admin/sign-in" class="card" novalidate>
-<input type="hidden" name="${CSRF_FIELD}" value="${o.token}">
-<input type="hidden" name="next" value="${o.next}">
-<label for="key">Editor key</label>
-<input type="password" id="key" name="key" autocomplete="current-password" required
-  ${o.error ? html`aria-invalid="true" aria-describedby="key-error"` : ''}>
-${o.error ? html`<p class="error" id="key-error">${o.error}</p>` : ''}
-<p class="hint">The key printed by <code>npm run cli -- keys create &lt;your name&gt;</code>, or <code>EDITOR_API_KEY</code>.</p>
-<p><button type="submit">Sign in</button></p>
-</form>`,
-  );
-}
-
-export function signInRouter(c: Container, sessions: ConsoleSessions): Router {
+export function signInRouter(c: Pick<Container, 'config' | 'mailbox'>, sessions: ConsoleSessions): Router {
   const r = Router();
   const sessionCookies = sessionCookie(c);
   const secure = sessionCookies.secure;

@@ -58,3 +58,15 @@ export const badge = (status: string): SafeHtml => html`<span class="badge badge
 export function notice(text: string | undefined): SafeHtml | string {
   return text ? html`<div class="notice" role="status"><p>${text}</p></div>` : '';
 }
+
+const ERROR_TITLES: Record<number, string> = {
+  400: 'Bad request', 401: 'Not signed in', 403: 'Forbidden', 404: 'Not found', 409: 'Conflict',
+  413: 'Too large', 415: 'Unsupported', 422: 'Invalid', 429: 'Too many attempts',
+};
+
+/** An error inside /admin, as a console page (a 403 for a bad CSRF token, a 404 for a missing issue). */
+export function errorPage(status: number, message: string): string {
+  const title = ERROR_TITLES[status] ?? 'Error';
+  return barePage(title, html`<h1>${title}</h1><div class="errors" role="alert"><p>${message}</p></div>
+<p><a href="/admin">Back to the console</a></p>`);
+}

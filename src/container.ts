@@ -1,0 +1,123 @@
+/**
+ * What the composition root (src/app.ts) builds: the shared parts and every service, grouped by
+ * capability. Only types live here, and it imports nothing above the services, so entry points
+ * (src/http, workers/, src/cli) can name what they need — `Pick<Container, 'issues' | 'audit'>` —
+ * without importing the root that imports them.
+ *
+ * A new service: a field here (in its capability's group), one `new` in src/app.ts, and the entry
+ * points that use it add its name to their Pick.
+ */
+import type { Redis } from 'ioredis';
+import type { RuntimeConfig } from './config/runtime';
+import type { Pool } from './db/pool';
+import type { Queries } from './db/queries';
+import type { EditorAudit } from './editors/audit';
+import type { EditorAuth } from './editors/auth';
+import type { EditorKeys } from './editors/keys';
+import type { ConsoleOverview } from './editors/overview';
+import type { ConsoleSessions } from './editors/sessions';
+import type { Importers } from './issues/importers';
+import type { IssuesService } from './issues/service';
+import type { Logger } from './logger';
+import type { LocalMailbox } from './mail/local-mailbox';
+import type { MailboxMessages } from './mail/mailbox-messages';
+import type { MailTransport } from './mail/transport';
+import type { Metrics } from './metrics';
+import type { Queues } from './queue';
+import type { RateLimiter } from './ratelimit';
+import type { Variants } from './rendering/variants';
+import type { Bounces } from './sending/bounces';
+import type { SendCompletion } from './sending/completion';
+import type { Deliverer } from './sending/deliver';
+import type { Dispatcher } from './sending/dispatcher';
+import type { Preparer } from './sending/prepare';
+import type { Reconciler } from './sending/reconciler';
+import type { SendReports } from './sending/report';
+import type { SendService } from './sending/service';
+import type { LazySmtpPool } from './sending/smtp-pool';
+import type { TestSender } from './sending/test-send';
+import type { SubscriberAdmin } from './subscribers/admin';
+import type { ConfirmationService } from './subscribers/confirm';
+import type { SubscriberImport } from './subscribers/csv-import';
+import type { FormTokens } from './subscribers/form-tokens';
+import type { LinkTokens } from './subscribers/link-tokens';
+import type { PreferencesService } from './subscribers/preferences';
+import type { RequestListener } from './subscribers/request-listener';
+import type { SubscriptionRequests } from './subscribers/requests';
+import type { SubscriptionService } from './subscribers/subscribe';
+import type { ReadersSweeper } from './subscribers/sweeper';
+import type { TransactionalMail } from './subscribers/transactional';
+import type { Topics } from './topics';
+
+export type { RuntimeConfig };
+
+/** Readers: subscribe, confirm, preferences, unsubscribe, editor management, privacy. */
+export interface Readers {
+  readonly subscriptions: SubscriptionService;
+  readonly confirmation: ConfirmationService;
+  readonly preferences: PreferencesService;
+  readonly admin: SubscriberAdmin;
+  readonly importer: SubscriberImport;
+  readonly mail: TransactionalMail;
+  /** The worker's side of subscribe requests. */
+  readonly requests: SubscriptionRequests;
+  /** LISTENs for new subscribe requests (started by the transactional worker only). */
+  readonly listener: RequestListener;
+  readonly sweeper: ReadersSweeper;
+  readonly formTokens: FormTokens;
+}
+
+/** Delivery: sends, the ledger, prepare/deliver stages, reconciler, bounces, test emails. */
+export interface Sending {
+  readonly dispatcher: Dispatcher;
+  /** The editor's side: start, progress, pause / resume / cancel, uncertain deliveries. */
+  readonly service: SendService;
+  readonly reports: SendReports;
+  /** What a completed send changes (its issue becomes sent). */
+  readonly completion: SendCompletion;
+  readonly preparer: Preparer;
+  readonly deliverer: Deliverer;
+  readonly reconciler: Reconciler;
+  readonly bounces: Bounces;
+  readonly testSender: TestSender;
+  /** The newsletter relay's pool, opened on first delivery. */
+  readonly smtp: LazySmtpPool;
+}
+
+export interface Container {
+  readonly config: RuntimeConfig;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly pool: Pool;
+  readonly queries: Queries;
+  /** Shared connection for queues, rate limits and readiness (workers open their own). */
+  readonly redis: Redis;
+  readonly queues: Queues;
+  readonly rateLimiter: RateLimiter;
+  /** The process's transport (transactional mails, test emails). */
+  readonly transport: MailTransport;
+  /** The built-in SMTP server, present when SMTP_URL is unset (config then guarantees LOCAL_MAILBOX). */
+  readonly mailbox: LocalMailbox | undefined;
+  /** What /dev/mailbox shows; present with the mailbox. */
+  readonly mailboxMessages: MailboxMessages | undefined;
+  readonly editorKeys: EditorKeys;
+  /** Console sign-in and API bearer keys under one per-address limit. */
+  readonly editorAuth: EditorAuth;
+  /** Console sessions: the console, and the local mailbox in production. */
+  readonly consoleSessions: ConsoleSessions;
+  /** The console's read-only figures across capabilities (audience, send results, a reader's deliveries). */
+  readonly consoleOverview: ConsoleOverview;
+  /** Who did what (editor_actions), written by the services that make each change. */
+  readonly audit: EditorAudit;
+  readonly topics: Topics;
+  /** HMAC-signed unsubscribe / preferences tokens for links in emails. */
+  readonly linkTokens: LinkTokens;
+  readonly readers: Readers;
+  readonly sending: Sending;
+  /** Issues: editor documents, drafts, imports, status (src/issues). */
+  readonly issues: IssuesService;
+  /** Markdown and plain-text importers with topic suggestions (parse only; storing is issues.importDraft). */
+  readonly importers: Importers;
+  /** Rendered variants per (issue, topic set): ensureVariants / variant (src/rendering). */
+  readonly variants: Variants;
+}
