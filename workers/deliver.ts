@@ -8,7 +8,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Container } from '../src/container';
 import { QUEUE_NAMES } from '../src/queue';
 import type { DeliverJobData } from '../src/sending/dispatcher';
-import type { ProcessorSpec } from './index';
+import type { ProcessorSpec } from './spec';
 
 export function deliverSpec(c: Pick<Container, 'config' | 'sending'>): ProcessorSpec {
   return {

@@ -3,9 +3,10 @@
  * the outcome (a permanent failure becomes UnrecoverableError so BullMQ does not retry it).
  * Workers get their own Redis connection (blocking commands must not share one with queues).
  */
-import { Worker, type Processor } from 'bullmq';
+import { Worker } from 'bullmq';
 import type { Container } from '../src/container';
 import { createRedis, type QueueName } from '../src/queue';
+import type { ProcessorSpec } from './spec';
 import { transactionalSpec } from './transactional';
 import { prepareSpec } from './prepare';
 import { deliverSpec } from './deliver';
@@ -14,16 +15,6 @@ export interface WorkerHandle {
   readonly name: QueueName;
   readonly worker: Worker;
   close(): Promise<void>;
-}
-
-export interface ProcessorSpec {
-  queue: QueueName;
-  concurrency: number;
-  processor: Processor;
-  /** Called once after the worker starts (e.g. to schedule repeatable jobs). */
-  onStart?: () => Promise<void>;
-  /** Called when the worker closes (e.g. to stop timers started by onStart). */
-  onStop?: () => Promise<void>;
 }
 
 /**

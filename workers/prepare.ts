@@ -3,7 +3,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Container } from '../src/container';
 import { QUEUE_NAMES } from '../src/queue';
 import type { PrepareJobData } from '../src/sending/dispatcher';
-import type { ProcessorSpec } from './index';
+import type { ProcessorSpec } from './spec';
 
 export function prepareSpec(c: Pick<Container, 'sending'>): ProcessorSpec {
   return {

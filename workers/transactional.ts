@@ -7,7 +7,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Container } from '../src/container';
 import { QUEUE_NAMES } from '../src/queue';
-import type { ProcessorSpec } from './index';
+import type { ProcessorSpec } from './spec';
 
 const positiveId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 

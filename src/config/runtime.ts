@@ -3,7 +3,7 @@
  * or the embedded one) and so are the secret keys (SECRET_KEY, or the stored generated one). Kept
  * beside Config, below every other module, so any layer can name it without importing the root.
  */
-import type { Config } from './index';
+import type { Config } from './shape';
 
 export type RuntimeConfig = Omit<Config, 'databaseUrl' | 'secretKey'> & {
   readonly databaseUrl: string;

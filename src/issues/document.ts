@@ -37,6 +37,16 @@ export interface IssueDocument {
   sections: IssueSection[];
 }
 
+/** What an importer guessed for one item; kept beside the document until the editor edits it. */
+export interface ItemSuggestion {
+  section: number;
+  item: number;
+  title: string;
+  topics: string[];
+  /** The keywords that led to the suggestion, so an editor can see why. */
+  matched: string[];
+}
+
 export const LIMITS = {
   title: 200,
   subject: 200,

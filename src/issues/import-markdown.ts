@@ -19,11 +19,10 @@
  */
 import { JSON_SCHEMA, dump, load } from 'js-yaml';
 import { ValidationError } from '../errors';
-import { assertSizeWithinLimits, type IssueDocument, type IssueItem, type IssueLink } from './document';
+import { assertSizeWithinLimits, type IssueDocument, type IssueItem, type IssueLink, type ItemSuggestion } from './document';
 import type { ImportResult } from './import-text';
 import { isoDate, slugify } from './import-text';
 import { atxHeading, trailingDate } from './line-scan';
-import type { ItemSuggestion } from './service';
 import type { TopicSuggester } from './suggest';
 
 const FRONT_MATTER = /^---[ \t]*\n([\s\S]*?)\n---[ \t]*(?:\n|$)/;

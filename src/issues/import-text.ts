@@ -13,8 +13,7 @@
  * Item topics are not in the text: each item gets the keyword model's suggestion.
  */
 import { ValidationError } from '../errors';
-import { assertSizeWithinLimits, type IssueDocument, type IssueItem, type IssueSection } from './document';
-import type { ItemSuggestion } from './service';
+import { assertSizeWithinLimits, type IssueDocument, type IssueItem, type IssueSection, type ItemSuggestion } from './document';
 import type { TopicSuggester } from './suggest';
 import { numberedItem } from './line-scan';
 

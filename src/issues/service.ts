@@ -10,21 +10,11 @@ import type { Queries } from '../db/queries';
 import type { Actor, EditorAudit } from '../editors/audit';
 import { ConflictError, NotFoundError } from '../errors';
 import type { Topics } from '../topics';
-import { validateDocument, type IssueDocument } from './document';
+import { validateDocument, type IssueDocument, type ItemSuggestion } from './document';
 import type { ImportFormat, Importers } from './importers';
 import type { ImportResult } from './import-text';
 
 import type { IssueStatus } from './status';
-
-/** What an importer guessed for one item; kept beside the document until the editor edits it. */
-export interface ItemSuggestion {
-  section: number;
-  item: number;
-  title: string;
-  topics: string[];
-  /** The keywords that led to the suggestion, so an editor can see why. */
-  matched: string[];
-}
 
 export interface IssueSummary {
   id: number;

@@ -7,7 +7,7 @@
  * (`*-views.ts`, functions of plain data returning SafeHtml), and its services added to ConsoleDeps.
  */
 import { Router, type ErrorRequestHandler } from 'express';
-import type { Container } from '../../container';
+import type { ConsoleDeps } from './deps';
 import { RateLimitedError } from '../../errors';
 import { toAppError } from '../error-handler';
 import { issuesRouter } from './issues';
@@ -15,12 +15,6 @@ import { requireSession, sessionCookie } from './session';
 import { signInRouter } from './sign-in';
 import { subscribersRouter } from './subscribers';
 import { errorPage } from './views';
-
-/** What the console's routers use. */
-export type ConsoleDeps = Pick<
-  Container,
-  'config' | 'mailbox' | 'consoleSessions' | 'consoleOverview' | 'audit' | 'issues' | 'topics' | 'variants' | 'sending' | 'readers'
->;
 
 const consoleErrors: ErrorRequestHandler = (err, _req, res, next) => {
   const e = toAppError(err);

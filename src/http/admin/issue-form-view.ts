@@ -1,6 +1,6 @@
 /** The issue editor form: the structured document as inputs, with errors beside the field they name. */
 import type { FieldProblem, IssueDocument, IssueItem } from '../../issues/document';
-import type { ItemSuggestion } from '../../issues/service';
+import type { ItemSuggestion } from '../../issues/document';
 import type { Topic } from '../../topics';
 import { html, type SafeHtml } from '../html';
 import { fieldId, problemsByField } from './issue-form-data';

@@ -14,7 +14,7 @@ import { pathId } from '../api-route';
 import { formBody } from '../body';
 import { html } from '../html';
 import { scrollRegion } from '../layout';
-import type { ConsoleDeps } from './index';
+import type { ConsoleDeps } from './deps';
 import { consoleLocals, verifyCsrf } from './session';
 import { badge, bytes, consolePage, csrfInput, notice } from './views';
 

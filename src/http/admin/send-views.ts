@@ -7,7 +7,6 @@ import type { Progress } from '../../sending/service';
 import type { Topic } from '../../topics';
 import { html, type SafeHtml } from '../html';
 import { scrollRegion } from '../layout';
-import type { UncertainRow } from './send';
 import { badge, csrfInput, notice, when } from './views';
 
 export function confirmView(o: { issue: Issue; variants: VariantSummary[]; audience: Map<string, number>; topics: Topic[]; csrf: string }): SafeHtml {
@@ -121,4 +120,16 @@ ${scrollRegion('Uncertain deliveries', html`<table><thead><tr><th>Select</th><th
 <p class="row"><button type="submit" name="action" value="mark-sent">Mark as sent</button>
 <button type="submit" name="action" value="resend" class="secondary">Send again</button></p>
 </form></section>`;
+}
+
+/** An uncertain delivery as the resolve form lists it (deliveries-list). */
+export interface UncertainRow {
+  id: number;
+  subscriber_id: number;
+  email: string | null;
+  topics: string;
+  attempts: number;
+  smtp_code: number | null;
+  error: string | null;
+  claimed_at: Date | null;
 }

@@ -11,9 +11,9 @@ import { isFinal } from '../../sending/status';
 import { pathId } from '../api-route';
 import { formBody } from '../body';
 import { writeEventStream } from '../sse';
-import type { ConsoleDeps } from './index';
+import type { ConsoleDeps } from './deps';
 import { consoleLocals, verifyCsrf } from './session';
-import { confirmView, progressView } from './send-views';
+import { confirmView, progressView, type UncertainRow } from './send-views';
 import { consolePage } from './views';
 
 export function sendRouter(c: ConsoleDeps): Router {
@@ -102,15 +102,4 @@ export function sendRouter(c: ConsoleDeps): Router {
   });
 
   return r;
-}
-
-export interface UncertainRow {
-  id: number;
-  subscriber_id: number;
-  email: string | null;
-  topics: string;
-  attempts: number;
-  smtp_code: number | null;
-  error: string | null;
-  claimed_at: Date | null;
 }

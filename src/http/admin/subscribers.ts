@@ -8,7 +8,7 @@ import { exportCsv } from '../../subscribers/csv-export';
 import type { ImportReport } from '../../subscribers/csv-import';
 import { pathId } from '../api-route';
 import { formBody } from '../body';
-import type { ConsoleDeps } from './index';
+import type { ConsoleDeps } from './deps';
 import { readUploadForm } from './multipart';
 import { checkCsrf, consoleLocals, CSRF_FIELD, verifyCsrf } from './session';
 import { importView, subscriberListView, subscriberView } from './subscribers-views';

@@ -1,0 +1,7 @@
+/** The services the console's routers use (built in src/app.ts, handed in by src/http/routes.ts). */
+import type { Container } from '../../container';
+
+export type ConsoleDeps = Pick<
+  Container,
+  'config' | 'mailbox' | 'consoleSessions' | 'consoleOverview' | 'audit' | 'issues' | 'topics' | 'variants' | 'sending' | 'readers'
+>;
