@@ -18,7 +18,8 @@ function runBench(args: string[]): Promise<{ code: number | null; stdout: string
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGINT'), 55_000);
+    // About 40 s on a quiet 2-core machine; three times that under a loaded one (seen: 56 s and more).
+    const timer = setTimeout(() => child.kill('SIGINT'), 110_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
@@ -29,7 +30,7 @@ function runBench(args: string[]): Promise<{ code: number | null; stdout: string
 test('a tiny bench runs every phase and its JSON line reports no duplicate and no lost email', async () => {
   const { code, stdout, stderr } = await runBench([
     '--subscribers', '300', '--workers', '1', '--json', '--api-seconds', '1', '--api-connections', '10',
-    '--naive', '5', '--limit', '100', '--timeout', '40',
+    '--naive', '5', '--limit', '100', '--timeout', '100',
   ]);
   if (code !== 0) throw new Error(`bench exited ${code}\n${stderr}\n${stdout}`);
   const last = stdout.trim().split('\n').at(-1)!;
@@ -49,4 +50,4 @@ test('a tiny bench runs every phase and its JSON line reports no duplicate and n
   expect(r.unsubscribe_non2xx).toBe(0);
   // The table precedes the JSON line.
   expect(stdout).toContain('end to end / limit');
-}, 60_000);
+}, 120_000);
