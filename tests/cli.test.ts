@@ -80,6 +80,9 @@ test('issues import prints the 27 items with suggested topics and creates a draf
   expect(draft).not.toBeNull();
   const issue = await pool.query('SELECT slug, status, suggestions FROM issues WHERE id = $1', [Number(draft![1])]);
   expect(issue.rows[0]).toMatchObject({ slug: draft![2], status: 'draft' });
+  // The same use case as the API and the console, so the import is in the audit log (issue 13).
+  const audit = await pool.query('SELECT editor_id, editor_name, action, detail FROM editor_actions WHERE issue_id = $1', [Number(draft![1])]);
+  expect(audit.rows).toEqual([{ editor_id: null, editor_name: 'cli', action: 'issue.import', detail: `text: ${draft![2]}` }]);
 
   const listed = await cli('issues', 'list');
   expect(listed.code).toBe(0);

@@ -21,8 +21,12 @@ import type { Editor } from '../editors/keys';
 import { AppError, BadRequestError, NotFoundError, ValidationError } from '../errors';
 import { currentEditor, requireEditor } from './editor-auth';
 
+/** Every 4xx (src/http/error-handler.ts); an invalid issue document adds `errors`, every problem found. */
 export const errorBody = z
-  .object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }) })
+  .object({
+    error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
   .meta({ id: 'Error' });
 
 const BAD_ID = 'No such id: ids are positive whole numbers.';
