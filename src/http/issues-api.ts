@@ -153,7 +153,8 @@ export function issuesApiRoutes(deps: Deps) {
         types: ['application/json'], parse: jsonBody(),
         schema: z.object({ to: z.string({ error: 'to must be an email address' }), topics: topicList.optional() }, { error: 'The body must be a JSON object.' }),
       },
-      responses: { 200: { description: 'Sent.', schema: testSent } }, errors: [404, 422, 429],
+      // 503: the relay refused or is unreachable (e.g. credentials without TLS, docs/security.md).
+      responses: { 200: { description: 'Sent.', schema: testSent } }, errors: [404, 422, 429, 503],
       handler: async ({ params: p, body, editor }) => {
         const sent = await deps.sending.testSender.send({ issueId: p.id, editor, to: body.to, topics: body.topics });
         return { status: 200, json: { status: 'sent', to: sent.to, topics: sent.topics, messageId: sent.messageId } };
