@@ -35,6 +35,7 @@ import { Bounces } from './sending/bounces';
 import { FailureWindow } from './sending/breaker';
 import { SendCompletion } from './sending/completion';
 import { Deliverer } from './sending/deliver';
+import { LedgerWriter } from './sending/ledger-writer';
 import { QueueDispatcher } from './sending/dispatcher';
 import { Preparer } from './sending/prepare';
 import { SendRateLimiter } from './sending/rate-limit';
@@ -193,6 +194,8 @@ function buildSending(s: Shared, smtpUrl: string, d: { issues: IssuesService; va
       rate: new SendRateLimiter(s.redis, `${config.queuePrefix}:send-rate`, config.sendRatePerSecond),
       breaker: new FailureWindow({ minFailures: o.breakerMinFailures, failurePercent: o.breakerFailurePercent, windowMs: o.breakerWindowSeconds * 1000 }),
       variants: new VariantCache(d.variantStore, messageContext),
+      // Retries a lost connection for half a lease: the rows in flight stay ours meanwhile.
+      ledger: new LedgerWriter(pool, queries, log, { retryForMs: (o.leaseSeconds * 1000) / 2 }),
     }),
     reconciler: new Reconciler({ pool, queries, log, dispatcher, completion, leaseSeconds: o.leaseSeconds, intervalMs: o.reconcileIntervalMs }),
     bounces: new Bounces(pool, queries),

@@ -20,6 +20,11 @@ export function deliverSpec(c: Pick<Container, 'config' | 'sending'>): Processor
       return c.sending.deliverer.deliverBatch(batchId);
     },
     onStart: async () => c.sending.reconciler.start(),
-    onStop: () => c.sending.reconciler.stop(),
+    // SIGTERM: lanes finish and record the message they hold, batches go back to pending with a
+    // job for another worker; BullMQ's close then waits for those jobs to return.
+    onStop: async () => {
+      c.sending.deliverer.drain();
+      await c.sending.reconciler.stop();
+    },
   };
 }

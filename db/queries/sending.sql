@@ -189,38 +189,45 @@ JOIN deliveries d ON d.send_id = b.send_id
 WHERE b.id = $1::bigint AND d.status = 'pending' AND (d.not_before IS NULL OR d.not_before <= now())
 ORDER BY d.subscriber_id LIMIT $2::integer;
 
--- name: deliveries-claim-chunk
--- Moves the given rows to 'sending' right before their SMTP handoff, re-checking the reader in the
--- same statement: an unsubscribe committed before this statement began is honoured. A paused or
--- cancelled send, or a lost lease, claims nothing.
--- $1 batch id, $2 claim token, $3 delivery ids
-UPDATE deliveries d
-SET status = 'sending', attempts = d.attempts + 1, claimed_at = statement_timestamp(), updated_at = now(),
-    topics = COALESCE((SELECT string_agg(st.topic, ',' ORDER BY st.topic) FROM subscriber_topics st
-                       WHERE st.subscriber_id = s.id), d.topics)
-FROM subscribers s
-WHERE d.id = ANY($3::bigint[]) AND d.batch_id = $1::bigint AND d.status = 'pending'
-  AND EXISTS (SELECT 1 FROM send_batches b JOIN sends x ON x.id = b.send_id
-              WHERE b.id = $1::bigint AND b.claim_token = $2::uuid AND b.status = 'claimed'
-                AND x.status IN ('preparing', 'sending') AND NOT x.paused)
-  AND s.id = d.subscriber_id AND s.status = 'confirmed' AND s.email IS NOT NULL
-  AND EXISTS (SELECT 1 FROM subscriber_topics st WHERE st.subscriber_id = s.id)
-  AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = s.email_hash)
-RETURNING d.id, d.subscriber_id, s.email, s.name, d.topics, d.attempts;
-
--- name: deliveries-record
--- One statement per chunk records every outcome. Only rows still in 'sending' change: a row the
--- reconciler already declared uncertain (lease lost) keeps that verdict.
--- $1 ids, $2 statuses, $3 smtp codes, $4 errors, $5 retry delays (seconds)
-UPDATE deliveries d SET
-  status = v.status,
-  smtp_code = v.code,
-  error = v.error,
-  sent_at = CASE WHEN v.status = 'sent' THEN now() ELSE d.sent_at END,
-  not_before = CASE WHEN v.status = 'pending' THEN now() + make_interval(secs => v.delay) ELSE NULL END,
-  updated_at = now()
-FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::text[], $5::float8[]) AS v(id, status, code, error, delay)
-WHERE d.id = v.id AND d.status = 'sending';
+-- name: deliveries-step
+-- The grouped ledger write of the deliver stage (src/sending/ledger-writer.ts): one statement
+-- records the replies of some SMTP lanes and claims the next row of others (distinct rows: a
+-- recorded row is 'sending', a claimed one 'pending'). Recording changes only rows still 'sending':
+-- a row the reconciler already declared uncertain (lease lost) keeps that verdict. Claiming moves a
+-- row to 'sending' right before its SMTP handoff, re-checking the reader in the same statement (an
+-- unsubscribe committed before it is honoured) and taking the reader's current topic set; a paused
+-- or cancelled send, a lost lease, or an ineligible reader claims nothing.
+-- $1 ids, $2 statuses, $3 smtp codes, $4 errors, $5 retry delays (seconds) of the outcomes;
+-- $6 delivery ids, $7 their batch ids, $8 the batches' claim tokens to claim
+WITH recorded AS (
+  UPDATE deliveries d SET
+    status = v.status,
+    smtp_code = v.code,
+    error = v.error,
+    sent_at = CASE WHEN v.status = 'sent' THEN now() ELSE d.sent_at END,
+    not_before = CASE WHEN v.status = 'pending' THEN now() + make_interval(secs => v.delay) ELSE NULL END,
+    updated_at = now()
+  FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::text[], $5::float8[]) AS v(id, status, code, error, delay)
+  WHERE d.id = v.id AND d.status = 'sending'
+  RETURNING d.id
+), claimed AS (
+  UPDATE deliveries d
+  SET status = 'sending', attempts = d.attempts + 1, claimed_at = statement_timestamp(), updated_at = now(),
+      topics = COALESCE((SELECT string_agg(st.topic, ',' ORDER BY st.topic) FROM subscriber_topics st
+                         WHERE st.subscriber_id = s.id), d.topics)
+  FROM unnest($6::bigint[], $7::bigint[], $8::uuid[]) AS g(id, batch_id, token), subscribers s
+  WHERE d.id = g.id AND d.batch_id = g.batch_id AND d.status = 'pending'
+    AND EXISTS (SELECT 1 FROM send_batches b JOIN sends x ON x.id = b.send_id
+                WHERE b.id = g.batch_id AND b.claim_token = g.token AND b.status = 'claimed'
+                  AND x.status IN ('preparing', 'sending') AND NOT x.paused)
+    AND s.id = d.subscriber_id AND s.status = 'confirmed' AND s.email IS NOT NULL
+    AND EXISTS (SELECT 1 FROM subscriber_topics st WHERE st.subscriber_id = s.id)
+    AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = s.email_hash)
+  RETURNING d.id, d.subscriber_id, s.email, s.name, d.topics, d.attempts
+)
+SELECT c.id, c.subscriber_id, c.email, c.name, c.topics, c.attempts FROM claimed c
+-- Referenced so the planner cannot drop it (data-modifying CTEs run anyway; this documents it).
+WHERE (SELECT count(*) FROM recorded) >= 0;
 
 -- name: batch-release
 -- Ends a claim: the batch is done when nothing in it is pending; otherwise it goes back to

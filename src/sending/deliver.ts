@@ -1,18 +1,20 @@
 /**
  * Deliver stage: work one batch of the ledger.
  *
- *   claim the batch (conditional UPDATE, random token, lease)
+ *   claim the batch (conditional UPDATE, random token, lease renewed on a timer while held)
  *   repeat per chunk:
- *     skip rows whose reader is no longer eligible; read the next due rows
- *     wait for the global rate (rows still 'pending'), renew the lease (lost: stop at once)
- *     move the rows to 'sending' — re-checking the reader in the same statement
- *     build each message from the cached variant and hand them to SMTP concurrently
- *     record every outcome of the chunk in one UPDATE; suppress hard bounces; feed the breaker
+ *     skip rows whose reader is no longer eligible; read the next due rows (they stay 'pending')
+ *     wait for the global rate, renew the lease (lost: stop at once)
+ *     hand the rows to SMTP lanes (src/sending/deliver-chunk.ts): each lane claims one row at a
+ *     time ('pending' → 'sending', re-checking the reader), sends it, and records its reply before
+ *     its connection starts the next message — grouped across lanes (src/sending/ledger-writer.ts)
+ *     suppress hard bounces; feed the breaker
  *   release the batch (done, or back to pending with its retries' due time) and complete the send
  *
- * A row is 'sending' only while its message is with SMTP. If this process dies then, the reconciler
- * finds the expired lease and marks those rows 'uncertain': they may have been accepted, so they
- * are never re-sent automatically.
+ * A row is 'sending' only while a lane holds it, so at most SMTP_MAX_CONNECTIONS rows per process
+ * are. If this process dies, the reconciler finds the expired lease and marks those rows
+ * 'uncertain' (they may have been accepted, so they are never re-sent automatically); every other
+ * row of the batch is still 'pending' and is sent later by another worker.
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
@@ -20,14 +22,14 @@ import type { Pool } from '../db/pool';
 import type { Queries } from '../db/queries';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
-import { emailHash } from '../subscribers/email-hash';
 import type { LinkTokens } from '../subscribers/link-tokens';
-import { recipientLinks } from '../subscribers/links';
 import type { FailureWindow } from './breaker';
 import type { CompletionListener } from './completion';
+import { sendChunk, type ChunkContext } from './deliver-chunk';
 import type { Dispatcher } from './dispatcher';
+import type { LedgerWriter } from './ledger-writer';
 import type { SendRateLimiter } from './rate-limit';
-import type { SmtpPool, SmtpResult } from './smtp-pool';
+import type { SmtpPool } from './smtp-pool';
 import type { VariantCache } from './variants';
 
 export interface DeliverDeps {
@@ -42,17 +44,10 @@ export interface DeliverDeps {
   dispatcher: Dispatcher;
   breaker: FailureWindow;
   variants: VariantCache;
+  /** The grouped writer of claims and outcomes (one statement for all lanes of the process). */
+  ledger: LedgerWriter;
   /** Told when this worker completed a send. */
   completion: CompletionListener;
-}
-
-interface ClaimedRow {
-  id: number;
-  subscriber_id: number;
-  email: string;
-  name: string | null;
-  topics: string;
-  attempts: number;
 }
 
 export interface BatchResult {
@@ -64,11 +59,11 @@ export interface BatchResult {
   skipped: number;
 }
 
-type Status = 'sent' | 'failed' | 'pending' | 'uncertain' | 'skipped';
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Deliverer {
+  private draining = false;
+
   constructor(private readonly d: DeliverDeps) {}
 
   /** Exponential backoff with full jitter in [base·2^(n−1)/2, base·2^(n−1)], capped at an hour. */
@@ -77,10 +72,17 @@ export class Deliverer {
     return (ceiling / 2 + Math.random() * (ceiling / 2)) / 1000;
   }
 
+  /** SIGTERM: take no new batch or row; lanes finish the message they hold and record it. */
+  drain(): void {
+    this.draining = true;
+  }
+
   async deliverBatch(batchId: number): Promise<BatchResult> {
     const { pool, queries, config } = this.d;
     const opts = config.sending;
     const result: BatchResult = { claimed: false, sent: 0, failed: 0, retried: 0, uncertain: 0, skipped: 0 };
+    // A draining process leaves the job to the reconciler (the batch stays pending, unclaimed).
+    if (this.draining) return result;
     const token = randomUUID();
     const claim = await pool.query<{ send_id: number; issue_id: number }>(queries.sql('batch-claim'), [
       batchId,
@@ -91,26 +93,29 @@ export class Deliverer {
     if (!claimed) return result;
     result.claimed = true;
     const { send_id: sendId, issue_id: issueId } = claimed;
+    const lease = this.holdLease(batchId, token);
 
     try {
       const material = await this.d.variants.get(sendId, issueId);
+      const ctx: ChunkContext = { batchId, token, sendId, issueId, material, stop: () => this.draining || lease.lost };
       for (;;) {
+        if (ctx.stop()) break;
         const skipped = await pool.query(queries.sql('deliveries-skip-ineligible'), [batchId]);
         result.skipped += skipped.rowCount ?? 0;
         const due = await pool.query<{ id: number }>(queries.sql('deliveries-due-chunk'), [batchId, opts.chunkSize]);
         if (due.rows.length === 0) break;
-        // Wait for the rate limit while the rows are still 'pending': 'sending' must only ever
-        // cover the SMTP handoff itself, or a slow wait would look like a dead worker.
+        // Wait for the rate limit while the rows are still 'pending': a row is 'sending' only
+        // while an SMTP lane holds it, so a slow wait never looks like a message in flight.
         const wait = await this.d.rate.reserve(due.rows.length);
         if (wait > 0) await sleep(wait);
-        // Renew right before the handoff, so the lease always outlasts the chunk's SMTP time.
         const renewed = await pool.query(queries.sql('batch-renew'), [batchId, token, opts.leaseSeconds]);
         if (!renewed.rowCount) {
           this.d.log.warn({ batchId }, 'lease lost; stopping this batch');
           return result;
         }
-        const { rows } = await pool.query<ClaimedRow>(queries.sql('deliveries-claim-chunk'), [batchId, token, due.rows.map((r) => r.id)]);
-        if (rows.length === 0) {
+        const chunk = await sendChunk(this.d, (n) => this.retryDelaySeconds(n), ctx, due.rows.map((r) => Number(r.id)), result);
+        if (chunk.tripped) break;
+        if (chunk.claimed === 0) {
           // Nothing claimable: a reader turned ineligible since the skip (skip again), or the send
           // was paused or cancelled, or the lease was lost (stop).
           const again = await pool.query(queries.sql('deliveries-skip-ineligible'), [batchId]);
@@ -118,103 +123,31 @@ export class Deliverer {
           if ((again.rowCount ?? 0) > 0) continue;
           break;
         }
-        const tripped = await this.sendChunk(sendId, issueId, material, rows, result);
-        if (tripped) break;
       }
     } finally {
+      lease.stop();
       await this.release(batchId, token, sendId, issueId);
     }
     return result;
   }
 
-  private async sendChunk(
-    sendId: number,
-    issueId: number,
-    material: Awaited<ReturnType<VariantCache['get']>>,
-    rows: ClaimedRow[],
-    result: BatchResult,
-  ): Promise<boolean> {
-    const { config, linkTokens } = this.d;
-    const ids: number[] = [];
-    const statuses: Status[] = [];
-    const codes: (number | null)[] = [];
-    const errors: (string | null)[] = [];
-    const delays: number[] = [];
-    const record = (id: number, status: Status, code: number | null, error: string | null, delay = 0) => {
-      ids.push(id);
-      statuses.push(status);
-      codes.push(code);
-      errors.push(error);
-      delays.push(delay);
-    };
-
-    const toSend: { row: ClaimedRow; message: () => Buffer[] }[] = [];
-    for (const row of rows) {
-      const variant = material.variants.get(row.topics);
-      if (!variant || variant.empty) {
-        record(row.id, 'skipped', null, variant ? 'nothing in this issue for these topics' : 'no variant for these topics');
-        continue;
-      }
-      const topics = row.topics.split(',');
-      const values = { ...recipientLinks(config.publicUrl, linkTokens, row.subscriber_id, topics), name: row.name ?? '' };
-      const recipient = { subscriberId: row.subscriber_id, email: row.email, values };
-      toSend.push({ row, message: () => material.builder.buildChunks(variant, recipient) });
-    }
-
-    const smtp = this.d.smtp();
-    const outcomes = await Promise.all(
-      toSend.map(({ row, message }) => smtp.send(material.builder.fromAddress, row.email, message)),
-    );
-    const hardBounces: Buffer[] = [];
-    let permanent = 0;
-    let authError: string | undefined;
-    outcomes.forEach((o: SmtpResult, i) => {
-      const row = toSend[i]!.row;
-      this.d.metrics.emailsSent.inc({ kind: 'newsletter', outcome: o.kind });
-      switch (o.kind) {
-        case 'sent':
-          record(row.id, 'sent', 250, null);
-          result.sent++;
-          break;
-        case 'permanent':
-          record(row.id, 'failed', o.code, o.error);
-          permanent++;
-          result.failed++;
-          if (o.hardBounce) hardBounces.push(emailHash(row.email));
-          break;
-        case 'uncertain':
-          record(row.id, 'uncertain', null, o.error);
-          result.uncertain++;
-          break;
-        case 'auth':
-        case 'transient':
-          if (o.kind === 'auth') authError = o.error;
-          if (row.attempts >= config.sending.maxAttempts) {
-            record(row.id, 'failed', o.kind === 'transient' ? (o.code ?? null) : null, `gave up after ${row.attempts} attempts: ${o.error}`);
-            result.failed++;
-          } else {
-            // An auth failure pauses the send; the row waits to be retried after a resume.
-            record(row.id, 'pending', o.kind === 'transient' ? (o.code ?? null) : null, o.error, o.kind === 'auth' ? 0 : this.retryDelaySeconds(row.attempts));
-            result.retried++;
-          }
-          break;
-      }
-    });
-    await this.d.pool.query(this.d.queries.sql('deliveries-record'), [ids, statuses, codes, errors, delays]);
-    if (hardBounces.length) {
-      await this.d.pool.query(this.d.queries.sql('send-suppress-hashes'), [hardBounces, 'hard_bounce', `send ${sendId}`]);
-    }
-    const reason = authError
-      ? `SMTP authentication failed: ${authError}`
-      : permanent > 0 || toSend.length > 0
-        ? this.d.breaker.record(sendId, toSend.length, permanent)
-        : undefined;
-    if (reason) {
-      await this.d.pool.query(this.d.queries.sql('send-pause'), [sendId, reason]);
-      this.d.log.warn({ sendId, issueId, reason }, 'send paused by the circuit breaker');
-      return true;
-    }
-    return false;
+  /**
+   * Renews the lease on a timer while the batch is held: with a slow relay (seconds per command) a
+   * chunk can outlast the lease, and an expired lease would make its in-flight rows uncertain.
+   */
+  private holdLease(batchId: number, token: string): { lost: boolean; stop(): void } {
+    const { pool, queries, config } = this.d;
+    const state = { lost: false, stop: () => clearInterval(timer) };
+    const timer = setInterval(() => {
+      pool.query(queries.sql('batch-renew'), [batchId, token, config.sending.leaseSeconds]).then(
+        (r) => {
+          if (!r.rowCount) state.lost = true;
+        },
+        () => undefined, // the database is away: the next tick tries again, the lease still runs
+      );
+    }, Math.max(200, (config.sending.leaseSeconds * 1000) / 3));
+    timer.unref();
+    return state;
   }
 
   private async release(batchId: number, token: string, sendId: number, issueId: number): Promise<void> {
@@ -226,7 +159,8 @@ export class Deliverer {
     const r = rows[0];
     // Retries due later get a delayed job; a batch left pending by a pause waits for the resume
     // (which re-dispatches), and anything missed is the reconciler's.
-    if (r && r.status === 'pending' && r.not_before) await this.d.dispatcher.batch(batchId, r.gen, Number(r.delay_ms ?? 0));
+    // A draining worker hands its unfinished batch straight to another process.
+    if (r && r.status === 'pending' && (r.not_before || this.draining)) await this.d.dispatcher.batch(batchId, r.gen, Number(r.delay_ms ?? 0));
     const done = await pool.query(queries.sql('send-complete-if-done'), [sendId]);
     if (done.rowCount) await this.d.completion.completed(sendId, issueId);
   }

@@ -71,6 +71,15 @@ function isHardBounce(err: SmtpError): boolean {
  */
 export type MessageSource = Buffer | readonly Buffer[] | (() => Buffer | readonly Buffer[]);
 
+export interface SmtpLane {
+  /** Connects if needed; undefined when a connection is ready, else why not (auth or transient). */
+  ready(): Promise<SmtpResult | undefined>;
+  /** Sends one message on the lane's connection, replacing a broken one first; never throws. */
+  send(from: string, to: string, source: MessageSource): Promise<SmtpResult>;
+  /** Gives the connection back to the pool (closed if broken). */
+  release(): void;
+}
+
 let warnedSlowStuffing = false;
 
 export class SmtpPool {
@@ -175,52 +184,91 @@ export class SmtpPool {
     return chunks;
   }
 
-  /** Sends one message; never throws, the result says what happened. */
+  /** Sends one message on a connection of its own; never throws, the result says what happened. */
   async send(from: string, to: string, source: MessageSource): Promise<SmtpResult> {
-    let conn: Conn;
+    const lane = this.lane();
     try {
-      conn = await this.acquire();
-    } catch (e) {
-      const err = e as SmtpError;
-      const refusal = tlsRefusal(this.target, err);
-      if (refusal) return { kind: 'auth', error: refusal };
-      if (err.code === 'EAUTH' || err.responseCode === 535) return { kind: 'auth', error: describe(err) };
-      return { kind: 'transient', code: err.responseCode, error: describe(err) };
+      return await lane.send(from, to, source);
+    } finally {
+      lane.release();
     }
+  }
+
+  /**
+   * A lane holds one connection (one of the pool's `maxConnections` slots) across several messages,
+   * so its caller can record each reply before the same connection starts the next message: at
+   * any moment a lane has at most one message whose outcome is unknown (src/sending/deliver.ts).
+   */
+  lane(): SmtpLane {
+    let conn: Conn | undefined;
+    const ready = async (): Promise<Conn | SmtpResult> => {
+      if (conn && !conn.broken) return conn;
+      if (conn) this.release(conn);
+      conn = undefined;
+      try {
+        conn = await this.acquire();
+        return conn;
+      } catch (e) {
+        return this.connectFailure(e as SmtpError);
+      }
+    };
+    return {
+      ready: async () => {
+        const c = await ready();
+        return 'c' in c ? undefined : c;
+      },
+      send: async (from, to, source) => {
+        const c = await ready();
+        return 'c' in c ? this.sendOn(c, from, to, source) : c;
+      },
+      release: () => {
+        if (conn) this.release(conn);
+        conn = undefined;
+      },
+    };
+  }
+
+  private connectFailure(err: SmtpError): SmtpResult {
+    const refusal = tlsRefusal(this.target, err);
+    if (refusal) return { kind: 'auth', error: refusal };
+    if (err.code === 'EAUTH' || err.responseCode === 535) return { kind: 'auth', error: describe(err) };
+    return { kind: 'transient', code: err.responseCode, error: describe(err) };
+  }
+
+  /** One message on a held connection; the connection is left clean (RSET) or marked broken. */
+  private async sendOn(conn: Conn, from: string, to: string, source: MessageSource): Promise<SmtpResult> {
     let signed: readonly Buffer[];
     try {
       signed = await this.sign(typeof source === 'function' ? source() : source);
     } catch (e) {
       // Nothing reached the server: the connection is still clean, and the row can be retried.
-      this.release(conn);
       return { kind: 'transient', code: undefined, error: `message could not be built: ${describe(e as SmtpError)}` };
     }
     const body = new BodyStream(signed);
     return new Promise<SmtpResult>((resolve) => {
       const size = signed.reduce((n, c) => n + c.length, 0);
       conn.c.send({ from, to: [to], size }, body, (e, info) => {
-        if (!e) {
-          this.release(conn);
-          return resolve({ kind: 'sent', response: info?.response ?? '' });
-        }
+        if (!e) return resolve({ kind: 'sent', response: info?.response ?? '' });
         const err = e as SmtpError;
         const code = err.responseCode;
+        const result: SmtpResult =
+          code && code >= 500
+            ? { kind: 'permanent', code, error: describe(err), hardBounce: isHardBounce(err) }
+            : code && code >= 400
+              ? { kind: 'transient', code, error: describe(err) }
+              : body.started
+                ? { kind: 'uncertain', error: describe(err) }
+                : { kind: 'transient', code: undefined, error: describe(err) };
         if (code && code >= 400 && code < 600 && code !== 421) {
-          // A definite answer from a live session: reset it and keep the connection.
+          // A definite answer from a live session: reset it (before the lane's next message) and keep it.
           conn.c.reset((resetErr) => {
             if (resetErr) conn.broken = true;
-            this.release(conn);
+            resolve(result);
           });
         } else {
           conn.broken = true;
-          this.release(conn);
+          resolve(result);
         }
-        if (code && code >= 500) {
-          return resolve({ kind: 'permanent', code, error: describe(err), hardBounce: isHardBounce(err) });
-        }
-        if (code && code >= 400) return resolve({ kind: 'transient', code, error: describe(err) });
-        if (body.started) return resolve({ kind: 'uncertain', error: describe(err) });
-        return resolve({ kind: 'transient', code: undefined, error: describe(err) });
       });
     });
   }

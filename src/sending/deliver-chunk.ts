@@ -1,0 +1,151 @@
+/**
+ * One chunk of a batch through SMTP lanes. A lane is one pooled connection held for the chunk;
+ * per message it (1) makes sure its connection is up, (2) in one grouped ledger step records the
+ * reply of its previous message and claims the next row (`pending` → `sending`), (3) sends. Its last
+ * reply is recorded before the connection goes back to the pool. So a lane never has more than one
+ * row whose outcome is not durable, and rows it has not reached are still `pending`.
+ */
+import { emailHash } from '../subscribers/email-hash';
+import { recipientLinks } from '../subscribers/links';
+import type { DeliverDeps, BatchResult } from './deliver';
+import type { ClaimedRow, Outcome } from './ledger-writer';
+import type { SmtpLane, SmtpResult } from './smtp-pool';
+import type { VariantCache } from './variants';
+
+export interface ChunkContext {
+  batchId: number;
+  token: string;
+  sendId: number;
+  issueId: number;
+  material: Awaited<ReturnType<VariantCache['get']>>;
+  /** True once the process drains (SIGTERM) or the lease was lost: lanes take no further row. */
+  stop: () => boolean;
+}
+
+interface Tally {
+  claimed: number;
+  handed: number;
+  permanent: number;
+  authError: string | undefined;
+  hardBounces: Buffer[];
+}
+
+export async function sendChunk(
+  d: DeliverDeps,
+  retryDelaySeconds: (attempts: number) => number,
+  ctx: ChunkContext,
+  ids: number[],
+  result: BatchResult,
+): Promise<{ tripped: boolean; claimed: number }> {
+  const queue = [...ids];
+  const tally: Tally = { claimed: 0, handed: 0, permanent: 0, authError: undefined, hardBounces: [] };
+  const smtp = d.smtp();
+  const lanes = Math.min(d.config.sending.smtpMaxConnections, queue.length);
+  const outcomeOf = (row: ClaimedRow, o: SmtpResult) => classify(d, retryDelaySeconds, row, o, tally, result);
+  const runs = Array.from({ length: lanes }, () => runLane(d, ctx, smtp.lane(), queue, tally, result, outcomeOf));
+  // Every lane runs to its end (and records its last reply) even if another failed.
+  const settled = await Promise.allSettled(runs);
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failure) throw failure.reason;
+
+  const { sendId, issueId } = ctx;
+  if (tally.hardBounces.length) {
+    await d.pool.query(d.queries.sql('send-suppress-hashes'), [tally.hardBounces, 'hard_bounce', `send ${sendId}`]);
+  }
+  const reason = tally.authError
+    ? `SMTP authentication failed: ${tally.authError}`
+    : tally.permanent > 0 || tally.handed > 0
+      ? d.breaker.record(sendId, tally.handed, tally.permanent)
+      : undefined;
+  if (reason) {
+    await d.pool.query(d.queries.sql('send-pause'), [sendId, reason]);
+    d.log.warn({ sendId, issueId, reason }, 'send paused by the circuit breaker');
+    return { tripped: true, claimed: tally.claimed };
+  }
+  return { tripped: false, claimed: tally.claimed };
+}
+
+async function runLane(
+  d: DeliverDeps,
+  ctx: ChunkContext,
+  lane: SmtpLane,
+  queue: number[],
+  tally: Tally,
+  result: BatchResult,
+  outcomeOf: (row: ClaimedRow, o: SmtpResult) => Outcome,
+): Promise<void> {
+  const { material, batchId, token } = ctx;
+  let last: Outcome | undefined;
+  try {
+    for (;;) {
+      const id = ctx.stop() ? undefined : queue.shift();
+      if (id === undefined) break;
+      // Connect first: a row becomes 'sending' only once a connection is ready for it.
+      const refused = await lane.ready();
+      const outcome = last;
+      last = undefined;
+      const row = await d.ledger.step(outcome, { id, batchId, token });
+      if (!row) continue;
+      tally.claimed++;
+      if (refused) {
+        last = outcomeOf(row, refused);
+        continue;
+      }
+      const variant = material.variants.get(row.topics);
+      if (!variant || variant.empty) {
+        result.skipped++;
+        const error = variant ? 'nothing in this issue for these topics' : 'no variant for these topics';
+        last = { id: row.id, status: 'skipped', code: null, error, delay: 0 };
+        continue;
+      }
+      const topics = row.topics.split(',');
+      const values = { ...recipientLinks(d.config.publicUrl, d.linkTokens, row.subscriber_id, topics), name: row.name ?? '' };
+      const recipient = { subscriberId: row.subscriber_id, email: row.email, values };
+      tally.handed++;
+      const sent = await lane.send(material.builder.fromAddress, row.email, () => material.builder.buildChunks(variant, recipient));
+      last = outcomeOf(row, sent);
+    }
+    // The last reply is durable before the connection can serve anyone else.
+    await d.ledger.step(last, undefined);
+  } finally {
+    lane.release();
+  }
+}
+
+/** Maps an SMTP result to the row's next state and counts it. */
+function classify(
+  d: DeliverDeps,
+  retryDelaySeconds: (attempts: number) => number,
+  row: ClaimedRow,
+  o: SmtpResult,
+  tally: Tally,
+  result: BatchResult,
+): Outcome {
+  d.metrics.emailsSent.inc({ kind: 'newsletter', outcome: o.kind });
+  const at = (status: Outcome['status'], code: number | null, error: string | null, delay = 0): Outcome => ({ id: row.id, status, code, error, delay });
+  switch (o.kind) {
+    case 'sent':
+      result.sent++;
+      return at('sent', 250, null);
+    case 'permanent':
+      tally.permanent++;
+      result.failed++;
+      if (o.hardBounce) tally.hardBounces.push(emailHash(row.email));
+      return at('failed', o.code, o.error);
+    case 'uncertain':
+      result.uncertain++;
+      return at('uncertain', null, o.error);
+    case 'auth':
+    case 'transient': {
+      if (o.kind === 'auth') tally.authError = o.error;
+      const code = o.kind === 'transient' ? (o.code ?? null) : null;
+      if (row.attempts >= d.config.sending.maxAttempts) {
+        result.failed++;
+        return at('failed', code, `gave up after ${row.attempts} attempts: ${o.error}`);
+      }
+      // An auth failure pauses the send; the row waits to be retried after a resume.
+      result.retried++;
+      return at('pending', code, o.error, o.kind === 'auth' ? 0 : retryDelaySeconds(row.attempts));
+    }
+  }
+}
