@@ -1,0 +1,136 @@
+/**
+ * Reliability with real worker processes, sized for CI (`npm run chaos` runs the same faults at full
+ * size): kill -9, SIGTERM (drain), every Postgres backend terminated, and SMTP faults made by a
+ * proxy in front of the sink (slow replies, a connection dropped mid-DATA, 421 and close). After
+ * each send: every reader terminal, 0 duplicates, 0 lost (every `sent` row reached the sink),
+ * `uncertain` ≤ SMTP_MAX_CONNECTIONS per kill, 0 after a drain, and exactly the drops mid-DATA
+ * for the SMTP faults.
+ */
+import pg from 'pg';
+import { startTestApp, type TestApp } from './helpers/app';
+import { createIssue, insertReaders, quietSink, ledger, spawnWorker, waitForStatus, waitUntil, type WorkerProcess } from './helpers/delivery';
+import { FaultProxy } from './helpers/fault-proxy';
+import { audit, sendOf } from './helpers/reliability';
+
+const N = 400;
+const CONNECTIONS = 3;
+const WORKER_ENV = {
+  SEND_LEASE_SECONDS: '3',
+  SEND_RECONCILE_INTERVAL_MS: '300',
+  SEND_RATE_PER_SECOND: '60',
+  SEND_BATCH_SIZE: '50',
+  SEND_CHUNK_SIZE: '20',
+  SEND_RETRY_BASE_MS: '200',
+  WORKER_CONCURRENCY: '2',
+  SMTP_MAX_CONNECTIONS: String(CONNECTIONS),
+  SHUTDOWN_TIMEOUT_MS: '5000',
+};
+
+let t: TestApp;
+let smtp: FaultProxy;
+const children: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  t = await startTestApp({ env: { ROLE: 'api', ...WORKER_ENV } });
+  quietSink(t.sink!);
+  smtp = await new FaultProxy(t.sink!.port, { smtp: true }).start();
+  await insertReaders(t.c.pool, N);
+}, 60_000);
+
+afterAll(async () => {
+  for (const w of children) if (w.child.exitCode === null) w.child.kill('SIGKILL');
+  await smtp?.stop();
+  await t?.close();
+});
+
+function worker(): WorkerProcess {
+  const w = spawnWorker(t, { ...WORKER_ENV, SMTP_URL: `smtp://127.0.0.1:${smtp.port}` });
+  children.push(w);
+  return w;
+}
+
+async function sent(sendId: number): Promise<number> {
+  return (await ledger(t.c.pool, sendId)).sent ?? 0;
+}
+
+async function progressBy(sendId: number, n: number, what: string): Promise<void> {
+  const before = await sent(sendId);
+  await waitUntil(async () => (await sent(sendId)) >= before + n, 30_000, what, 50);
+}
+
+test('kill -9, every backend terminated, SIGTERM: 0 duplicates, 0 lost, uncertain ≤ connections per kill', async () => {
+  const issueId = await createIssue(t, 'rel');
+  expect((await t.fetch(`/api/issues/${issueId}/send`, { method: 'POST', editor: true })).status).toBe(202);
+  const sendId = await sendOf(t, issueId);
+
+  // kill -9 mid-send: only the rows its lanes held are left 'sending'.
+  const w1 = worker();
+  await w1.ready;
+  await progressBy(sendId, 40, 'first worker progress');
+  w1.child.kill('SIGKILL');
+  await w1.exited;
+  const atKill = await ledger(t.c.pool, sendId);
+  expect(atKill.sending ?? 0).toBeLessThanOrEqual(CONNECTIONS);
+  expect(atKill.pending ?? 0).toBeGreaterThan(0);
+
+  // Every backend of the database terminated mid-send: workers and API reconnect.
+  const w2 = worker();
+  await w2.ready;
+  await progressBy(sendId, 40, 'second worker progress');
+  const admin = new pg.Client({ connectionString: t.db.url });
+  await admin.connect();
+  const killed = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+  await admin.end();
+  expect(killed.rowCount).toBeGreaterThan(0);
+  await progressBy(sendId, 40, 'progress after pg_terminate_backend');
+  expect((await t.fetch(`/api/issues/${issueId}/send`, { editor: true })).status).toBe(200);
+
+  // SIGTERM mid-send: the worker finishes and records what it holds, and exits in time.
+  const uncertainBefore = (await ledger(t.c.pool, sendId)).uncertain ?? 0;
+  const t0 = Date.now();
+  w2.child.kill('SIGTERM');
+  const code = await w2.exited;
+  expect(code).toBe(0);
+  expect(Date.now() - t0).toBeLessThan(5000 + 3000);
+  const afterDrain = await ledger(t.c.pool, sendId);
+  expect(afterDrain.sending ?? 0).toBe(0);
+  expect(afterDrain.pending ?? 0).toBeGreaterThan(0);
+
+  worker();
+  const final = await waitForStatus(t, issueId, ['completed'], 60_000);
+  expect(final.total).toBe(N);
+  expect(final.failed).toBe(0);
+  // The drain left nothing uncertain; the kill at most one row per connection.
+  expect(final.uncertain - uncertainBefore).toBe(0);
+  expect(final.uncertain).toBeLessThanOrEqual(CONNECTIONS);
+  const a = await audit(t, sendId, 'Tidings rel');
+  expect(a.duplicates).toEqual([]);
+  expect(a.lost).toEqual([]);
+}, 150_000);
+
+test('SMTP faults: slow replies, drops mid-DATA (uncertain), 421 and close (retried); the send completes', async () => {
+  const issueId = await createIssue(t, 'smtp');
+  expect((await t.fetch(`/api/issues/${issueId}/send`, { method: 'POST', editor: true })).status).toBe(202);
+  const sendId = await sendOf(t, issueId);
+  const w = worker();
+  await w.ready;
+  await progressBy(sendId, 20, 'progress');
+  smtp.faults.replyDelayMs = 150;
+  await progressBy(sendId, 5, 'progress with slow replies');
+  smtp.faults.replyDelayMs = 0;
+  smtp.faults.closeWith421 = 4;
+  smtp.faults.dropMidData = 3;
+
+  const final = await waitForStatus(t, issueId, ['completed'], 60_000);
+  expect(smtp.happened).toEqual({ dropMidData: 3, closeWith421: 4 });
+  expect(final.total).toBe(N);
+  expect(final.failed).toBe(0);
+  // Each drop after the body began is one uncertain row; a 421 before DATA is retried, not lost.
+  expect(final.uncertain).toBe(3);
+  expect(final.sent).toBe(N - 3);
+  const a = await audit(t, sendId, 'Tidings smtp');
+  expect(a.duplicates).toEqual([]);
+  expect(a.lost).toEqual([]);
+  w.child.kill('SIGKILL');
+  await w.exited;
+}, 120_000);
