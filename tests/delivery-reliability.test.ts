@@ -134,3 +134,29 @@ test('SMTP faults: slow replies, drops mid-DATA (uncertain), 421 and close (retr
   w.child.kill('SIGKILL');
   await w.exited;
 }, 120_000);
+
+test('Postgres away: the API answers 503 JSON at once (never hangs, never 500) and /readyz says so; back, it answers again', async () => {
+  const pgUrl = new URL(t.db.url);
+  const proxy = await new FaultProxy(Number(pgUrl.port || 5432)).start();
+  pgUrl.host = `127.0.0.1:${proxy.port}`;
+  const api = await startTestApp({ db: { ...t.db, url: pgUrl.toString() }, sink: t.sink, env: { ROLE: 'api' } });
+  try {
+    expect((await api.fetch('/api/issues', { editor: true })).status).toBe(200);
+    proxy.cut();
+    for (const path of ['/api/issues', '/api/subscribers']) {
+      const res = await api.fetch(path, { editor: true, signal: AbortSignal.timeout(10_000) });
+      expect([path, res.status]).toEqual([path, 503]);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unavailable');
+    }
+    const ready = await api.fetch('/readyz', { signal: AbortSignal.timeout(10_000) });
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { down: string[] }).down).toEqual(['postgres']);
+    proxy.back();
+    await waitUntil(async () => (await api.fetch('/api/issues', { editor: true })).status === 200, 15_000, 'the API to answer again');
+    expect((await api.fetch('/readyz')).status).toBe(200);
+  } finally {
+    await api.close();
+    await proxy.stop();
+  }
+}, 60_000);

@@ -112,7 +112,8 @@ export function apiRoute<P = unknown, Q = unknown, H = unknown, B = unknown>(rou
 
 /** Every error status a route can answer, for its declaration and the response check. */
 export function errorStatuses(route: ApiRoute): number[] {
-  const s = new Set<number>(route.errors);
+  // Any route may meet the database away (restart, failover): 503, never a 500 or a hang.
+  const s = new Set<number>([...route.errors, 503]);
   if (route.auth === 'editor') [401, 429].forEach((n) => s.add(n));
   if (route.params) s.add(404);
   if (route.query || route.headers || (route.body && !route.body.validatedBy)) s.add(422);

@@ -4,7 +4,8 @@
  * without detail.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, BadRequestError, NotFoundError, PayloadTooLargeError, RateLimitedError, UnsupportedMediaTypeError } from '../errors';
+import { isDatabaseUnavailable } from '../db/pool';
+import { AppError, BadRequestError, NotFoundError, PayloadTooLargeError, RateLimitedError, UnavailableError, UnsupportedMediaTypeError } from '../errors';
 
 /** body-parser / raw-body errors carry `type` and `status`. */
 function fromBodyParser(err: { type?: string; status?: number; message?: string }): AppError | undefined {
@@ -34,6 +35,8 @@ export function toAppError(err: unknown): AppError | undefined {
   if (err && typeof err === 'object') {
     // A malformed %-escape in the path makes Express throw URIError with status 400.
     if (err instanceof URIError) return new BadRequestError('Malformed URL.', undefined, 'bad_url');
+    // Postgres restarting or unreachable is not a bug: the client may retry (GET /readyz says so).
+    if (isDatabaseUnavailable(err)) return new UnavailableError('The database is unavailable; try again shortly.');
     return fromBodyParser(err as { type?: string; status?: number });
   }
   return undefined;
@@ -53,6 +56,10 @@ export function errorHandler(renderHtml?: HtmlErrorRenderer): ErrorRequestHandle
     }
     if (res.headersSent) return;
     if (appErr instanceof RateLimitedError) res.setHeader('Retry-After', String(appErr.retryAfterSeconds));
+    if (appErr instanceof UnavailableError) {
+      req.log?.warn({ err: (err as Error).message }, 'dependency unavailable');
+      res.setHeader('Retry-After', '5');
+    }
     const wantsHtml = renderHtml && res.locals.htmlErrors === true;
     if (wantsHtml) {
       res.status(appErr.status).type('html').send(renderHtml(appErr));

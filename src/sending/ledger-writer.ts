@@ -12,7 +12,7 @@
  * A lost database connection (restart, pg_terminate_backend) is retried for a while: the statement
  * is idempotent for outcomes (only rows still `sending` change) and the claim re-checks `pending`.
  */
-import type { Pool } from '../db/pool';
+import { isDatabaseUnavailable, type Pool } from '../db/pool';
 import type { Queries } from '../db/queries';
 import type { Logger } from '../logger';
 
@@ -50,16 +50,6 @@ interface Step {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Errors after which the same statement may simply be tried again on a new connection. */
-function isConnectionLoss(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  // 57P01 admin shutdown (pg_terminate_backend), 57P02/57P03 crash/cannot connect now, 08xxx
-  // connection exceptions; node-level socket errors have no SQLSTATE.
-  if (e.code && /^(57P0[123]|08...)$/.test(e.code)) return true;
-  if (e.code && /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT)$/.test(e.code)) return true;
-  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(e.message ?? '');
-}
 
 export interface LedgerWriterOptions {
   /** How long to keep retrying a statement whose connection was lost (kept under the lease). */
@@ -125,7 +115,7 @@ export class LedgerWriter {
         const { rows } = await this.pool.query<ClaimedRow>(this.queries.sql('deliveries-step'), params);
         return new Map(rows.map((r) => [Number(r.id), r]));
       } catch (err) {
-        if (!isConnectionLoss(err) || Date.now() > end) throw err;
+        if (!isDatabaseUnavailable(err) || Date.now() > end) throw err;
         this.log.warn({ attempt, err: (err as Error).message }, 'ledger write lost its connection; retrying');
         await sleep(Math.min(2000, 100 * 2 ** Math.min(attempt, 5)));
       }
