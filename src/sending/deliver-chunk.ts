@@ -5,12 +5,48 @@
  * reply is recorded before the connection goes back to the pool. So a lane never has more than one
  * row whose outcome is not durable, and rows it has not reached are still `pending`.
  */
+import type { Config } from '../config';
+import type { Pool } from '../db/pool';
+import type { Queries } from '../db/queries';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
 import { emailHash } from '../subscribers/email-hash';
+import type { LinkTokens } from '../subscribers/link-tokens';
 import { recipientLinks } from '../subscribers/links';
-import type { DeliverDeps, BatchResult } from './deliver';
-import type { ClaimedRow, Outcome } from './ledger-writer';
-import type { SmtpLane, SmtpResult } from './smtp-pool';
+import type { FailureWindow } from './breaker';
+import type { CompletionListener } from './completion';
+import type { Dispatcher } from './dispatcher';
+import type { ClaimedRow, LedgerWriter, Outcome } from './ledger-writer';
+import type { SendRateLimiter } from './rate-limit';
+import type { SmtpLane, SmtpPool, SmtpResult } from './smtp-pool';
 import type { VariantCache } from './variants';
+
+export interface DeliverDeps {
+  pool: Pool;
+  queries: Queries;
+  log: Logger;
+  metrics: Metrics;
+  config: Pick<Config, 'publicUrl' | 'sending'>;
+  linkTokens: LinkTokens;
+  smtp: () => SmtpPool;
+  rate: SendRateLimiter;
+  dispatcher: Dispatcher;
+  breaker: FailureWindow;
+  variants: VariantCache;
+  /** The grouped writer of claims and outcomes (one statement for all lanes of the process). */
+  ledger: LedgerWriter;
+  /** Told when this worker completed a send. */
+  completion: CompletionListener;
+}
+
+export interface BatchResult {
+  claimed: boolean;
+  sent: number;
+  failed: number;
+  retried: number;
+  uncertain: number;
+  skipped: number;
+}
 
 export interface ChunkContext {
   batchId: number;

@@ -17,47 +17,9 @@
  * row of the batch is still 'pending' and is sent later by another worker.
  */
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../config';
-import type { Pool } from '../db/pool';
-import type { Queries } from '../db/queries';
-import type { Logger } from '../logger';
-import type { Metrics } from '../metrics';
-import type { LinkTokens } from '../subscribers/link-tokens';
-import type { FailureWindow } from './breaker';
-import type { CompletionListener } from './completion';
-import { sendChunk, type ChunkContext } from './deliver-chunk';
-import type { Dispatcher } from './dispatcher';
-import type { LedgerWriter } from './ledger-writer';
-import type { SendRateLimiter } from './rate-limit';
-import type { SmtpPool } from './smtp-pool';
-import type { VariantCache } from './variants';
+import { sendChunk, type BatchResult, type ChunkContext, type DeliverDeps } from './deliver-chunk';
 
-export interface DeliverDeps {
-  pool: Pool;
-  queries: Queries;
-  log: Logger;
-  metrics: Metrics;
-  config: Pick<Config, 'publicUrl' | 'sending'>;
-  linkTokens: LinkTokens;
-  smtp: () => SmtpPool;
-  rate: SendRateLimiter;
-  dispatcher: Dispatcher;
-  breaker: FailureWindow;
-  variants: VariantCache;
-  /** The grouped writer of claims and outcomes (one statement for all lanes of the process). */
-  ledger: LedgerWriter;
-  /** Told when this worker completed a send. */
-  completion: CompletionListener;
-}
-
-export interface BatchResult {
-  claimed: boolean;
-  sent: number;
-  failed: number;
-  retried: number;
-  uncertain: number;
-  skipped: number;
-}
+export type { BatchResult, DeliverDeps } from './deliver-chunk';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
