@@ -29,6 +29,10 @@ export function createPool(connectionString: string, max = 10): pg.Pool {
   // An idle client losing its connection (Postgres restart) must not crash the process; the pool
   // discards it and the next query reconnects.
   pool.on('error', () => undefined);
+  // The same for a client checked out but between queries (a reconciler pass waiting on Redis, a
+  // transaction's gap) when its backend is terminated: without a listener the 'error' event would
+  // end the process. The next query on it fails instead, and the pool drops it on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
