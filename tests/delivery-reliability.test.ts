@@ -106,7 +106,7 @@ test('kill -9, every backend terminated, SIGTERM: 0 duplicates, 0 lost, uncertai
   const a = await audit(t, sendId, 'Tidings rel');
   expect(a.duplicates).toEqual([]);
   expect(a.lost).toEqual([]);
-}, 150_000);
+}, 240_000);
 
 test('SMTP faults: slow replies, drops mid-DATA (uncertain), 421 and close (retried); the send completes', async () => {
   const issueId = await createIssue(t, 'smtp');
