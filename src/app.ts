@@ -54,6 +54,7 @@ import { LinkTokens } from './subscribers/link-tokens';
 import { PreferencesService } from './subscribers/preferences';
 import { RequestListener } from './subscribers/request-listener';
 import { SubscriptionRequests } from './subscribers/requests';
+import { SuppressionTransfer } from './subscribers/suppression-transfer';
 import { Suppressions } from './subscribers/suppressions';
 import { SubscriptionService } from './subscribers/subscribe';
 import { ReadersSweeper } from './subscribers/sweeper';
@@ -121,6 +122,7 @@ export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { dat
       absoluteSeconds: config.console.sessionMaxHours * 3600,
     }),
     consoleOverview: new ConsoleOverview(pool, queries),
+    suppressionTransfer: new SuppressionTransfer(shared.suppressions, audit),
     readers: buildReaders(shared),
     sending: buildSending(shared, smtpUrl, { issues, variants, variantStore }),
     issues,

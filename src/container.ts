@@ -45,6 +45,7 @@ import type { PreferencesService } from './subscribers/preferences';
 import type { RequestListener } from './subscribers/request-listener';
 import type { SubscriptionRequests } from './subscribers/requests';
 import type { SubscriptionService } from './subscribers/subscribe';
+import type { SuppressionTransfer } from './subscribers/suppression-transfer';
 import type { Suppressions } from './subscribers/suppressions';
 import type { ReadersSweeper } from './subscribers/sweeper';
 import type { TransactionalMail } from './subscribers/transactional';
@@ -110,6 +111,8 @@ export interface Container {
   readonly consoleOverview: ConsoleOverview;
   /** The suppression list: every site that suppresses, the reader's way back, the editor's view. */
   readonly suppressions: Suppressions;
+  /** CSV export of the list (hashes, reasons) and import of another tool's list. */
+  readonly suppressionTransfer: SuppressionTransfer;
   /** Who did what (editor_actions), written by the services that make each change. */
   readonly audit: EditorAudit;
   readonly topics: Topics;

@@ -97,8 +97,10 @@ export class Suppressions {
   /** The same for many addresses with one reason (a delivery chunk's hard bounces, an import chunk). */
   async suppressMany(input: Omit<SuppressInput, 'emailHash'> & { emailHashes: Buffer[] }, db: Db = this.pool): Promise<number> {
     if (!input.emailHashes.length) return 0;
+    // One statement may not touch a row twice (ON CONFLICT DO UPDATE): repeated hashes go first.
+    const unique = [...new Map(input.emailHashes.map((h) => [h.toString('hex'), h])).values()];
     const { rowCount } = await db.query(this.queries.sql('suppression-add'), [
-      input.emailHashes, input.reason, input.source, input.detail?.slice(0, 300) || null,
+      unique, input.reason, input.source, input.detail?.slice(0, 300) || null,
     ]);
     return rowCount ?? 0;
   }
