@@ -5,6 +5,7 @@
  * subscriber import then cannot get round.
  */
 import { startTestApp, type TestApp } from './helpers/app';
+import { signIn } from './helpers/console';
 import { createIssue, waitForStatus } from './helpers/delivery';
 import { confirmedReader } from './helpers/readers';
 import { emailHash } from '../src/subscribers/email-hash';
@@ -76,6 +77,25 @@ describe('suppressions API', () => {
     await waitForStatus(t, second, ['completed'], 60_000);
     expect(t.sink!.to(email).filter((m) => /lifted-issue/.test(m.parsed.subject ?? ''))).toHaveLength(1);
   }, 150_000);
+
+  it('the console lift needs the session CSRF token and a note', async () => {
+    await t.c.suppressions.suppress({ emailHash: emailHash('console.lift@example.org'), reason: 'manual', source: 'editor' });
+    const { id } = (await get('?q=console.lift@example.org')).body.suppressions[0];
+    const { cookie } = await signIn(t);
+    const post = (fields: Record<string, string>) =>
+      t.fetch(`/admin/suppressions/${id}/lift`, {
+        method: 'POST', headers: { cookie: cookie!, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString(),
+      });
+    expect((await post({ note: 'no token' })).status).toBe(403);
+    expect((await post({ note: 'wrong token', _csrf: 'A'.repeat(43) })).status).toBe(403);
+    const page = await (await t.fetch('/admin/suppressions', { headers: { cookie: cookie! } })).text();
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
+    expect((await post({ _csrf: csrf, note: ' ' })).status).toBe(422);
+    expect((await get('?q=console.lift@example.org')).body.suppressions).toHaveLength(1);
+    const ok = await post({ _csrf: csrf, note: 'Added by mistake' });
+    expect(ok.status).toBe(303);
+    expect((await get('?q=console.lift@example.org')).body.suppressions).toHaveLength(0);
+  });
 
   it('an erased address cannot be lifted by an editor', async () => {
     const id = await confirmedReader(t, 'erased.nolift@example.org', ['ai']);
