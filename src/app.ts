@@ -164,7 +164,7 @@ function buildReaders(s: Shared): Readers {
   return {
     subscriptions,
     confirmation: new ConfirmationService(pool, queries, s.suppressions),
-    preferences: new PreferencesService(pool, queries, topics, subscriptions),
+    preferences: new PreferencesService(pool, queries, topics, subscriptions, s.suppressions),
     admin: new SubscriberAdmin(pool, queries, topics, s.audit, s.suppressions),
     importer: new SubscriberImport(pool, queries, topics, s.audit),
     mail,

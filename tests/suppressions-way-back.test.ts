@@ -97,6 +97,33 @@ describe('the way back from the suppression list', () => {
     expect((await consentKinds(t, id)).at(-1)).toBe('resubscribed');
   });
 
+  it('the preference page offers the way back for a manual suppression, not for a complaint', async () => {
+    const prefs = async (email: string) => {
+      const id = await confirmedReader(t, email, ['ai']);
+      await t.c.readers.preferences.unsubscribe(id, { source: 'email', ip: null, userAgent: null });
+      const token = t.c.linkTokens.sign(id, 'preferences');
+      const csrf = t.c.readers.formTokens.sign('preferences', token);
+      return {
+        page: async () => (await t.fetch(`/preferences/${token}`)).text(),
+        resubscribe: () => t.fetch(`/preferences/${token}`, { method: 'POST', headers: FORM, body: `csrf=${csrf}&action=resubscribe&topics=ai` }),
+      };
+    };
+    const manual = 'manual.returns@example.org';
+    const m = await prefs(manual);
+    await t.c.suppressions.suppress({ emailHash: emailHash(manual), reason: 'manual', source: 'import' });
+    expect(await m.page()).toContain('Send me a confirmation email');
+    const sent = t.sink!.to(manual).length;
+    expect((await m.resubscribe()).status).toBe(200);
+    expect((await confirm(manual, sent + 1)).status).toBe(200);
+    expect(await suppression(manual)).toBeUndefined();
+
+    const complained = 'complained.prefs@example.org';
+    const c = await prefs(complained);
+    await t.c.suppressions.suppress({ emailHash: emailHash(complained), reason: 'complaint', source: 'arf' });
+    expect(await c.page()).toContain('We can no longer send email to this address');
+    expect((await c.resubscribe()).status).toBe(422);
+  });
+
   it('a complaint that arrives after an erase outweighs it: no way back', async () => {
     const email = 'erased.then.complained@example.org';
     const id = await confirmedReader(t, email, ['ai']);

@@ -11,6 +11,9 @@ ON CONFLICT (email_hash) DO UPDATE
       > (CASE suppressions.reason WHEN 'complaint' THEN 3 WHEN 'hard_bounce' THEN 2 WHEN 'soft_bounce_limit' THEN 2 ELSE 1 END)
 RETURNING id;
 
+-- name: suppression-get
+SELECT id, email_hash, reason, source, created_at FROM suppressions WHERE email_hash = $1::bytea;
+
 -- name: suppression-get-for-update
 SELECT id, email_hash, reason, source, created_at FROM suppressions WHERE email_hash = $1::bytea FOR UPDATE;
 

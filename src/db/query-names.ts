@@ -42,9 +42,9 @@ export const QUERY_NAMES = [
   'import-topics-insert', 'import-consent', 'subscriber-erase', 'subscriber-topics-clear',
   'consent-erase-personal', 'confirmation-delete', 'subscriber-deliveries', 'subscriber-bounces',
   // db/queries/suppressions.sql
-  'suppression-add', 'suppression-get-for-update', 'suppression-get-by-id-for-update',
-  'suppression-delete', 'suppression-lift-record', 'suppression-list', 'suppression-counts',
-  'suppression-export-page',
+  'suppression-add', 'suppression-get', 'suppression-get-for-update',
+  'suppression-get-by-id-for-update', 'suppression-delete', 'suppression-lift-record',
+  'suppression-list', 'suppression-counts', 'suppression-export-page',
   // db/queries/webhooks.sql
   'webhook-replay-purge', 'webhook-replay-claim',
 ] as const;

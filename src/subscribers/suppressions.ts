@@ -107,10 +107,12 @@ export class Suppressions {
 
   /**
    * For the worker handling a subscribe request or sending its confirmation: is the address
-   * suppressed, and if so may the reader's own confirmation lift it?
+   * suppressed, and if so may the reader's own confirmation lift it? Given a transaction's client,
+   * the row is locked until it ends (no lift or heavier report slips in between).
    */
-  async readerStanding(hash: Buffer, db: Db = this.pool): Promise<'clear' | 'may_return' | 'refused'> {
-    const row = (await db.query<Row>(this.queries.sql('suppression-get-for-update'), [hash])).rows[0];
+  async readerStanding(hash: Buffer, client?: PoolClient): Promise<'clear' | 'may_return' | 'refused'> {
+    const db: Db = client ?? this.pool;
+    const row = (await db.query<Row>(this.queries.sql(client ? 'suppression-get-for-update' : 'suppression-get'), [hash])).rows[0];
     if (!row) return 'clear';
     return readerMayReturn(row.reason, row.created_at, this.returnDays) ? 'may_return' : 'refused';
   }
