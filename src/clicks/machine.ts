@@ -51,7 +51,7 @@ export class DeliveryBursts {
     const k = this.key(issueId, topics);
     const t = this.now();
     const known = this.seen.get(k);
-    if (known && (known.until > t || t - known.checkedAt < this.recheckMs)) return known.until > t;
+    if (known && t - known.checkedAt < this.recheckMs) return known.until > t;
     let ttl = -2;
     try {
       ttl = await this.redis.pttl(k);
