@@ -6,9 +6,7 @@
  * redirects, issue 17) with valid tokens over every link and topic set of the sent issue.
  */
 import autocannon from 'autocannon';
-import { ClickTokens } from '../../src/clicks/tokens';
-import type { IssueDocument } from '../../src/issues/document';
-import { linkTable } from '../../src/rendering/click-links';
+import { clickRequest } from './phase-clicks';
 import { LinkTokens } from '../../src/subscribers/link-tokens';
 
 export interface RouteResult {
@@ -35,8 +33,8 @@ export interface ApiOptions {
   secretKey: string;
   /** Readers with ids 1..subscribers exist; unsubscribe tokens cycle over them. */
   subscribers: number;
-  /** The sent issue whose links GET /l/ follows, read through the editor API. */
-  issueId: number;
+  /** GET /l/ follows the links of an issue the phase creates (editor API) and marks sent (SQL). */
+  databaseUrl: string;
   editorKey: string;
 }
 
@@ -90,24 +88,6 @@ export async function runApi(o: ApiOptions): Promise<ApiResult> {
       },
     ],
   });
-  const clicks = await run({ ...common, requests: [{ method: 'GET', headers: { 'user-agent': BROWSER }, setupRequest: clickPaths(await clickTokens(o)) }] });
+  const clicks = await run({ ...common, requests: [await clickRequest(o)] });
   return { hello, subscribe, unsubscribe, clicks };
-}
-
-const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36';
-
-/** Valid tokens for every counted item link of the issue, over all 7 topic sets (a reader's click). */
-async function clickTokens(o: ApiOptions): Promise<string[]> {
-  const res = await fetch(`${o.url}/api/issues/${o.issueId}`, { headers: { authorization: `Bearer ${o.editorKey}` } });
-  const { document } = (await res.json()) as { document: IssueDocument };
-  const tokens = new ClickTokens([o.secretKey]);
-  return linkTable(document).items.flatMap((links, index) =>
-    links.flatMap((_, link) => [1, 2, 3, 4, 5, 6, 7].map((mask) => tokens.sign({ issueId: o.issueId, part: 'item', index, link, mask }))),
-  );
-}
-
-function clickPaths(tokens: string[]): autocannon.Request['setupRequest'] {
-  if (!tokens.length) throw new Error('the bench issue has no counted links');
-  let next = 0;
-  return (req) => ({ ...req, path: `/l/${tokens[next++ % tokens.length]}` });
 }

@@ -52,12 +52,12 @@ export class DeliveryBursts {
     const t = this.now();
     const known = this.seen.get(k);
     if (known && t - known.checkedAt < this.recheckMs) return known.until > t;
-    let ttl = -2;
-    try {
-      ttl = await this.redis.pttl(k);
-    } catch {
-      ttl = -2;
-    }
+    // A Redis that is down or reconnecting holds commands; the redirect waits 100 ms at most.
+    let timer: NodeJS.Timeout | undefined;
+    const ttl = await Promise.race([
+      this.redis.pttl(k).catch(() => -2),
+      new Promise<number>((resolve) => (timer = setTimeout(() => resolve(-2), 100))),
+    ]).finally(() => clearTimeout(timer));
     const entry = { until: ttl > 0 ? t + ttl : 0, checkedAt: t };
     this.seen.set(k, entry);
     if (this.seen.size > 10_000) this.seen.delete(this.seen.keys().next().value!);
