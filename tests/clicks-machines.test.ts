@@ -114,3 +114,18 @@ test('javascript: URLs never become a link, so never a redirect target', () => {
   expect(isSafeUrl('javascript:alert(1)')).toBe(false);
   expect(isSafeUrl('JAVASCRIPT:alert(1)')).toBe(false);
 });
+
+test('a Redis that does not answer costs a click its burst check, never its redirect', async () => {
+  const { Redis } = await import('ioredis');
+  const { DeliveryBursts } = await import('../src/clicks/machine');
+  const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: () => 1000 });
+  dead.on('error', () => undefined);
+  try {
+    const bursts = new DeliveryBursts(dead, 'x', 5);
+    const started = Date.now();
+    expect(await bursts.recent(1, 'ai')).toBe(false);
+    expect(Date.now() - started).toBeLessThan(2000);
+  } finally {
+    dead.disconnect();
+  }
+});
