@@ -4,10 +4,12 @@
  * tokens signed with a previous SECRET_KEY still lead where they did; CLICK_TRACKING=off leaves
  * every link as the editor wrote it; a draft's links redirect without being counted.
  */
+import { Redis } from 'ioredis';
 import { startTestApp, type TestApp } from './helpers/app';
 import { insertReaders, readerEmail } from './helpers/delivery';
 import { clickIssue, clickLinks, follow, sendIssue } from './helpers/clicks';
 import type { ClickReport } from '../src/clicks/report';
+import { DeliveryBursts } from '../src/clicks/machine';
 import { ClickTokens } from '../src/clicks/tokens';
 import { isSafeUrl } from '../src/issues/document';
 
@@ -116,8 +118,6 @@ test('javascript: URLs never become a link, so never a redirect target', () => {
 });
 
 test('a Redis that does not answer costs a click its burst check, never its redirect', async () => {
-  const { Redis } = await import('ioredis');
-  const { DeliveryBursts } = await import('../src/clicks/machine');
   const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: () => 1000 });
   dead.on('error', () => undefined);
   try {

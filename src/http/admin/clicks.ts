@@ -24,10 +24,14 @@ export function clicksRouter(c: ConsoleDeps): Router {
   r.get('/issues/:id/clicks.csv', async (req, res) => {
     const report = await c.clicks.reports.report(pathId(req.params.id));
     const rows: (string | number)[][] = [];
-    for (const h of report.highlights) for (const l of h.links) for (const [set, n] of Object.entries(h.byTopicSet)) rows.push(['highlight', h.topic, '', l.url, set, n, '']);
-    for (const it of report.items) {
-      for (const l of it.links) rows.push(['item', it.index + 1, it.title, l.url, '', l.human, l.machine]);
-      for (const [set, n] of Object.entries(it.byTopicSet)) rows.push(['item', it.index + 1, it.title, '', set, n, '']);
+    // Per part: one row per link (all readers), then one per topic set (all links, people only).
+    const parts = [
+      ...report.highlights.map((h) => ({ kind: 'highlight', number: h.topic, title: '', p: h })),
+      ...report.items.map((it) => ({ kind: 'item', number: it.index + 1, title: it.title, p: it })),
+    ];
+    for (const { kind, number, title, p } of parts) {
+      for (const l of p.links) rows.push([kind, number, title, l.url, '', l.human, l.machine]);
+      for (const [set, n] of Object.entries(p.byTopicSet)) rows.push([kind, number, title, '', set, n, '']);
     }
     res.setHeader('Content-Disposition', `attachment; filename="clicks-issue-${report.issueId}.csv"`);
     // A leading = + - @ would run as a formula in a spreadsheet: titles and URLs are editors' text.
