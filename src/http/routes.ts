@@ -11,6 +11,8 @@ import type { Container } from '../container';
 import { adminRouter } from './admin';
 import { sessionCookie } from './admin/session';
 import { archiveRouter } from './archive';
+import { clicksRouter } from './clicks';
+import { clicksApiRouter } from './clicks-api';
 import { issuesApiRouter } from './issues-api';
 import { mailboxRouter } from './mailbox';
 import { opsRouter } from './ops';
@@ -19,6 +21,7 @@ import { readerPagesRouter } from './reader-pages';
 import { errorPage } from './reader-views/token-pages';
 import { sendsApiRouter } from './sends-api';
 import { subscribersApiRouter } from './subscribers-api';
+import { suppressionsApiRouter } from './suppressions-api';
 import { webhooksRouter } from './webhooks';
 
 /** Reader-facing pages show errors as HTML pages (src/http/error-handler.ts). */
@@ -30,9 +33,12 @@ export function routers(c: Container): Router[] {
     readerPagesRouter(c),
     readerApiRouter(c),
     subscribersApiRouter(c),
+    suppressionsApiRouter(c),
     sendsApiRouter(c),
     webhooksRouter(c),
     issuesApiRouter(c),
+    clicksApiRouter(c),
+    clicksRouter(c),
     archiveRouter(c),
     adminRouter(c),
   ];

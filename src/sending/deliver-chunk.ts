@@ -12,6 +12,7 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { emailHash } from '../subscribers/email-hash';
 import type { LinkTokens } from '../subscribers/link-tokens';
+import type { Suppressions } from '../subscribers/suppressions';
 import { recipientLinks } from '../subscribers/links';
 import type { FailureWindow } from './breaker';
 import type { CompletionListener } from './completion';
@@ -33,10 +34,14 @@ export interface DeliverDeps {
   dispatcher: Dispatcher;
   breaker: FailureWindow;
   variants: VariantCache;
+  /** A 5xx reply from our relay suppresses the address (reason hard_bounce, source smtp_reply). */
+  suppressions: Pick<Suppressions, 'suppressMany'>;
   /** The grouped writer of claims and outcomes (one statement for all lanes of the process). */
   ledger: LedgerWriter;
   /** Told when this worker completed a send. */
   completion: CompletionListener;
+  /** Told which variants just went out (click counting's burst filter, src/clicks/machine.ts). */
+  onDelivered?: (issueId: number, topicSets: string[]) => Promise<void>;
 }
 
 export interface BatchResult {
@@ -64,6 +69,8 @@ interface Tally {
   permanent: number;
   authError: string | undefined;
   hardBounces: Buffer[];
+  /** Topic sets of the messages the relay accepted (for onDelivered). */
+  delivered: string[];
 }
 
 export async function sendChunk(
@@ -74,7 +81,7 @@ export async function sendChunk(
   result: BatchResult,
 ): Promise<{ tripped: boolean; claimed: number }> {
   const queue = [...ids];
-  const tally: Tally = { claimed: 0, handed: 0, permanent: 0, authError: undefined, hardBounces: [] };
+  const tally: Tally = { claimed: 0, handed: 0, permanent: 0, authError: undefined, hardBounces: [], delivered: [] };
   const smtp = d.smtp();
   const lanes = Math.min(d.config.sending.smtpMaxConnections, queue.length);
   const outcomeOf = (row: ClaimedRow, o: SmtpResult) => classify(d, retryDelaySeconds, row, o, tally, result);
@@ -85,9 +92,11 @@ export async function sendChunk(
   if (failure) throw failure.reason;
 
   const { sendId, issueId } = ctx;
-  if (tally.hardBounces.length) {
-    await d.pool.query(d.queries.sql('send-suppress-hashes'), [tally.hardBounces, 'hard_bounce', `send ${sendId}`]);
+  if (tally.delivered.length && d.onDelivered) {
+    // Not awaited: a slow or absent Redis must never hold up delivery.
+    d.onDelivered(issueId, tally.delivered).catch((err: unknown) => d.log.debug({ err }, 'delivery burst mark failed'));
   }
+  await d.suppressions.suppressMany({ emailHashes: tally.hardBounces, reason: 'hard_bounce', source: 'smtp_reply', detail: `send ${sendId}` });
   const reason = tally.authError
     ? `SMTP authentication failed: ${tally.authError}`
     : tally.permanent > 0 || tally.handed > 0
@@ -162,6 +171,7 @@ function classify(
   switch (o.kind) {
     case 'sent':
       result.sent++;
+      tally.delivered.push(row.topics);
       return at('sent', 250, null);
     case 'permanent':
       tally.permanent++;
