@@ -8,8 +8,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
-import type { Container, Readers, RuntimeConfig, Sending } from './container';
+import type { Container, Deliverability, Readers, RuntimeConfig, Sending } from './container';
 import { createPool } from './db/pool';
+import { MailgunWebhook } from './deliverability/providers/mailgun';
+import { PostmarkWebhook } from './deliverability/providers/postmark';
+import { SendGridWebhook } from './deliverability/providers/sendgrid';
+import { SesWebhook } from './deliverability/providers/ses';
+import { DeliverabilityReports } from './deliverability/report';
+import { DeliverabilityService } from './deliverability/service';
+import { VerpTokens } from './deliverability/verp';
 import { Queries } from './db/queries';
 import { EditorAudit } from './editors/audit';
 import { EditorAuth } from './editors/auth';
@@ -31,7 +38,6 @@ import { RateLimiter } from './ratelimit';
 import { loadTemplates } from './rendering/templates';
 import { VariantStore } from './rendering/variant-store';
 import { Variants } from './rendering/variants';
-import { Bounces } from './sending/bounces';
 import { FailureWindow } from './sending/breaker';
 import { SendCompletion } from './sending/completion';
 import { Deliverer } from './sending/deliver';
@@ -107,6 +113,7 @@ export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { dat
   // Templates are read once at boot: a broken or missing template fails the boot, not a send.
   const variantStore = new VariantStore(pool, queries);
   const variants = new Variants(variantStore, issues, topics, loadTemplates(), config.postalAddress);
+  const deliverability = buildDeliverability(shared);
 
   return {
     ...shared,
@@ -119,8 +126,9 @@ export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { dat
       absoluteSeconds: config.console.sessionMaxHours * 3600,
     }),
     consoleOverview: new ConsoleOverview(pool, queries),
-    readers: buildReaders(shared),
-    sending: buildSending(shared, smtpUrl, { issues, variants, variantStore }),
+    readers: buildReaders(shared, deliverability),
+    sending: buildSending(shared, smtpUrl, { issues, variants, variantStore, deliverability }),
+    deliverability,
     issues,
     importers,
     variants,
@@ -143,7 +151,26 @@ async function mailRelay(config: RuntimeConfig, pool: Container['pool'], queries
   return { mailbox, smtpUrl: mailbox.url };
 }
 
-function buildReaders(s: Shared): Readers {
+function buildDeliverability(s: Shared): Deliverability {
+  const { pool, queries, log, config } = s;
+  const o = config.deliverability;
+  const verp = o.bounceDomain ? new VerpTokens(config.secretKeys, o.bounceDomain) : undefined;
+  const service = new DeliverabilityService({ pool, queries, log, verp, secretKeys: config.secretKeys, options: o });
+  let receiver: Deliverability['receiver'];
+  if (verp && o.inboundSmtpPort > 0 && config.role !== 'api') {
+    // Loaded only when used (like the local mailbox): smtp-server stays out of other processes.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { BounceReceiver: Receiver } = require('./deliverability/receiver') as typeof import('./deliverability/receiver');
+    receiver = new Receiver({ pool, queries, log, verp, service, rateLimiter: s.rateLimiter, options: {
+      port: o.inboundSmtpPort, host: o.inboundSmtpHost, maxBytes: o.inboundSmtpMaxBytes, ratePerMinute: o.inboundSmtpRatePerMinute } });
+  }
+  const { ses, mailgunSigningKey: mg, postmark, sendgridPublicKey: sg } = o;
+  const providers = { ses: ses && new SesWebhook(ses), mailgun: mg ? new MailgunWebhook({ signingKey: mg }) : undefined,
+    postmark: postmark && new PostmarkWebhook(postmark), sendgrid: sg ? new SendGridWebhook({ publicKey: sg }) : undefined };
+  return { service, verp, reports: new DeliverabilityReports(pool, queries), providers, receiver };
+}
+
+function buildReaders(s: Shared, dlv: Deliverability): Readers {
   const { pool, queries, topics, config, log } = s;
   // Coalesced per event-loop turn (src/queue/bulk-add.ts): one Redis round trip for many jobs.
   const adds = new BulkAdder(() => s.queues.get(QUEUE_NAMES.transactional));
@@ -152,6 +179,7 @@ function buildReaders(s: Shared): Readers {
   const onError = (err: unknown, jobId: string) => log.warn({ err, jobId }, 'transactional enqueue failed; the sweeper re-dispatches the row');
   const mail = new TransactionalMail({
     pool, queries, transport: s.transport, topics, linkTokens: s.linkTokens, publicUrl: config.publicUrl, mailFrom: config.mailFrom, enqueue, onError,
+    envelopeFrom: dlv.verp && ((messageId) => dlv.verp!.address({ kind: 'transactional', messageId })),
   });
   const requests = new SubscriptionRequests({ pool, queries, topics, mail, enqueue, onError });
   const subscriptions = new SubscriptionService(pool, queries, topics, s.rateLimiter, {
@@ -171,7 +199,7 @@ function buildReaders(s: Shared): Readers {
   };
 }
 
-function buildSending(s: Shared, smtpUrl: string, d: { issues: IssuesService; variants: Variants; variantStore: VariantStore }): Sending {
+function buildSending(s: Shared, smtpUrl: string, d: { issues: IssuesService; variants: Variants; variantStore: VariantStore; deliverability: Deliverability }): Sending {
   const { pool, queries, log, config } = s;
   const o = config.sending;
   const messageContext = { mailFrom: config.mailFrom, secretKey: config.secretKey, listUnsubscribeMailto: config.listUnsubscribeMailto };
@@ -182,7 +210,7 @@ function buildSending(s: Shared, smtpUrl: string, d: { issues: IssuesService; va
   return {
     dispatcher,
     service,
-    reports: new SendReports(pool, queries, service),
+    reports: new SendReports(pool, queries, service, d.deliverability.reports),
     completion,
     preparer: new Preparer({ pool, queries, log, dispatcher, batchSize: o.batchSize, completion }),
     deliverer: new Deliverer({
@@ -193,9 +221,10 @@ function buildSending(s: Shared, smtpUrl: string, d: { issues: IssuesService; va
       rate: new SendRateLimiter(s.redis, `${config.queuePrefix}:send-rate`, config.sendRatePerSecond),
       breaker: new FailureWindow({ minFailures: o.breakerMinFailures, failurePercent: o.breakerFailurePercent, windowMs: o.breakerWindowSeconds * 1000 }),
       variants: new VariantCache(d.variantStore, messageContext),
+      verp: d.deliverability.verp,
+      bounces: d.deliverability.service,
     }),
     reconciler: new Reconciler({ pool, queries, log, dispatcher, completion, leaseSeconds: o.leaseSeconds, intervalMs: o.reconcileIntervalMs }),
-    bounces: new Bounces(pool, queries),
     // Test emails go through the process's ordinary transport, built like the newsletter.
     testSender: new TestSender({
       context: messageContext, publicUrl: config.publicUrl, transport: s.transport, rateLimiter: s.rateLimiter,
@@ -239,6 +268,8 @@ export async function startTidings(c: Container): Promise<Tidings> {
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const workers = config.role === 'api' ? [] : await startWorkers(c, processorSpecs(c));
+  // The bounce receiver runs beside the workers (built only for ROLE=worker|all, docs/deliverability.md).
+  await c.deliverability.receiver?.start();
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -261,6 +292,7 @@ export async function closeContainer(c: Container): Promise<void> {
   c.sending.smtp.close();
   c.transport.close();
   await c.mailbox?.stop();
+  await c.deliverability.receiver?.stop();
   await c.queues.close();
   c.redis.disconnect();
   await c.pool.end().catch(() => undefined);

@@ -14,12 +14,12 @@ RETURNING id;
 
 -- name: send-by-issue
 SELECT id, issue_id, status, paused, pause_reason, idempotency_key, prepared, total, prepare_gen,
-       created_at, prepared_at, completed_at
+       created_at, prepared_at, completed_at, complaint_warning
 FROM sends WHERE issue_id = $1::bigint;
 
 -- name: send-by-id
 SELECT id, issue_id, status, paused, pause_reason, idempotency_key, prepared, total, prepare_gen,
-       created_at, prepared_at, completed_at
+       created_at, prepared_at, completed_at, complaint_warning
 FROM sends WHERE id = $1::bigint;
 
 -- name: send-issue-mark-sending

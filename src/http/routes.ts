@@ -19,6 +19,7 @@ import { readerPagesRouter } from './reader-pages';
 import { errorPage } from './reader-views/token-pages';
 import { sendsApiRouter } from './sends-api';
 import { subscribersApiRouter } from './subscribers-api';
+import { providerWebhooksRouter } from './provider-webhooks';
 import { webhooksRouter } from './webhooks';
 
 /** Reader-facing pages show errors as HTML pages (src/http/error-handler.ts). */
@@ -32,6 +33,7 @@ export function routers(c: Container): Router[] {
     subscribersApiRouter(c),
     sendsApiRouter(c),
     webhooksRouter(c),
+    providerWebhooksRouter(c),
     issuesApiRouter(c),
     archiveRouter(c),
     adminRouter(c),

@@ -16,11 +16,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
+import type { DeliverabilityEvent } from '../deliverability/events';
+import type { DeliverabilityService } from '../deliverability/service';
+import { enhancedStatusIn } from '../deliverability/status';
+import type { VerpTokens } from '../deliverability/verp';
 import type { Pool } from '../db/pool';
 import type { Queries } from '../db/queries';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
-import { emailHash } from '../subscribers/email-hash';
 import type { LinkTokens } from '../subscribers/link-tokens';
 import { recipientLinks } from '../subscribers/links';
 import type { FailureWindow } from './breaker';
@@ -44,6 +47,10 @@ export interface DeliverDeps {
   variants: VariantCache;
   /** Told when this worker completed a send. */
   completion: CompletionListener;
+  /** BOUNCE_DOMAIN set: each message's envelope sender is its VERP address. */
+  verp: VerpTokens | undefined;
+  /** A 5xx at handoff is recorded like any other hard bounce. */
+  bounces: Pick<DeliverabilityService, 'record'>;
 }
 
 interface ClaimedRow {
@@ -163,9 +170,9 @@ export class Deliverer {
 
     const smtp = this.d.smtp();
     const outcomes = await Promise.all(
-      toSend.map(({ row, message }) => smtp.send(material.builder.fromAddress, row.email, message)),
+      toSend.map(({ row, message }) => smtp.send(this.envelopeFrom(sendId, row.subscriber_id, material.builder.fromAddress), row.email, message)),
     );
-    const hardBounces: Buffer[] = [];
+    const hardBounces: { row: ClaimedRow; event: DeliverabilityEvent }[] = [];
     let permanent = 0;
     let authError: string | undefined;
     outcomes.forEach((o: SmtpResult, i) => {
@@ -180,7 +187,9 @@ export class Deliverer {
           record(row.id, 'failed', o.code, o.error);
           permanent++;
           result.failed++;
-          if (o.hardBounce) hardBounces.push(emailHash(row.email));
+          if (o.hardBounce) {
+            hardBounces.push({ row, event: { kind: 'hard_bounce', source: 'smtp', address: row.email, status: enhancedStatusIn(o.error), diagnostic: o.error.slice(0, 500), occurredAt: new Date() } });
+          }
           break;
         case 'uncertain':
           record(row.id, 'uncertain', null, o.error);
@@ -202,7 +211,10 @@ export class Deliverer {
     });
     await this.d.pool.query(this.d.queries.sql('deliveries-record'), [ids, statuses, codes, errors, delays]);
     if (hardBounces.length) {
-      await this.d.pool.query(this.d.queries.sql('send-suppress-hashes'), [hardBounces, 'hard_bounce', `send ${sendId}`]);
+      await this.d.bounces.record(
+        hardBounces.map((h) => h.event),
+        { targets: hardBounces.map(({ row }) => ({ sendId, subscriberId: row.subscriber_id, transactionalId: null, email: row.email })) },
+      );
     }
     const reason = authError
       ? `SMTP authentication failed: ${authError}`
@@ -215,6 +227,11 @@ export class Deliverer {
       return true;
     }
     return false;
+  }
+
+  /** bounces+<token>@BOUNCE_DOMAIN when configured, else MAIL_FROM's address (as before). */
+  private envelopeFrom(sendId: number, subscriberId: number, fallback: string): string {
+    return this.d.verp ? this.d.verp.address({ kind: 'delivery', sendId, subscriberId }) : fallback;
   }
 
   private async release(batchId: number, token: string, sendId: number, issueId: number): Promise<void> {
