@@ -123,7 +123,8 @@ test('DSN 4.2.2 on three consecutive issues → suppressed only at the third; th
   await soft(third.sent);
   expect(await suppressed(six)).toBe(1);
   const history = await t.fetch(`/api/subscribers/${third.sent.get(six)!.subscriberId}/export`, { editor: true });
-  if (history.status === 200) expect(((await history.json()) as { bounces: unknown[] }).bounces).toHaveLength(3);
+  expect(history.status).toBe(200);
+  expect(((await history.json()) as { bounces: unknown[] }).bounces).toHaveLength(3);
 });
 
 test('complaint rate above COMPLAINT_PAUSE_PERCENT → the running send pauses with the reason; a warning first', async () => {
