@@ -137,7 +137,7 @@ export class DeliverabilityService {
     ]);
     if (!inserted.rowCount) return { ...base, duplicate: true, suppressed: false, unsubscribed: false };
 
-    let suppressed = false;
+    let suppressed: boolean;
     let unsubscribed = false;
     let paused: string | undefined;
     if (event.kind === 'hard_bounce') {
