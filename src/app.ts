@@ -162,7 +162,7 @@ function buildDeliverability(s: Shared): Deliverability {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { BounceReceiver: Receiver } = require('./deliverability/receiver') as typeof import('./deliverability/receiver');
     receiver = new Receiver({ pool, queries, log, verp, service, rateLimiter: s.rateLimiter, options: {
-      port: o.inboundSmtpPort, host: o.inboundSmtpHost, maxBytes: o.inboundSmtpMaxBytes, ratePerMinute: o.inboundSmtpRatePerMinute } });
+      domain: verp.domainName, port: o.inboundSmtpPort, host: o.inboundSmtpHost, maxBytes: o.inboundSmtpMaxBytes, ratePerMinute: o.inboundSmtpRatePerMinute } });
   }
   const { ses, mailgunSigningKey: mg, postmark, sendgridPublicKey: sg } = o;
   const providers = { ses: ses && new SesWebhook(ses), mailgun: mg ? new MailgunWebhook({ signingKey: mg }) : undefined,

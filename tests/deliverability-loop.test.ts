@@ -140,7 +140,10 @@ test('complaint rate above COMPLAINT_PAUSE_PERCENT → the running send pauses w
   };
   await complain(101); // 1 of 9: 11% (a third of 30% is 10%) → warning
   expect((await progress(t, run.issueId)).complaint_warning).toMatch(/complaint rate/);
-  await complain(102);
+  // A feedback loop that writes to one fixed address: matched by the echoed Message-ID / VERP.
+  const d102 = sent.get(readerEmail(102, 'fbl.test'))!;
+  expect((await sendToReceiver(port, `fbl@${BOUNCE_DOMAIN}`, reportFor('arf-abuse.eml', d102))).ok).toBe(true);
+  expect(await count(t, "SELECT 1 FROM bounce_events WHERE subscriber_id = $1 AND type = 'complaint'", [d102.subscriberId])).toBe(1);
   expect((await progress(t, run.issueId)).status).toBe('sending');
   await complain(103); // 3 of 9 = 33% > 30%
   const p = await progress(t, run.issueId);

@@ -3,8 +3,9 @@
  * mail to `bounces+<token>@BOUNCE_DOMAIN`, where DSNs come back to our VERP envelope senders and
  * where feedback loops can be pointed.
  *
- * - RCPT TO: only a verified VERP address at BOUNCE_DOMAIN is accepted; anything else is 550, so
- *   a forged or mistyped token changes nothing and the receiver relays for nobody.
+ * - RCPT TO: only a verified VERP address at BOUNCE_DOMAIN is accepted, and fbl@BOUNCE_DOMAIN for
+ *   feedback loops (matched by the report's signed identifiers only); anything else is 550, so a
+ *   forged or mistyped token changes nothing and the receiver relays for nobody.
  * - MAIL FROM: per client IP, INBOUND_SMTP_RATE_PER_MINUTE messages (Redis, shared by processes);
  *   over it 450 4.7.1, a temporary refusal: a real MTA retries later, so nothing is lost.
  * - DATA: at most INBOUND_SMTP_MAX_BYTES (552 5.3.4 past it, nothing buffered beyond the limit);
@@ -28,6 +29,8 @@ import type { DeliverabilityService } from './service';
 import type { VerpRef, VerpTokens } from './verp';
 
 export interface ReceiverOptions {
+  /** BOUNCE_DOMAIN. */
+  domain: string;
   port: number;
   host: string;
   maxBytes: number;
@@ -35,6 +38,8 @@ export interface ReceiverOptions {
 }
 
 const MAX_RECIPIENTS = 5;
+/** fbl@BOUNCE_DOMAIN: where feedback loops that write to one fixed address are pointed. */
+export const FBL_LOCAL_PART = 'fbl';
 const KEEP_RAW = new Set(['unclassified', 'malformed']);
 
 function smtpError(code: number, message: string): Error {
@@ -44,8 +49,8 @@ function smtpError(code: number, message: string): Error {
 export class BounceReceiver {
   private server: SMTPServer | undefined;
   private boundPort = 0;
-  /** Verified recipients per SMTP session, cleared with each transaction. */
-  private readonly refs = new Map<string, { address: string; ref: VerpRef }[]>();
+  /** Verified recipients per SMTP session, cleared with each transaction (no ref: the FBL address). */
+  private readonly refs = new Map<string, { address: string; ref: VerpRef | undefined }[]>();
 
   constructor(
     private readonly d: { pool: Pool; queries: Queries; log: Logger; verp: VerpTokens; service: DeliverabilityService; rateLimiter: RateLimiter; options: ReceiverOptions; now?: () => Date },
@@ -77,10 +82,11 @@ export class BounceReceiver {
       },
       onRcptTo: (address, session, cb) => {
         const verified = this.d.verp.verifyAddress(address.address);
-        if (!verified) return cb(smtpError(550, '5.1.1 No such mailbox here'));
+        const fbl = !verified && address.address.toLowerCase() === `${FBL_LOCAL_PART}@${this.d.options.domain}`;
+        if (!verified && !fbl) return cb(smtpError(550, '5.1.1 No such mailbox here'));
         const list = this.refs.get(session.id) ?? [];
         if (list.length >= MAX_RECIPIENTS) return cb(smtpError(452, '4.5.3 Too many recipients'));
-        list.push({ address: address.address, ref: verified.ref });
+        list.push({ address: address.address, ref: verified?.ref });
         this.refs.set(session.id, list);
         return cb();
       },
@@ -121,16 +127,18 @@ export class BounceReceiver {
   }
 
   /** Classifies one message and records it for each (verified) recipient. */
-  private async handle(raw: Buffer, ip: string, recipients: { address: string; ref: VerpRef }[]): Promise<void> {
+  private async handle(raw: Buffer, ip: string, recipients: { address: string; ref: VerpRef | undefined }[]): Promise<void> {
     const report = classifyReport(raw, { limits: { maxBytes: this.d.options.maxBytes } });
     const events = reportEvents(report, this.d.now?.() ?? new Date());
     const detail = report.type === 'malformed' ? `${report.reason}: ${report.detail}` : report.type === 'auto_reply' ? report.reason : null;
     for (const { address, ref } of recipients) {
-      if (events.length) await this.d.service.record(events, { ref });
-      const delivery = ref.kind === 'delivery' ? ref : undefined;
+      // The FBL address has no token: only the report's signed identifiers (an echoed VERP
+      // address, our Message-ID) can name a delivery, never an address written in it.
+      if (events.length) await this.d.service.record(events, { ...(ref ? { ref } : {}), trustAddress: false });
+      const delivery = ref?.kind === 'delivery' ? ref : undefined;
       await this.d.pool.query(this.d.queries.sql('dlv-inbound-insert'), [
         ip || null, address.slice(0, 320), delivery?.sendId ?? null, delivery?.subscriberId ?? null,
-        ref.kind === 'transactional' ? ref.messageId : null, report.type, detail?.slice(0, 500) ?? null, events.length,
+        ref?.kind === 'transactional' ? ref.messageId : null, report.type, detail?.slice(0, 500) ?? null, events.length,
         KEEP_RAW.has(report.type) ? raw : null,
       ]);
     }
