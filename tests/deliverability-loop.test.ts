@@ -4,10 +4,12 @@
  * receiver (INBOUND_SMTP_PORT) as a remote MTA would, and checks what changed in Postgres, in the
  * next issue's deliveries, in the report and in progress.
  */
+import { BounceReceiver } from '../src/deliverability/receiver';
 import { emailHash } from '../src/subscribers/email-hash';
 import { startTestApp, type TestApp } from './helpers/app';
 import { count, deliveriesOf, freePort, reportFor, sendToReceiver, type SentDelivery } from './helpers/bounce-mail';
 import { createIssue, insertReaders, progress, readerEmail, waitForStatus, waitUntil } from './helpers/delivery';
+import { mailTo } from './helpers/readers';
 
 let t: TestApp;
 let port: number;
@@ -150,4 +152,36 @@ test('complaint rate above COMPLAINT_PAUSE_PERCENT → the running send pauses w
   expect(p.status).toBe('paused');
   expect(p.pause_reason).toMatch(/complaint rate over 30%: 3 complaints of 9 delivered/);
   t.sink!.policy = () => undefined;
+});
+
+test('transactional mail has its own token kind; a DSN to it suppresses the address', async () => {
+  const email = 'new.reader@example.test';
+  const res = await t.fetch('/api/subscriptions', { method: 'POST', json: { email, topics: ['ai'] } });
+  expect(res.status).toBe(202);
+  const msg = await mailTo(t, email, 1);
+  const v = t.c.deliverability.verp!.verifyAddress(msg.from);
+  expect(v?.ref.kind).toBe('transactional');
+  const d = { verp: msg.from, messageId: '<unused@example.test>', email };
+  expect((await sendToReceiver(port, msg.from, reportFor('dsn-postfix-hard.eml', d))).ok).toBe(true);
+  expect(await suppressed(email)).toBe(1);
+});
+
+test('a flood from one client: 450 past the per-client limit, the receiver keeps answering, nothing recorded twice', async () => {
+  // A second receiver on the same container, with a limit of 3 messages a minute.
+  const receiver = new BounceReceiver({
+    pool: t.c.pool, queries: t.c.queries, log: t.c.log, verp: t.c.deliverability.verp!, service: t.c.deliverability.service, rateLimiter: t.c.rateLimiter,
+    options: { domain: BOUNCE_DOMAIN, port: 0, host: '127.0.0.1', maxBytes: 65536, ratePerMinute: 3, rateBucket: 'inbound-smtp-flood-test' },
+  });
+  await receiver.start();
+  try {
+    const d = first.sent.get(readerEmail(1))!;
+    const before = await events();
+    const answers = [];
+    for (let i = 0; i < 6; i++) answers.push(await sendToReceiver(receiver.port, d.verp, reportFor('dsn-postfix-hard.eml', d)));
+    expect(answers.map((a) => a.code)).toEqual([250, 250, 250, 450, 450, 450]);
+    expect(await events()).toBe(before);
+    expect((await t.fetch('/healthz')).status).toBe(200);
+  } finally {
+    await receiver.stop();
+  }
 });

@@ -35,6 +35,8 @@ export interface ReceiverOptions {
   host: string;
   maxBytes: number;
   ratePerMinute: number;
+  /** Redis bucket of the per-client limit (default `inbound-smtp`, shared by every process). */
+  rateBucket?: string;
 }
 
 const MAX_RECIPIENTS = 5;
@@ -75,7 +77,7 @@ export class BounceReceiver {
       onMailFrom: (_address, session, cb) => {
         this.refs.delete(session.id);
         const ip = session.remoteAddress.replace(/^::ffff:/, '');
-        this.d.rateLimiter.hit('inbound-smtp', ip, options.ratePerMinute, 60).then(
+        this.d.rateLimiter.hit(options.rateBucket ?? 'inbound-smtp', ip, options.ratePerMinute, 60).then(
           () => cb(),
           (err: unknown) => cb(err instanceof RateLimitedError ? smtpError(450, '4.7.1 Too many messages from your address, try again later') : smtpError(451, '4.3.0 Temporary failure, try again later')),
         );
