@@ -358,10 +358,6 @@ JOIN deliveries d ON d.subscriber_id = s.id AND d.status IN ('sent', 'uncertain'
 WHERE lower(s.email) = lower($1::text)  -- subscribers_email_lower
 ORDER BY d.send_id DESC LIMIT 1;
 
--- name: bounce-insert
-INSERT INTO bounce_events (email_hash, type, reason, send_id, subscriber_id)
-VALUES ($1::bytea, $2::text, $3::text, $4::bigint, $5::bigint);
-
 -- name: send-attach-idempotency-key
 -- A keyed call that lost the race to a keyless one (same issue) still leaves its key on the send,
 -- so the key cannot later start a send of another issue.

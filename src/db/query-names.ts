@@ -30,8 +30,8 @@ export const QUERY_NAMES = [
   'send-variants', 'send-suppress-hashes', 'reconcile-lock', 'reconcile-expire-leases',
   'reconcile-stale-prepares', 'reconcile-pending-batches', 'batch-touch-dispatched',
   'batch-redispatch', 'batches-pending-for-send', 'deliveries-list', 'uncertain-mark-sent',
-  'uncertain-resend', 'send-reopen', 'bounce-latest-delivery', 'bounce-insert',
-  'send-attach-idempotency-key', 'send-idempotency-other-issue', 'send-issue-has-variants',
+  'uncertain-resend', 'send-reopen', 'bounce-latest-delivery', 'send-attach-idempotency-key',
+  'send-idempotency-other-issue', 'send-issue-has-variants',
   // db/queries/subscribers.sql
   'subscription-request-insert', 'subscription-request-lock', 'subscription-request-delete',
   'subscription-requests-by-email', 'subscription-requests-erase', 'subscription-requests-stale',
