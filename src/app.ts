@@ -8,15 +8,14 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
-import type { Container, Deliverability, Readers, RuntimeConfig, Sending } from './container';
+import { ClickCounter } from './clicks/counter';
+import { DeliveryBursts } from './clicks/machine';
+import { ClickRedirects } from './clicks/redirect';
+import { ClickReports } from './clicks/report';
+import { ClickTokens } from './clicks/tokens';
+import type { Clicks, Container, Deliverability, Readers, RuntimeConfig, Sending } from './container';
+import { buildDeliverability } from './app-deliverability';
 import { createPool } from './db/pool';
-import { MailgunWebhook } from './deliverability/providers/mailgun';
-import { PostmarkWebhook } from './deliverability/providers/postmark';
-import { SendGridWebhook } from './deliverability/providers/sendgrid';
-import { SesWebhook } from './deliverability/providers/ses';
-import { DeliverabilityReports } from './deliverability/report';
-import { DeliverabilityService } from './deliverability/service';
-import { VerpTokens } from './deliverability/verp';
 import { Queries } from './db/queries';
 import { EditorAudit } from './editors/audit';
 import { EditorAuth } from './editors/auth';
@@ -112,7 +111,10 @@ export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { dat
   const issues = new IssuesService(pool, queries, topics, importers, audit);
   // Templates are read once at boot: a broken or missing template fails the boot, not a send.
   const variantStore = new VariantStore(pool, queries);
-  const variants = new Variants(variantStore, issues, topics, loadTemplates(), config.postalAddress);
+  const clicks = buildClicks(shared, issues, secretKeys);
+  // CLICK_TRACKING=off: variants are rendered with the links as written (and re-rendered on change).
+  const linking = config.clicks.tracking === 'aggregate' ? { tokens: clicks.tokens, publicUrl: config.publicUrl } : undefined;
+  const variants = new Variants(variantStore, issues, topics, loadTemplates(), config.postalAddress, linking);
   const deliverability = buildDeliverability(shared);
 
   return {
@@ -127,11 +129,24 @@ export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { dat
     }),
     consoleOverview: new ConsoleOverview(pool, queries),
     readers: buildReaders(shared, deliverability),
-    sending: buildSending(shared, smtpUrl, { issues, variants, variantStore, deliverability }),
+    sending: buildSending(shared, smtpUrl, { issues, variants, variantStore, bursts: clicks.bursts, deliverability }),
     deliverability,
     issues,
     importers,
     variants,
+    clicks,
+  };
+}
+
+function buildClicks(s: Shared, issues: IssuesService, secretKeys: readonly string[]): Clicks {
+  const { pool, queries, config, topics } = s;
+  const tokens = new ClickTokens(secretKeys);
+  const counter = new ClickCounter(pool, queries, s.log, config.clicks.flushMs);
+  const bursts = new DeliveryBursts(s.redis, config.queuePrefix, config.clicks.burstSeconds);
+  return {
+    tokens, counter, bursts,
+    redirects: new ClickRedirects({ pool, queries, tokens, topics, counter, bursts }),
+    reports: new ClickReports({ pool, queries, issues, topics, counter, tracking: config.clicks.tracking }),
   };
 }
 
@@ -149,25 +164,6 @@ async function mailRelay(config: RuntimeConfig, pool: Container['pool'], queries
   const mailbox: LocalMailbox = new LocalMailbox(pool, queries, log);
   await mailbox.start(config.role === 'worker' ? 0 : config.mailboxSmtpPort);
   return { mailbox, smtpUrl: mailbox.url };
-}
-
-function buildDeliverability(s: Shared): Deliverability {
-  const { pool, queries, log, config } = s;
-  const o = config.deliverability;
-  const verp = o.bounceDomain ? new VerpTokens(config.secretKeys, o.bounceDomain) : undefined;
-  const service = new DeliverabilityService({ pool, queries, log, verp, secretKeys: config.secretKeys, options: o });
-  let receiver: Deliverability['receiver'];
-  if (verp && o.inboundSmtpPort > 0 && config.role !== 'api') {
-    // Loaded only when used (like the local mailbox): smtp-server stays out of other processes.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { BounceReceiver: Receiver } = require('./deliverability/receiver') as typeof import('./deliverability/receiver');
-    receiver = new Receiver({ pool, queries, log, verp, service, rateLimiter: s.rateLimiter, options: {
-      domain: verp.domainName, port: o.inboundSmtpPort, host: o.inboundSmtpHost, maxBytes: o.inboundSmtpMaxBytes, ratePerMinute: o.inboundSmtpRatePerMinute } });
-  }
-  const { ses, mailgunSigningKey: mg, postmark, sendgridPublicKey: sg } = o;
-  const providers = { ses: ses && new SesWebhook(ses), mailgun: mg ? new MailgunWebhook({ signingKey: mg }) : undefined,
-    postmark: postmark && new PostmarkWebhook(postmark), sendgrid: sg ? new SendGridWebhook({ publicKey: sg }) : undefined };
-  return { service, verp, reports: new DeliverabilityReports(pool, queries), providers, receiver };
 }
 
 function buildReaders(s: Shared, dlv: Deliverability): Readers {
@@ -199,7 +195,11 @@ function buildReaders(s: Shared, dlv: Deliverability): Readers {
   };
 }
 
-function buildSending(s: Shared, smtpUrl: string, d: { issues: IssuesService; variants: Variants; variantStore: VariantStore; deliverability: Deliverability }): Sending {
+function buildSending(
+  s: Shared,
+  smtpUrl: string,
+  d: { issues: IssuesService; variants: Variants; variantStore: VariantStore; bursts: DeliveryBursts; deliverability: Deliverability },
+): Sending {
   const { pool, queries, log, config } = s;
   const o = config.sending;
   const messageContext = { mailFrom: config.mailFrom, secretKey: config.secretKey, listUnsubscribeMailto: config.listUnsubscribeMailto };
@@ -223,6 +223,7 @@ function buildSending(s: Shared, smtpUrl: string, d: { issues: IssuesService; va
       variants: new VariantCache(d.variantStore, messageContext),
       verp: d.deliverability.verp,
       bounces: d.deliverability.service,
+      onDelivered: (issueId, sets) => d.bursts.delivered(issueId, sets),
     }),
     reconciler: new Reconciler({ pool, queries, log, dispatcher, completion, leaseSeconds: o.leaseSeconds, intervalMs: o.reconcileIntervalMs }),
     // Test emails go through the process's ordinary transport, built like the newsletter.
@@ -268,8 +269,7 @@ export async function startTidings(c: Container): Promise<Tidings> {
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const workers = config.role === 'api' ? [] : await startWorkers(c, processorSpecs(c));
-  // The bounce receiver runs beside the workers (built only for ROLE=worker|all, docs/deliverability.md).
-  await c.deliverability.receiver?.start();
+  await c.deliverability.receiver?.start(); // beside the workers: built for ROLE=worker|all only
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -289,6 +289,7 @@ export async function startTidings(c: Container): Promise<Tidings> {
 
 export async function closeContainer(c: Container): Promise<void> {
   await c.sending.reconciler.stop();
+  await c.clicks.counter.stop();
   c.sending.smtp.close();
   c.transport.close();
   await c.mailbox?.stop();

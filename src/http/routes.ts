@@ -11,6 +11,8 @@ import type { Container } from '../container';
 import { adminRouter } from './admin';
 import { sessionCookie } from './admin/session';
 import { archiveRouter } from './archive';
+import { clicksRouter } from './clicks';
+import { clicksApiRouter } from './clicks-api';
 import { issuesApiRouter } from './issues-api';
 import { mailboxRouter } from './mailbox';
 import { opsRouter } from './ops';
@@ -35,6 +37,8 @@ export function routers(c: Container): Router[] {
     webhooksRouter(c),
     providerWebhooksRouter(c),
     issuesApiRouter(c),
+    clicksApiRouter(c),
+    clicksRouter(c),
     archiveRouter(c),
     adminRouter(c),
   ];

@@ -51,6 +51,8 @@ export interface DeliverDeps {
   verp: VerpTokens | undefined;
   /** A 5xx at handoff is recorded like any other hard bounce. */
   bounces: Pick<DeliverabilityService, 'record'>;
+  /** Told which variants just went out (click counting's burst filter, src/clicks/machine.ts). */
+  onDelivered?: (issueId: number, topicSets: string[]) => Promise<void>;
 }
 
 interface ClaimedRow {
@@ -173,6 +175,11 @@ export class Deliverer {
       toSend.map(({ row, message }) => smtp.send(this.envelopeFrom(sendId, row.subscriber_id, material.builder.fromAddress), row.email, message)),
     );
     const hardBounces: { row: ClaimedRow; event: DeliverabilityEvent }[] = [];
+    const delivered = toSend.filter((_, i) => outcomes[i]!.kind === 'sent').map((x) => x.row.topics);
+    if (delivered.length && this.d.onDelivered) {
+      // Not awaited: a slow or absent Redis must never hold up delivery.
+      this.d.onDelivered(issueId, delivered).catch((err: unknown) => this.d.log.debug({ err }, 'delivery burst mark failed'));
+    }
     let permanent = 0;
     let authError: string | undefined;
     outcomes.forEach((o: SmtpResult, i) => {
