@@ -13,11 +13,11 @@ import { DeliverabilityReports } from './deliverability/report';
 import { DeliverabilityService } from './deliverability/service';
 import { VerpTokens } from './deliverability/verp';
 
-export function buildDeliverability(s: Pick<Container, 'config' | 'log' | 'pool' | 'queries' | 'rateLimiter'>): Deliverability {
+export function buildDeliverability(s: Pick<Container, 'config' | 'log' | 'pool' | 'queries' | 'rateLimiter' | 'suppressions'>): Deliverability {
   const { pool, queries, log, config } = s;
   const o = config.deliverability;
   const verp = o.bounceDomain ? new VerpTokens(config.secretKeys, o.bounceDomain) : undefined;
-  const service = new DeliverabilityService({ pool, queries, log, verp, secretKeys: config.secretKeys, options: o });
+  const service = new DeliverabilityService({ pool, queries, log, verp, secretKeys: config.secretKeys, suppressions: s.suppressions, options: o });
   let receiver: Deliverability['receiver'];
   if (verp && o.inboundSmtpPort > 0 && config.role !== 'api') {
     // Loaded only when used (like the local mailbox): smtp-server stays out of other processes.

@@ -20,6 +20,7 @@ import type { Queries } from '../db/queries';
 import type { Logger } from '../logger';
 import { claimSignature, type SignedRequest } from '../sending/webhook-replays';
 import { emailHash } from '../subscribers/email-hash';
+import type { Suppressions } from '../subscribers/suppressions';
 import type { DeliverabilityEvent, DeliverabilityKind } from './events';
 import { DeliveryMatcher, type Target } from './match';
 import { suppress } from './suppress';
@@ -88,7 +89,15 @@ export class DeliverabilityService {
   private readonly listeners: RecordedListener[] = [];
 
   constructor(
-    private readonly d: { pool: Pool; queries: Queries; log: Logger; verp: VerpTokens | undefined; secretKeys: readonly string[]; options: DeliverabilityOptions },
+    private readonly d: {
+      pool: Pool;
+      queries: Queries;
+      log: Logger;
+      verp: VerpTokens | undefined;
+      secretKeys: readonly string[];
+      suppressions: Pick<Suppressions, 'suppress'>;
+      options: DeliverabilityOptions;
+    },
   ) {
     this.matcher = new DeliveryMatcher(d.queries, d.verp, d.secretKeys);
   }
@@ -142,10 +151,10 @@ export class DeliverabilityService {
     let paused: string | undefined;
     if (event.kind === 'hard_bounce') {
       if (target.sendId !== null && target.subscriberId !== null) await client.query(q.sql('dlv-delivery-bounced'), [target.sendId, target.subscriberId]);
-      await suppress(client, q, { emailHash: hash, reason: 'hard_bounce', detail });
+      await suppress(client, this.d.suppressions, { emailHash: hash, reason: 'hard_bounce', source: event.source, detail });
       suppressed = true;
     } else if (event.kind === 'soft_bounce') {
-      suppressed = await this.softLimitReached(client, target, hash, detail);
+      suppressed = await this.softLimitReached(client, target, hash, event, detail);
     } else {
       if (target.subscriberId !== null) {
         const changed = await client.query(q.sql('subscriber-set-unsubscribed'), [target.subscriberId]);
@@ -154,7 +163,7 @@ export class DeliverabilityService {
           unsubscribed = true;
         }
       }
-      await suppress(client, q, { emailHash: hash, reason: 'complaint', detail });
+      await suppress(client, this.d.suppressions, { emailHash: hash, reason: 'complaint', source: event.source, detail });
       suppressed = true;
       if (target.sendId !== null) paused = await this.checkComplaintRate(client, target.sendId);
     }
@@ -163,13 +172,13 @@ export class DeliverabilityService {
   }
 
   /** SOFT_BOUNCE_LIMIT: the reader's last N handed-over deliveries all soft-bounced → suppressed. */
-  private async softLimitReached(client: PoolClient, t: Target, hash: Buffer, detail: string): Promise<boolean> {
+  private async softLimitReached(client: PoolClient, t: Target, hash: Buffer, event: DeliverabilityEvent, detail: string): Promise<boolean> {
     if (t.subscriberId === null) return false;
     const limit = this.d.options.softBounceLimit;
     const { rows } = await client.query<{ mailed: number; soft: number }>(this.d.queries.sql('dlv-soft-streak'), [t.subscriberId, limit]);
     const streak = rows[0];
     if (!streak || streak.soft < limit) return false;
-    await suppress(client, this.d.queries, { emailHash: hash, reason: 'soft_bounce_limit', detail: `${limit} consecutive issues; last ${detail}` });
+    await suppress(client, this.d.suppressions, { emailHash: hash, reason: 'soft_bounce_limit', source: event.source, detail: `${limit} consecutive issues; last ${detail}` });
     return true;
   }
 

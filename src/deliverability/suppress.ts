@@ -1,27 +1,35 @@
 /**
- * The one place deliverability puts an address on the suppression list. Issue 21 gives
- * suppressions a source, an id and the reason `soft_bounce_limit`, with its own service; when that
- * lands, this function is the only thing to point at it.
- *
- * Until then the table's CHECK knows only hard_bounce / complaint / erased / manual, so a reader
- * suppressed for reaching SOFT_BOUNCE_LIMIT is stored as `hard_bounce` with a detail that says
- * why ("soft bounce limit: …"); the event itself stays a soft bounce in bounce_events.
+ * The one place deliverability puts an address on the suppression list: through the suppression
+ * service (src/subscribers/suppressions.ts, issue 21), inside the caller's transaction, with the
+ * reason and a source that says where the report came from.
  */
 import type { PoolClient } from '../db/pool';
-import type { Queries } from '../db/queries';
+import type { SuppressionReason, SuppressionSource, Suppressions } from '../subscribers/suppressions';
+import type { DeliverabilitySource } from './events';
 
-export type SuppressReason = 'hard_bounce' | 'complaint' | 'soft_bounce_limit';
+export type SuppressReason = Extract<SuppressionReason, 'hard_bounce' | 'complaint' | 'soft_bounce_limit'>;
 
 export interface Suppression {
   emailHash: Buffer;
   reason: SuppressReason;
-  /** Where it came from (dsn, arf, ses, smtp, …) and what the report said; shown to editors. */
+  /** Where the event came from. */
+  source: DeliverabilitySource;
+  /** What the report said; shown to editors. */
   detail: string;
 }
 
-export async function suppress(client: PoolClient, queries: Queries, s: Suppression): Promise<void> {
-  const stored = s.reason === 'soft_bounce_limit' ? 'hard_bounce' : s.reason;
-  const detail = (s.reason === 'soft_bounce_limit' ? `soft bounce limit: ${s.detail}` : s.detail).slice(0, 300);
-  // An existing suppression is kept as it is (ON CONFLICT DO NOTHING): the first reason stands.
-  await client.query(queries.sql('send-suppress-hashes'), [[s.emailHash], stored, detail || null]);
+const SOURCES: Record<DeliverabilitySource, SuppressionSource> = {
+  smtp: 'smtp_reply',
+  dsn: 'dsn',
+  fallback: 'dsn',
+  arf: 'arf',
+  ses: 'provider_webhook',
+  mailgun: 'provider_webhook',
+  postmark: 'provider_webhook',
+  sendgrid: 'provider_webhook',
+  webhook: 'webhook',
+};
+
+export async function suppress(client: PoolClient, suppressions: Pick<Suppressions, 'suppress'>, s: Suppression): Promise<void> {
+  await suppressions.suppress({ emailHash: s.emailHash, reason: s.reason, source: SOURCES[s.source], detail: s.detail.slice(0, 300) }, client);
 }

@@ -22,6 +22,7 @@ import { errorPage } from './reader-views/token-pages';
 import { sendsApiRouter } from './sends-api';
 import { subscribersApiRouter } from './subscribers-api';
 import { providerWebhooksRouter } from './provider-webhooks';
+import { suppressionsApiRouter } from './suppressions-api';
 import { webhooksRouter } from './webhooks';
 
 /** Reader-facing pages show errors as HTML pages (src/http/error-handler.ts). */
@@ -33,6 +34,7 @@ export function routers(c: Container): Router[] {
     readerPagesRouter(c),
     readerApiRouter(c),
     subscribersApiRouter(c),
+    suppressionsApiRouter(c),
     sendsApiRouter(c),
     webhooksRouter(c),
     providerWebhooksRouter(c),

@@ -49,7 +49,7 @@ export interface DeliverDeps {
   completion: CompletionListener;
   /** BOUNCE_DOMAIN set: each message's envelope sender is its VERP address. */
   verp: VerpTokens | undefined;
-  /** A 5xx at handoff is recorded like any other hard bounce. */
+  /** A 5xx at handoff is recorded like any other hard bounce (suppressed: hard_bounce, source smtp_reply). */
   bounces: Pick<DeliverabilityService, 'record'>;
   /** Told which variants just went out (click counting's burst filter, src/clicks/machine.ts). */
   onDelivered?: (issueId: number, topicSets: string[]) => Promise<void>;
