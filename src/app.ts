@@ -199,11 +199,8 @@ function buildReaders(s: Shared, dlv: Deliverability): Readers {
   };
 }
 
-function buildSending(
-  s: Shared,
-  smtpUrl: string,
-  d: { issues: IssuesService; variants: Variants; variantStore: VariantStore; bursts: DeliveryBursts; deliverability: Deliverability },
-): Sending {
+type SendingParts = { issues: IssuesService; variants: Variants; variantStore: VariantStore; bursts: DeliveryBursts; deliverability: Deliverability };
+function buildSending(s: Shared, smtpUrl: string, d: SendingParts): Sending {
   const { pool, queries, log, config } = s;
   const o = config.sending;
   const messageContext = { mailFrom: config.mailFrom, secretKey: config.secretKey, listUnsubscribeMailto: config.listUnsubscribeMailto };
@@ -225,8 +222,7 @@ function buildSending(
       rate: new SendRateLimiter(s.redis, `${config.queuePrefix}:send-rate`, config.sendRatePerSecond),
       breaker: new FailureWindow({ minFailures: o.breakerMinFailures, failurePercent: o.breakerFailurePercent, windowMs: o.breakerWindowSeconds * 1000 }),
       variants: new VariantCache(d.variantStore, messageContext),
-      verp: d.deliverability.verp,
-      bounces: d.deliverability.service,
+      verp: d.deliverability.verp, bounces: d.deliverability.service,
       onDelivered: (issueId, sets) => d.bursts.delivered(issueId, sets),
     }),
     reconciler: new Reconciler({ pool, queries, log, dispatcher, completion, leaseSeconds: o.leaseSeconds, intervalMs: o.reconcileIntervalMs }),
