@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Config } from './shape';
+import { DELIVERABILITY_ENV, deliverabilityConfig, deliverabilityProblems } from './deliverability';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
 const intString = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
@@ -116,6 +117,8 @@ const schema = z
     // Readers (docs/readers.md): re-dispatch of subscribe requests and transactional mails.
     READERS_SWEEP_INTERVAL_MS: intString(30000, 50, 3600000),
     READERS_SWEEP_AGE_SECONDS: intString(60, 0, 86400),
+    // Deliverability (docs/deliverability.md).
+    ...DELIVERABILITY_ENV,
   })
   .superRefine((v, ctx) => {
     if (!v.SMTP_URL && !localMailboxOn(v)) {
@@ -136,6 +139,7 @@ const schema = z
         if (!v[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'all three DKIM_* keys go together' });
       }
     }
+    for (const p of deliverabilityProblems(v)) ctx.addIssue({ code: 'custom', path: [p.key], message: p.message });
   });
 
 type Raw = z.infer<typeof schema>;
@@ -249,5 +253,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       intervalMs: v.READERS_SWEEP_INTERVAL_MS,
       ageSeconds: v.READERS_SWEEP_AGE_SECONDS,
     }),
+    deliverability: deliverabilityConfig(v),
   });
 }

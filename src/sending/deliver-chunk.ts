@@ -6,13 +6,15 @@
  * row whose outcome is not durable, and rows it has not reached are still `pending`.
  */
 import type { Config } from '../config';
+import type { DeliverabilityEvent } from '../deliverability/events';
+import type { DeliverabilityService } from '../deliverability/service';
+import { enhancedStatusIn } from '../deliverability/status';
+import type { VerpTokens } from '../deliverability/verp';
 import type { Pool } from '../db/pool';
 import type { Queries } from '../db/queries';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
-import { emailHash } from '../subscribers/email-hash';
 import type { LinkTokens } from '../subscribers/link-tokens';
-import type { Suppressions } from '../subscribers/suppressions';
 import { recipientLinks } from '../subscribers/links';
 import type { FailureWindow } from './breaker';
 import type { CompletionListener } from './completion';
@@ -34,8 +36,10 @@ export interface DeliverDeps {
   dispatcher: Dispatcher;
   breaker: FailureWindow;
   variants: VariantCache;
-  /** A 5xx reply from our relay suppresses the address (reason hard_bounce, source smtp_reply). */
-  suppressions: Pick<Suppressions, 'suppressMany'>;
+  /** BOUNCE_DOMAIN set: each message's envelope sender is its VERP address. */
+  verp: VerpTokens | undefined;
+  /** A 5xx at handoff is recorded like any other hard bounce (suppressed: hard_bounce, source smtp_reply). */
+  bounces: Pick<DeliverabilityService, 'record'>;
   /** The grouped writer of claims and outcomes (one statement for all lanes of the process). */
   ledger: LedgerWriter;
   /** Told when this worker completed a send. */
@@ -68,7 +72,7 @@ interface Tally {
   handed: number;
   permanent: number;
   authError: string | undefined;
-  hardBounces: Buffer[];
+  hardBounces: { row: ClaimedRow; event: DeliverabilityEvent }[];
   /** Topic sets of the messages the relay accepted (for onDelivered). */
   delivered: string[];
 }
@@ -96,7 +100,12 @@ export async function sendChunk(
     // Not awaited: a slow or absent Redis must never hold up delivery.
     d.onDelivered(issueId, tally.delivered).catch((err: unknown) => d.log.debug({ err }, 'delivery burst mark failed'));
   }
-  await d.suppressions.suppressMany({ emailHashes: tally.hardBounces, reason: 'hard_bounce', source: 'smtp_reply', detail: `send ${sendId}` });
+  if (tally.hardBounces.length) {
+    await d.bounces.record(
+      tally.hardBounces.map((h) => h.event),
+      { targets: tally.hardBounces.map(({ row }) => ({ sendId, subscriberId: row.subscriber_id, transactionalId: null, email: row.email })) },
+    );
+  }
   const reason = tally.authError
     ? `SMTP authentication failed: ${tally.authError}`
     : tally.permanent > 0 || tally.handed > 0
@@ -147,7 +156,9 @@ async function runLane(
       const values = { ...recipientLinks(d.config.publicUrl, d.linkTokens, row.subscriber_id, topics), name: row.name ?? '' };
       const recipient = { subscriberId: row.subscriber_id, email: row.email, values };
       tally.handed++;
-      const sent = await lane.send(material.builder.fromAddress, row.email, () => material.builder.buildChunks(variant, recipient));
+      // bounces+<token>@BOUNCE_DOMAIN when configured, else MAIL_FROM's address.
+      const from = d.verp ? d.verp.address({ kind: 'delivery', sendId: ctx.sendId, subscriberId: row.subscriber_id }) : material.builder.fromAddress;
+      const sent = await lane.send(from, row.email, () => material.builder.buildChunks(variant, recipient));
       last = outcomeOf(row, sent);
     }
     // The last reply is durable before the connection can serve anyone else.
@@ -176,7 +187,10 @@ function classify(
     case 'permanent':
       tally.permanent++;
       result.failed++;
-      if (o.hardBounce) tally.hardBounces.push(emailHash(row.email));
+      if (o.hardBounce) {
+        const event: DeliverabilityEvent = { kind: 'hard_bounce', source: 'smtp', address: row.email, status: enhancedStatusIn(o.error), diagnostic: o.error.slice(0, 500), occurredAt: new Date() };
+        tally.hardBounces.push({ row, event });
+      }
       return at('failed', o.code, o.error);
     case 'uncertain':
       result.uncertain++;

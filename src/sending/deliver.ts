@@ -112,6 +112,11 @@ export class Deliverer {
     return state;
   }
 
+  /** bounces+<token>@BOUNCE_DOMAIN when configured, else MAIL_FROM's address (as before). */
+  private envelopeFrom(sendId: number, subscriberId: number, fallback: string): string {
+    return this.d.verp ? this.d.verp.address({ kind: 'delivery', sendId, subscriberId }) : fallback;
+  }
+
   private async release(batchId: number, token: string, sendId: number, issueId: number): Promise<void> {
     const { pool, queries } = this.d;
     const { rows } = await pool.query<{ status: string; gen: number; not_before: Date | null; delay_ms: number | null }>(
