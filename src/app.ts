@@ -216,17 +216,13 @@ function buildSending(s: Shared, smtpUrl: string, d: SendingParts): Sending {
     completion,
     preparer: new Preparer({ pool, queries, log, dispatcher, batchSize: o.batchSize, completion }),
     deliverer: new Deliverer({
-      pool, queries, log, config, dispatcher, completion,
-      metrics: s.metrics,
-      linkTokens: s.linkTokens,
-      smtp: smtp.get,
+      pool, queries, log, config, dispatcher, completion, metrics: s.metrics, linkTokens: s.linkTokens, smtp: smtp.get,
       rate: new SendRateLimiter(s.redis, `${config.queuePrefix}:send-rate`, config.sendRatePerSecond),
       breaker: new FailureWindow({ minFailures: o.breakerMinFailures, failurePercent: o.breakerFailurePercent, windowMs: o.breakerWindowSeconds * 1000 }),
       variants: new VariantCache(d.variantStore, messageContext),
       // Retries a lost connection for half a lease: the rows in flight stay ours meanwhile.
       ledger: new LedgerWriter(pool, queries, log, { retryForMs: (o.leaseSeconds * 1000) / 2 }),
-      verp: d.deliverability.verp, bounces: d.deliverability.service,
-      onDelivered: (issueId, sets) => d.bursts.delivered(issueId, sets),
+      verp: d.deliverability.verp, bounces: d.deliverability.service, onDelivered: (issueId, sets) => d.bursts.delivered(issueId, sets),
     }),
     reconciler: new Reconciler({ pool, queries, log, dispatcher, completion, leaseSeconds: o.leaseSeconds, intervalMs: o.reconcileIntervalMs }),
     // Test emails go through the process's ordinary transport, built like the newsletter.
