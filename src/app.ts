@@ -26,7 +26,7 @@ import { MailboxMessages } from './mail/mailbox-messages';
 import { createMailTransport } from './mail/transport';
 import { Metrics } from './metrics';
 import { BulkAdder } from './queue/bulk-add';
-import { createRedis, QUEUE_NAMES, Queues } from './queue';
+import { connectRedis, QUEUE_NAMES, Queues } from './queue';
 import { RateLimiter } from './ratelimit';
 import { loadTemplates } from './rendering/templates';
 import { VariantStore } from './rendering/variant-store';
@@ -82,19 +82,19 @@ type Shared = Pick<Container, 'config' | 'log' | 'metrics' | 'pool' | 'queries' 
 
 export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { databaseUrl: string }, opts: BuildOptions): Promise<Container> {
   const log = opts.log;
-  const pool = createPool(config.databaseUrl);
-  const queries = Queries.load();
+  const pool = createPool(config.databaseUrl, config.database.poolSize);
+  const queries = Queries.load(undefined, { namedStatements: config.database.pooler !== 'transaction' });
   await queries.check(pool);
   const secretKeys = await resolveSecretKeys(pool, queries, config.secretKey, config.secretKeyPrevious);
   const runtime: RuntimeConfig = Object.freeze({ ...config, secretKey: secretKeys[0]!, secretKeys });
-  const redis = createRedis(config.redisUrl);
+  const redis = connectRedis(config);
   const { mailbox, smtpUrl } = await mailRelay(runtime, pool, queries, log);
   const topics = new Topics(pool, queries);
   const audit = new EditorAudit(pool, queries);
   const shared: Shared = {
     config: runtime, log, pool, queries, redis, topics, audit,
     metrics: new Metrics(opts.defaultMetrics ?? true),
-    queues: new Queues(redis, config.queuePrefix),
+    queues: new Queues(redis, config),
     rateLimiter: new RateLimiter(redis, config.queuePrefix),
     transport: createMailTransport({ url: smtpUrl, allowInsecureAuth: config.smtpInsecure, dkim: config.dkim }),
     linkTokens: new LinkTokens(secretKeys),
@@ -165,10 +165,16 @@ function buildReaders(s: Shared): Readers {
     importer: new SubscriberImport(pool, queries, topics, s.audit),
     mail,
     requests,
-    listener: new RequestListener(config.databaseUrl, (id) => void requests.dispatch(id, 0), log),
+    listener: new RequestListener(listenUrl(config), (id) => void requests.dispatch(id, 0), log, async (after) =>
+      (await pool.query<{ id: number }>(queries.sql('subscription-requests-after'), [after])).rows.map((r) => r.id)),
     sweeper: new ReadersSweeper(pool, queries, requests, mail),
     formTokens: new FormTokens(config.secretKeys),
   };
+}
+
+/** LISTEN needs a session: a direct URL behind a transaction pooler, or none (the listener polls). */
+function listenUrl(config: RuntimeConfig): string | undefined {
+  return config.database.migrationUrl ?? (config.database.pooler === 'transaction' ? undefined : config.databaseUrl);
 }
 
 function buildSending(s: Shared, smtpUrl: string, d: { issues: IssuesService; variants: Variants; variantStore: VariantStore }): Sending {

@@ -7,7 +7,6 @@
  * A new service: a field here (in its capability's group), one `new` in src/app.ts, and the entry
  * points that use it add its name to their Pick.
  */
-import type { Redis } from 'ioredis';
 import type { RuntimeConfig } from './config/runtime';
 import type { Pool } from './db/pool';
 import type { Queries } from './db/queries';
@@ -23,7 +22,7 @@ import type { LocalMailbox } from './mail/local-mailbox';
 import type { MailboxMessages } from './mail/mailbox-messages';
 import type { MailTransport } from './mail/transport';
 import type { Metrics } from './metrics';
-import type { Queues } from './queue';
+import type { Queues, RedisClient } from './queue';
 import type { RateLimiter } from './ratelimit';
 import type { Variants } from './rendering/variants';
 import type { Bounces } from './sending/bounces';
@@ -91,7 +90,7 @@ export interface Container {
   readonly pool: Pool;
   readonly queries: Queries;
   /** Shared connection for queues, rate limits and readiness (workers open their own). */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly queues: Queues;
   readonly rateLimiter: RateLimiter;
   /** The process's transport (transactional mails, test emails). */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Config } from './shape';
+import { scaleConfig, scaleKeys } from './scale';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
 const intString = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
@@ -111,6 +112,8 @@ const schema = z
     // Readers (docs/readers.md): re-dispatch of subscribe requests and transactional mails.
     READERS_SWEEP_INTERVAL_MS: intString(30000, 50, 3600000),
     READERS_SWEEP_AGE_SECONDS: intString(60, 0, 86400),
+    // Scale-out (docs/scaling.md).
+    ...scaleKeys,
   })
   .superRefine((v, ctx) => {
     if (!v.SMTP_URL && !localMailboxOn(v)) {
@@ -242,5 +245,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       intervalMs: v.READERS_SWEEP_INTERVAL_MS,
       ageSeconds: v.READERS_SWEEP_AGE_SECONDS,
     }),
+    ...scaleConfig(v),
   });
 }
