@@ -39,6 +39,7 @@ import { QueueDispatcher } from './sending/dispatcher';
 import { Preparer } from './sending/prepare';
 import { SendRateLimiter } from './sending/rate-limit';
 import { Reconciler } from './sending/reconciler';
+import { LedgerRetention } from './sending/retention';
 import { SendReports } from './sending/report';
 import { SendService } from './sending/service';
 import { LazySmtpPool } from './sending/smtp-pool';
@@ -201,6 +202,7 @@ function buildSending(s: Shared, smtpUrl: string, d: { issues: IssuesService; va
       variants: new VariantCache(d.variantStore, messageContext),
     }),
     reconciler: new Reconciler({ pool, queries, log, dispatcher, completion, leaseSeconds: o.leaseSeconds, intervalMs: o.reconcileIntervalMs }),
+    retention: new LedgerRetention({ pool, queries, log, retentionDays: config.deliveryRetentionDays }),
     bounces: new Bounces(pool, queries),
     // Test emails go through the process's ordinary transport, built like the newsletter.
     testSender: new TestSender({
@@ -264,6 +266,7 @@ export async function startTidings(c: Container): Promise<Tidings> {
 
 export async function closeContainer(c: Container): Promise<void> {
   await c.sending.reconciler.stop();
+  await c.sending.retention.stop();
   c.sending.smtp.close();
   c.transport.close();
   await c.mailbox?.stop();

@@ -31,6 +31,7 @@ import type { Deliverer } from './sending/deliver';
 import type { Dispatcher } from './sending/dispatcher';
 import type { Preparer } from './sending/prepare';
 import type { Reconciler } from './sending/reconciler';
+import type { LedgerRetention } from './sending/retention';
 import type { SendReports } from './sending/report';
 import type { SendService } from './sending/service';
 import type { LazySmtpPool } from './sending/smtp-pool';
@@ -77,6 +78,8 @@ export interface Sending {
   readonly preparer: Preparer;
   readonly deliverer: Deliverer;
   readonly reconciler: Reconciler;
+  /** Rolls up and drops ledger partitions past DELIVERY_RETENTION_DAYS (worker processes). */
+  readonly retention: LedgerRetention;
   readonly bounces: Bounces;
   readonly testSender: TestSender;
   /** The newsletter relay's pool, opened on first delivery. */

@@ -4,7 +4,7 @@ export const QUERY_NAMES = [
   // db/queries/console.sql
   'console-session-insert', 'console-session-touch', 'console-session-delete',
   'console-session-purge', 'editor-action-insert', 'editor-action-list-issue', 'console-audience',
-  'console-send-summaries', 'console-subscriber-deliveries',
+  'console-send-summaries', 'console-subscriber-rollup', 'console-subscriber-deliveries',
   // db/queries/foundation.sql
   'setting-get', 'setting-insert-if-missing', 'topics-list', 'editor-upsert', 'api-key-insert',
   'api-key-find', 'api-key-revoke-earlier-env', 'api-key-authenticate', 'api-key-list',
@@ -14,6 +14,9 @@ export const QUERY_NAMES = [
   'issue-mark-sending', 'issue-mark-sent', 'issue-status', 'issue-sent-by-slug', 'issue-sent-list',
   'variants-delete', 'variants-hashes', 'variant-upsert', 'variants-load', 'variant-get',
   'variants-summary',
+  // db/queries/retention.sql
+  'ledger-retention-lock', 'ledger-retention-due', 'ledger-rollup-send', 'ledger-lock-timeout',
+  'ledger-drop-partition',
   // db/queries/sending.sql
   'send-issue-for-start', 'send-insert', 'send-by-issue', 'send-by-id', 'send-issue-mark-sending',
   'send-counts', 'send-counts-by-variant', 'send-counts-by-topic', 'send-failure-reasons',

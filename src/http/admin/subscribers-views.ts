@@ -1,5 +1,5 @@
 /** Markup of the console's reader pages: the filtered list, the CSV import with its report, one reader. */
-import type { SubscriberDelivery } from '../../editors/overview';
+import type { SubscriberDelivery, SubscriberRollup } from '../../editors/overview';
 import type { SubscriberAdmin } from '../../subscribers/admin';
 import { STATUSES } from '../../subscribers/admin';
 import type { ImportReport } from '../../subscribers/csv-import';
@@ -69,6 +69,8 @@ export interface SubscriberViewData {
   id: number;
   data: Awaited<ReturnType<SubscriberAdmin['privacyExport']>>;
   deliveries: SubscriberDelivery[];
+  /** Deliveries whose ledger was dropped past retention, as counts (migration 025). */
+  rollup: SubscriberRollup | undefined;
   erased: boolean;
   csrf: string;
 }
@@ -86,7 +88,8 @@ ${scrollRegion('Consent history', html`<table class="consent"><thead><tr><th>Whe
 <tbody>${o.data.consentEvents.map((e) => html`<tr><td>${when(e.at as Date)}</td><td>${String(e.kind)}</td><td>${String(e.source)}</td><td>${((e.topics as string[] | null) ?? []).join(', ')}</td><td>${(e.ip as string | null) ?? ''}</td></tr>`)}</tbody></table>`)}
 <h2>Deliveries</h2>
 ${o.deliveries.length ? scrollRegion('Deliveries', html`<table class="deliveries"><thead><tr><th>Issue</th><th>Variant</th><th>Status</th><th>Sent</th><th>Error</th></tr></thead>
-<tbody>${o.deliveries.map((d) => html`<tr><td><a href="/admin/issues/${d.issue_id}/send">${d.title}</a></td><td>${d.topics}</td><td>${badge(d.status)}</td><td>${when(d.sent_at)}</td><td class="muted">${d.error ?? ''}</td></tr>`)}</tbody></table>`) : html`<p class="muted">No newsletter delivered yet.</p>`}
+<tbody>${o.deliveries.map((d) => html`<tr><td><a href="/admin/issues/${d.issue_id}/send">${d.title}</a></td><td>${d.topics}</td><td>${badge(d.status)}</td><td>${when(d.sent_at)}</td><td class="muted">${d.error ?? ''}</td></tr>`)}</tbody></table>`) : o.rollup ? '' : html`<p class="muted">No newsletter delivered yet.</p>`}
+${o.rollup ? html`<p class="rollup">Earlier, past the ledger's retention: ${o.rollup.deliveries} newsletters, ${o.rollup.sent} sent, the last ${when(o.rollup.last_sent_at)}.</p>` : ''}
 ${s.status !== 'erased' ? html`<h2>Erase</h2>
 <form method="post" action="/admin/subscribers/${o.id}/erase" class="card danger-zone">${csrfInput(o.csrf)}
 <p>Removes the address, name, topics and IP addresses for good. The consent ledger keeps its events without who; the address is suppressed so no import can add it again.</p>
