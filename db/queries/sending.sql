@@ -217,6 +217,9 @@ SET status = 'sending', attempts = d.attempts + 1, claimed_at = statement_timest
                        WHERE st.subscriber_id = s.id), d.topics)
 FROM subscribers s
 WHERE d.id = ANY($3::bigint[]) AND d.batch_id = $1::bigint AND d.status = 'pending'
+  -- The send's partition only (migration 025): by id alone every partition's index is probed,
+  -- measured 5x slower per chunk with 21 sends in the ledger.
+  AND d.send_id = (SELECT send_id FROM send_batches WHERE id = $1::bigint)
   AND EXISTS (SELECT 1 FROM send_batches b JOIN sends x ON x.id = b.send_id
               WHERE b.id = $1::bigint AND b.claim_token = $2::uuid AND b.status = 'claimed'
                 AND x.status IN ('preparing', 'sending') AND NOT x.paused)
@@ -237,7 +240,11 @@ UPDATE deliveries d SET
   not_before = CASE WHEN v.status = 'pending' THEN now() + make_interval(secs => v.delay) ELSE NULL END,
   updated_at = now()
 FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::text[], $5::float8[]) AS v(id, status, code, error, delay)
-WHERE d.id = v.id AND d.status = 'sending';
+WHERE d.id = v.id AND d.status = 'sending'
+  -- A chunk's rows are one send's: find it from the first id (one probe per partition), so the
+  -- update itself touches that send's partition only (migration 025; by id alone it probed every
+  -- partition for every row, 5x slower per chunk with 21 sends in the ledger).
+  AND d.send_id = (SELECT x.send_id FROM deliveries x WHERE x.id = ($1::bigint[])[1] LIMIT 1);
 
 -- name: batch-release
 -- Ends a claim: the batch is done when nothing in it is pending; otherwise it goes back to
