@@ -10,6 +10,7 @@ import { Router, type ErrorRequestHandler } from 'express';
 import type { ConsoleDeps } from './deps';
 import { RateLimitedError } from '../../errors';
 import { toAppError } from '../error-handler';
+import { clicksRouter } from './clicks';
 import { issuesRouter } from './issues';
 import { requireSession, sessionCookie } from './session';
 import { signInRouter } from './sign-in';
@@ -31,6 +32,7 @@ export function adminRouter(c: ConsoleDeps): Router {
   admin.get('/', (_req, res) => res.redirect(303, '/admin/issues'));
   admin.use(issuesRouter(c));
   admin.use(subscribersRouter(c));
+  admin.use(clicksRouter(c));
   admin.use(consoleErrors);
 
   const outer = Router();
