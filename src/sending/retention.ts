@@ -28,23 +28,34 @@ export class LedgerRetention {
   ) {}
 
   async run(): Promise<RetentionReport> {
-    const { pool, queries: q, retentionDays } = this.deps;
     const sends: number[] = [];
-    const ran = await withTransaction(pool, async (client) => {
-      const lock = await client.query<{ locked: boolean }>(q.sql('ledger-retention-lock'));
-      if (!lock.rows[0]?.locked) return false;
-      const due = await client.query<{ id: number }>(q.sql('ledger-retention-due'), [retentionDays, SENDS_PER_PASS]);
-      if (!due.rows.length) return true;
-      await client.query(q.sql('ledger-lock-timeout'));
-      for (const { id } of due.rows) {
-        await client.query(q.sql('ledger-rollup-send'), [id]);
-        await client.query(q.sql('ledger-drop-partition'), [id]);
-        sends.push(id);
-      }
-      return true;
-    });
-    if (sends.length) this.deps.log.info({ sends, retentionDays }, 'delivery ledger rolled up and dropped past retention');
+    let ran = true;
+    // One send per transaction: the drop's ACCESS EXCLUSIVE lock on deliveries is held until the
+    // commit, so it must not wait behind the next send's roll-up (a scan of its whole partition).
+    for (let i = 0; i < SENDS_PER_PASS; i++) {
+      const step = await this.step();
+      if (step === 'locked') ran = false;
+      if (typeof step !== 'number') break;
+      sends.push(step);
+    }
+    if (sends.length) this.deps.log.info({ sends, retentionDays: this.deps.retentionDays }, 'delivery ledger rolled up and dropped past retention');
     return { ran, sends };
+  }
+
+  /** Rolls up and drops one due send; 'locked' when another process holds the retention lock. */
+  private step(): Promise<number | 'locked' | 'none'> {
+    const { pool, queries: q, retentionDays } = this.deps;
+    return withTransaction(pool, async (client) => {
+      const lock = await client.query<{ locked: boolean }>(q.sql('ledger-retention-lock'));
+      if (!lock.rows[0]?.locked) return 'locked' as const;
+      const due = await client.query<{ id: number }>(q.sql('ledger-retention-due'), [retentionDays, 1]);
+      const id = due.rows[0]?.id;
+      if (id === undefined) return 'none' as const;
+      await client.query(q.sql('ledger-rollup-send'), [id]);
+      await client.query(q.sql('ledger-lock-timeout'));
+      await client.query(q.sql('ledger-drop-partition'), [id]);
+      return id;
+    });
   }
 
   /** Hourly by default; a failed pass (a lock timeout, say) is retried by the next one. */
