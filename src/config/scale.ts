@@ -62,3 +62,8 @@ export function scaleConfig(v: Raw): ScaleConfig {
     deliveryRetentionDays: v.DELIVERY_RETENTION_DAYS,
   };
 }
+
+/** LISTEN needs a session: a direct URL behind a transaction pooler, or none (the listener polls). */
+export function listenUrl(c: Pick<ScaleConfig, 'database'> & { readonly databaseUrl: string }): string | undefined {
+  return c.database.migrationUrl ?? (c.database.pooler === 'transaction' ? undefined : c.databaseUrl);
+}

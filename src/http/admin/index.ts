@@ -15,6 +15,7 @@ import { issuesRouter } from './issues';
 import { requireSession, sessionCookie } from './session';
 import { signInRouter } from './sign-in';
 import { subscribersRouter } from './subscribers';
+import { suppressionsRouter } from './suppressions';
 import { errorPage } from './views';
 
 const consoleErrors: ErrorRequestHandler = (err, _req, res, next) => {
@@ -32,6 +33,7 @@ export function adminRouter(c: ConsoleDeps): Router {
   admin.get('/', (_req, res) => res.redirect(303, '/admin/issues'));
   admin.use(issuesRouter(c));
   admin.use(subscribersRouter(c));
+  admin.use(suppressionsRouter(c));
   admin.use(clicksRouter(c));
   admin.use(consoleErrors);
 
