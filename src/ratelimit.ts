@@ -7,7 +7,7 @@
  * fail — a subscribe request is recorded in Postgres and dispatched when Redis is back — and the
  * limits still hold, per process, for the outage.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './queue';
 import { RateLimitedError } from './errors';
 
 // INCR and set the expiry only on the first hit, atomically: a crash between the two commands
@@ -51,7 +51,7 @@ export class RateLimiter {
   private readonly local = new LocalWindows();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -28,7 +28,7 @@ test('twenty lanes stepping at once: at most two statements, every caller answer
     // Outcomes for rows that are not 'sending' and claims of rows that do not exist change
     // nothing: what is measured is how the steps are grouped, and that each caller is answered.
     const steps = Array.from({ length: 20 }, (_, i) =>
-      writer.step({ id: 1_000_000 + i, status: 'sent', code: 250, error: null, delay: 0 }, { id: 2_000_000 + i, batchId: 1, token: '00000000-0000-0000-0000-000000000000' }),
+      writer.step({ id: 1_000_000 + i, sendId: 1, status: 'sent', code: 250, error: null, delay: 0 }, { id: 2_000_000 + i, sendId: 1, batchId: 1, token: '00000000-0000-0000-0000-000000000000' }),
     );
     expect(await Promise.all(steps)).toEqual(Array(20).fill(undefined));
     expect(statements).toBeLessThanOrEqual(2);

@@ -19,12 +19,16 @@ export function deliverSpec(c: Pick<Container, 'config' | 'sending'>): Processor
       if (!Number.isSafeInteger(batchId) || batchId <= 0) throw new UnrecoverableError('job data must be {batchId}');
       return c.sending.deliverer.deliverBatch(batchId);
     },
-    onStart: async () => c.sending.reconciler.start(),
+    onStart: async () => {
+      await c.sending.reconciler.start();
+      c.sending.retention.start();
+    },
     // SIGTERM: lanes finish and record the message they hold, batches go back to pending with a
     // job for another worker; BullMQ's close then waits for those jobs to return.
     onStop: async () => {
       c.sending.deliverer.drain();
       await c.sending.reconciler.stop();
+      await c.sending.retention.stop();
     },
   };
 }

@@ -28,9 +28,14 @@ UPDATE issues SET status = 'sending', updated_at = now() WHERE id = $1::bigint A
 -- name: send-counts
 -- Non-pending rows from deliveries_send_status_open; pending is the rest of the send's total
 -- (prepare writes rows and total in one statement, and this is one snapshot).
+-- A send past DELIVERY_RETENTION_DAYS has no rows left but its roll-up (migration 025).
 WITH c AS (
-  SELECT status, count(*)::bigint AS n FROM deliveries
-  WHERE send_id = $1::bigint AND status <> 'pending' GROUP BY status
+  SELECT status, sum(n)::bigint AS n FROM (
+    SELECT status, count(*)::bigint AS n FROM deliveries
+    WHERE send_id = $1::bigint AND status <> 'pending' GROUP BY status
+    UNION ALL
+    SELECT status, n FROM delivery_rollups WHERE send_id = $1::bigint AND status <> 'pending'
+  ) x GROUP BY status
 ), p AS (
   SELECT (SELECT total FROM sends WHERE id = $1::bigint) - COALESCE((SELECT sum(n) FROM c), 0) AS n
 )
@@ -39,18 +44,30 @@ UNION ALL
 SELECT 'pending', n::bigint FROM p WHERE n > 0;
 
 -- name: send-counts-by-variant
-SELECT topics, status, count(*)::bigint AS n
-FROM deliveries WHERE send_id = $1::bigint GROUP BY topics, status ORDER BY topics, status;
+-- The ledger's rows, or once dropped by retention the send's roll-up (never both: the roll-up is
+-- written in the transaction that drops the partition).
+SELECT topics, status, sum(n)::bigint AS n FROM (
+  SELECT topics, status, count(*)::bigint AS n FROM deliveries WHERE send_id = $1::bigint GROUP BY topics, status
+  UNION ALL
+  SELECT topics, status, n FROM delivery_rollups WHERE send_id = $1::bigint
+) x GROUP BY topics, status ORDER BY topics, status;
 
 -- name: send-counts-by-topic
-SELECT t.topic, d.status, count(*)::bigint AS n
-FROM deliveries d CROSS JOIN LATERAL unnest(string_to_array(d.topics, ',')) AS t(topic)
-WHERE d.send_id = $1::bigint GROUP BY t.topic, d.status ORDER BY t.topic, d.status;
+SELECT t.topic, v.status, sum(v.n)::bigint AS n FROM (
+  SELECT topics, status, count(*)::bigint AS n FROM deliveries WHERE send_id = $1::bigint GROUP BY topics, status
+  UNION ALL
+  SELECT topics, status, n FROM delivery_rollups WHERE send_id = $1::bigint
+) v CROSS JOIN LATERAL unnest(string_to_array(v.topics, ',')) AS t(topic)
+GROUP BY t.topic, v.status ORDER BY t.topic, v.status;
 
 -- name: send-failure-reasons
-SELECT status, smtp_code, error, count(*)::bigint AS n
-FROM deliveries WHERE send_id = $1::bigint AND status IN ('failed', 'uncertain', 'skipped')
-GROUP BY status, smtp_code, error ORDER BY n DESC LIMIT 50;
+SELECT status, smtp_code, error, sum(n)::bigint AS n FROM (
+  SELECT status, smtp_code, error, count(*)::bigint AS n
+  FROM deliveries WHERE send_id = $1::bigint AND status IN ('failed', 'uncertain', 'skipped')
+  GROUP BY status, smtp_code, error
+  UNION ALL
+  SELECT status, smtp_code, error, n FROM delivery_failure_rollups WHERE send_id = $1::bigint
+) x GROUP BY status, smtp_code, error ORDER BY n DESC LIMIT 50;
 
 -- name: send-bounce-counts
 SELECT type, count(*)::bigint AS n FROM bounce_events WHERE send_id = $1::bigint GROUP BY type;
@@ -198,7 +215,8 @@ ORDER BY d.subscriber_id LIMIT $2::integer;
 -- unsubscribe committed before it is honoured) and taking the reader's current topic set; a paused
 -- or cancelled send, a lost lease, or an ineligible reader claims nothing.
 -- $1 ids, $2 statuses, $3 smtp codes, $4 errors, $5 retry delays (seconds) of the outcomes;
--- $6 delivery ids, $7 their batch ids, $8 the batches' claim tokens to claim
+-- $6 delivery ids, $7 their batch ids, $8 the batches' claim tokens to claim; $9 and $10 the sends
+-- of the outcomes and of the claims (partition pruning, migration 025)
 WITH recorded AS (
   UPDATE deliveries d SET
     status = v.status,
@@ -207,16 +225,18 @@ WITH recorded AS (
     sent_at = CASE WHEN v.status = 'sent' THEN now() ELSE d.sent_at END,
     not_before = CASE WHEN v.status = 'pending' THEN now() + make_interval(secs => v.delay) ELSE NULL END,
     updated_at = now()
-  FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::text[], $5::float8[]) AS v(id, status, code, error, delay)
+  FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::text[], $5::float8[], $9::bigint[]) AS v(id, status, code, error, delay, send_id)
   WHERE d.id = v.id AND d.status = 'sending'
+    -- Each row names its send so the update probes that send's partition only (migration 025).
+    AND d.send_id = v.send_id
   RETURNING d.id
 ), claimed AS (
   UPDATE deliveries d
   SET status = 'sending', attempts = d.attempts + 1, claimed_at = statement_timestamp(), updated_at = now(),
       topics = COALESCE((SELECT string_agg(st.topic, ',' ORDER BY st.topic) FROM subscriber_topics st
                          WHERE st.subscriber_id = s.id), d.topics)
-  FROM unnest($6::bigint[], $7::bigint[], $8::uuid[]) AS g(id, batch_id, token), subscribers s
-  WHERE d.id = g.id AND d.batch_id = g.batch_id AND d.status = 'pending'
+  FROM unnest($6::bigint[], $7::bigint[], $8::uuid[], $10::bigint[]) AS g(id, batch_id, token, send_id), subscribers s
+  WHERE d.id = g.id AND d.send_id = g.send_id AND d.batch_id = g.batch_id AND d.status = 'pending'
     AND EXISTS (SELECT 1 FROM send_batches b JOIN sends x ON x.id = b.send_id
                 WHERE b.id = g.batch_id AND b.claim_token = g.token AND b.status = 'claimed'
                   AND x.status IN ('preparing', 'sending') AND NOT x.paused)

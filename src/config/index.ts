@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { Config } from './shape';
 import { DELIVERABILITY_ENV, deliverabilityConfig, deliverabilityProblems } from './deliverability';
+import { scaleConfig, scaleKeys } from './scale';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
 const intString = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
@@ -119,6 +120,8 @@ const schema = z
     READERS_SWEEP_AGE_SECONDS: intString(60, 0, 86400),
     // Deliverability (docs/deliverability.md).
     ...DELIVERABILITY_ENV,
+    // Scale-out (docs/scaling.md).
+    ...scaleKeys,
   })
   .superRefine((v, ctx) => {
     if (!v.SMTP_URL && !localMailboxOn(v)) {
@@ -254,5 +257,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ageSeconds: v.READERS_SWEEP_AGE_SECONDS,
     }),
     deliverability: deliverabilityConfig(v),
+    ...scaleConfig(v),
   });
 }

@@ -24,7 +24,9 @@ export function isDatabaseUnavailable(err: unknown): boolean {
 }
 
 export function createPool(connectionString: string, max = 10): pg.Pool {
-  // A bounded connect: with the database unreachable a request answers 503 instead of hanging.
+  // Idle clients close after 30 s: behind PgBouncer or beside many processes, connections held for
+  // nothing count against max_connections (docs/scaling.md, the connection budget). A bounded connect: with the
+  // database unreachable a request answers 503 instead of hanging.
   const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
   // An idle client losing its connection (Postgres restart) must not crash the process; the pool
   // discards it and the next query reconnects.

@@ -88,7 +88,7 @@ export async function sendChunk(
   const tally: Tally = { claimed: 0, handed: 0, permanent: 0, authError: undefined, hardBounces: [], delivered: [] };
   const smtp = d.smtp();
   const lanes = Math.min(d.config.sending.smtpMaxConnections, queue.length);
-  const outcomeOf = (row: ClaimedRow, o: SmtpResult) => classify(d, retryDelaySeconds, row, o, tally, result);
+  const outcomeOf = (row: ClaimedRow, o: SmtpResult): Outcome => ({ ...classify(d, retryDelaySeconds, row, o, tally, result), sendId: ctx.sendId });
   const runs = Array.from({ length: lanes }, () => runLane(d, ctx, smtp.lane(), queue, tally, result, outcomeOf));
   // Every lane runs to its end (and records its last reply) even if another failed.
   const settled = await Promise.allSettled(runs);
@@ -138,7 +138,7 @@ async function runLane(
       const refused = await lane.ready();
       const outcome = last;
       last = undefined;
-      const row = await d.ledger.step(outcome, { id, batchId, token });
+      const row = await d.ledger.step(outcome, { id, sendId: ctx.sendId, batchId, token });
       if (!row) continue;
       tally.claimed++;
       if (refused) {
@@ -149,7 +149,7 @@ async function runLane(
       if (!variant || variant.empty) {
         result.skipped++;
         const error = variant ? 'nothing in this issue for these topics' : 'no variant for these topics';
-        last = { id: row.id, status: 'skipped', code: null, error, delay: 0 };
+        last = { id: row.id, sendId: ctx.sendId, status: 'skipped', code: null, error, delay: 0 };
         continue;
       }
       const topics = row.topics.split(',');
@@ -176,9 +176,9 @@ function classify(
   o: SmtpResult,
   tally: Tally,
   result: BatchResult,
-): Outcome {
+): Omit<Outcome, 'sendId'> {
   d.metrics.emailsSent.inc({ kind: 'newsletter', outcome: o.kind });
-  const at = (status: Outcome['status'], code: number | null, error: string | null, delay = 0): Outcome => ({ id: row.id, status, code, error, delay });
+  const at = (status: Outcome['status'], code: number | null, error: string | null, delay = 0): Omit<Outcome, 'sendId'> => ({ id: row.id, status, code, error, delay });
   switch (o.kind) {
     case 'sent':
       result.sent++;

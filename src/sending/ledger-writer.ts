@@ -20,6 +20,8 @@ export type OutcomeStatus = 'sent' | 'failed' | 'pending' | 'uncertain' | 'skipp
 
 export interface Outcome {
   id: number;
+  /** The row's send: the ledger is partitioned by send (migration 025). */
+  sendId: number;
   status: OutcomeStatus;
   code: number | null;
   error: string | null;
@@ -29,6 +31,7 @@ export interface Outcome {
 
 export interface ClaimRequest {
   id: number;
+  sendId: number;
   batchId: number;
   token: string;
 }
@@ -108,6 +111,8 @@ export class LedgerWriter {
       claims.map((c) => c.id),
       claims.map((c) => c.batchId),
       claims.map((c) => c.token),
+      outcomes.map((o) => o.sendId),
+      claims.map((c) => c.sendId),
     ];
     const end = Date.now() + this.opts.retryForMs;
     for (let attempt = 1; ; attempt++) {
