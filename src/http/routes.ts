@@ -11,22 +11,30 @@ import type { Container } from '../container';
 import { adminRouter } from './admin';
 import { sessionCookie } from './admin/session';
 import { archiveRouter } from './archive';
-import { issuesApiRouter } from './issues-api';
+import type { DeclaredRoute } from './api-route';
+import { issuesApiRouter, issuesApiRoutes } from './issues-api';
 import { mailboxRouter } from './mailbox';
 import { opsRouter } from './ops';
-import { readerApiRouter } from './reader-api';
+import { openApiRouter } from './openapi/router';
+import { readerApiRouter, subscribeRoute } from './reader-api';
 import { readerPagesRouter } from './reader-pages';
 import { errorPage } from './reader-views/token-pages';
-import { sendsApiRouter } from './sends-api';
-import { subscribersApiRouter } from './subscribers-api';
+import { sendsApiRouter, sendsApiRoutes } from './sends-api';
+import { subscribersApiRouter, subscribersApiRoutes } from './subscribers-api';
 import { webhooksRouter } from './webhooks';
 
 /** Reader-facing pages show errors as HTML pages (src/http/error-handler.ts). */
 export const renderHtmlError = errorPage;
 
+/** Every declared JSON route the routers below mount: what /api/openapi.json describes. */
+export function apiRoutes(c: Container): DeclaredRoute[] {
+  return [subscribeRoute(c), ...subscribersApiRoutes(c), ...sendsApiRoutes(c), ...issuesApiRoutes(c)];
+}
+
 export function routers(c: Container): Router[] {
   const list = [
     opsRouter(c),
+    openApiRouter(c, () => apiRoutes(c)),
     readerPagesRouter(c),
     readerApiRouter(c),
     subscribersApiRouter(c),
