@@ -8,7 +8,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
-import type { Container, Readers, RuntimeConfig, Sending } from './container';
+import type { Container, Readers, RuntimeConfig, Sending, Webhooks } from './container';
 import { createPool } from './db/pool';
 import { Queries } from './db/queries';
 import { EditorAudit } from './editors/audit';
@@ -59,6 +59,9 @@ import { ReadersSweeper } from './subscribers/sweeper';
 import { TransactionalMail } from './subscribers/transactional';
 import type { TransactionalJob } from './subscribers/types';
 import { Topics } from './topics';
+import { WebhookDeliverer } from './webhooks/deliverer';
+import { WebhookEndpoints } from './webhooks/endpoints';
+import { SecretBox } from './webhooks/secret-box';
 import { processorSpecs, startWorkers, type WorkerHandle } from '../workers';
 
 export interface Tidings {
@@ -121,9 +124,20 @@ export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { dat
     consoleOverview: new ConsoleOverview(pool, queries),
     readers: buildReaders(shared),
     sending: buildSending(shared, smtpUrl, { issues, variants, variantStore }),
+    webhooks: buildWebhooks(shared),
     issues,
     importers,
     variants,
+  };
+}
+
+function buildWebhooks(s: Shared): Webhooks {
+  const { pool, queries, log, config } = s;
+  const box = new SecretBox(config.secretKeys);
+  const w = config.webhooks;
+  return {
+    endpoints: new WebhookEndpoints({ pool, queries, audit: s.audit, box, allowPrivate: w.allowPrivate }),
+    deliverer: new WebhookDeliverer({ pool, queries, log, box, ...w }),
   };
 }
 
@@ -239,6 +253,8 @@ export async function startTidings(c: Container): Promise<Tidings> {
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const workers = config.role === 'api' ? [] : await startWorkers(c, processorSpecs(c));
+  // Outgoing webhooks are delivered from Postgres by a polling loop, not a queue (src/webhooks/deliverer.ts).
+  if (config.role !== 'api') c.webhooks.deliverer.start();
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -249,7 +265,7 @@ export async function startTidings(c: Container): Promise<Tidings> {
         server.closeIdleConnections();
       });
       // Workers stop fetching at once and finish the jobs they hold, within the budget.
-      await Promise.race([Promise.all([closeServer, ...workers.map((w) => w.close())]), budget]);
+      await Promise.race([Promise.all([closeServer, c.webhooks.deliverer.stop(), ...workers.map((w) => w.close())]), budget]);
       server.closeAllConnections();
       await closeContainer(c);
     })());
@@ -257,6 +273,7 @@ export async function startTidings(c: Container): Promise<Tidings> {
 }
 
 export async function closeContainer(c: Container): Promise<void> {
+  await c.webhooks.deliverer.stop();
   await c.sending.reconciler.stop();
   c.sending.smtp.close();
   c.transport.close();

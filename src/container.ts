@@ -48,6 +48,8 @@ import type { SubscriptionService } from './subscribers/subscribe';
 import type { ReadersSweeper } from './subscribers/sweeper';
 import type { TransactionalMail } from './subscribers/transactional';
 import type { Topics } from './topics';
+import type { WebhookDeliverer } from './webhooks/deliverer';
+import type { WebhookEndpoints } from './webhooks/endpoints';
 
 export type { RuntimeConfig };
 
@@ -84,6 +86,13 @@ export interface Sending {
   readonly smtp: LazySmtpPool;
 }
 
+/** Outgoing webhooks: editors' endpoints, and the worker loop that delivers the outbox. */
+export interface Webhooks {
+  readonly endpoints: WebhookEndpoints;
+  /** Started by worker processes (ROLE=worker|all). */
+  readonly deliverer: WebhookDeliverer;
+}
+
 export interface Container {
   readonly config: RuntimeConfig;
   readonly log: Logger;
@@ -114,6 +123,7 @@ export interface Container {
   readonly linkTokens: LinkTokens;
   readonly readers: Readers;
   readonly sending: Sending;
+  readonly webhooks: Webhooks;
   /** Issues: editor documents, drafts, imports, status (src/issues). */
   readonly issues: IssuesService;
   /** Markdown and plain-text importers with topic suggestions (parse only; storing is issues.importDraft). */

@@ -14,6 +14,7 @@ import { apiRoutes } from '../src/http/routes';
 import { expectAccessible } from './helpers/axe';
 import { launchBrowser } from './helpers/browser';
 import { startTestApp, type TestApp } from './helpers/app';
+import { OpenApiCheck } from './helpers/openapi-check';
 
 let t: TestApp;
 let browser: Browser;
@@ -57,7 +58,6 @@ test('every declared route is described, with its error answers', async () => {
 });
 
 test('a mismatch is caught: the harness refuses an answer the document does not list', async () => {
-  const { OpenApiCheck } = await import('./helpers/openapi-check');
   const check = await OpenApiCheck.load(t.url);
   expect(() => check.check({ method: 'GET', path: '/api/issues/1', status: 418, contentType: null })).toThrow(/does not list/);
   expect(() => check.check({ method: 'POST', path: '/api/subscriptions', status: 202, contentType: 'application/json', responseText: '{"status":"done"}' })).toThrow(/does not fit/);

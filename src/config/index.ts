@@ -111,6 +111,12 @@ const schema = z
     // Readers (docs/readers.md): re-dispatch of subscribe requests and transactional mails.
     READERS_SWEEP_INTERVAL_MS: intString(30000, 50, 3600000),
     READERS_SWEEP_AGE_SECONDS: intString(60, 0, 86400),
+    // Outgoing webhooks (docs/integrations.md).
+    WEBHOOK_ALLOW_PRIVATE: z.enum(['0', '1']).default('0'),
+    WEBHOOK_TIMEOUT_MS: intString(10000, 100, 60000),
+    WEBHOOK_RETRY_BASE_SECONDS: intString(30, 0, 3600),
+    WEBHOOK_DISABLE_AFTER_SECONDS: intString(86400, 1, 30 * 86400),
+    WEBHOOK_POLL_MS: intString(1000, 20, 60000),
   })
   .superRefine((v, ctx) => {
     if (!v.SMTP_URL && !localMailboxOn(v)) {
@@ -241,6 +247,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     readersSweep: Object.freeze({
       intervalMs: v.READERS_SWEEP_INTERVAL_MS,
       ageSeconds: v.READERS_SWEEP_AGE_SECONDS,
+    }),
+    webhooks: Object.freeze({
+      allowPrivate: v.WEBHOOK_ALLOW_PRIVATE === '1',
+      timeoutMs: v.WEBHOOK_TIMEOUT_MS,
+      retryBaseSeconds: v.WEBHOOK_RETRY_BASE_SECONDS,
+      disableAfterSeconds: v.WEBHOOK_DISABLE_AFTER_SECONDS,
+      pollMs: v.WEBHOOK_POLL_MS,
     }),
   });
 }

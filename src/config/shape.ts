@@ -67,4 +67,12 @@ export interface Config {
     readonly intervalMs: number;
     readonly ageSeconds: number;
   };
+  /** Outgoing webhooks: SSRF switch, request timeout, retry base, when a failing endpoint is disabled. */
+  readonly webhooks: {
+    readonly allowPrivate: boolean;
+    readonly timeoutMs: number;
+    readonly retryBaseSeconds: number;
+    readonly disableAfterSeconds: number;
+    readonly pollMs: number;
+  };
 }

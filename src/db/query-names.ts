@@ -14,6 +14,11 @@ export const QUERY_NAMES = [
   'issue-mark-sending', 'issue-mark-sent', 'issue-status', 'issue-sent-by-slug', 'issue-sent-list',
   'variants-delete', 'variants-hashes', 'variant-upsert', 'variants-load', 'variant-get',
   'variants-summary',
+  // db/queries/outgoing-webhooks.sql
+  'webhook-endpoint-insert', 'webhook-endpoint-count', 'webhook-endpoint-list',
+  'webhook-endpoint-get', 'webhook-endpoint-delete', 'webhook-endpoint-enable',
+  'webhook-endpoint-failures', 'webhook-event-emit', 'webhook-deliveries-claim',
+  'webhook-delivery-succeeded', 'webhook-delivery-failed',
   // db/queries/sending.sql
   'send-issue-for-start', 'send-insert', 'send-by-issue', 'send-by-id', 'send-issue-mark-sending',
   'send-counts', 'send-counts-by-variant', 'send-counts-by-topic', 'send-failure-reasons',

@@ -28,7 +28,10 @@ export type EditorAction =
   | 'send.cancel'
   | 'send.resolve'
   | 'subscribers.import'
-  | 'subscriber.erase';
+  | 'subscriber.erase'
+  | 'webhook.create'
+  | 'webhook.delete'
+  | 'webhook.enable';
 
 export interface AuditEntry {
   id: number;

@@ -22,13 +22,14 @@ import { errorPage } from './reader-views/token-pages';
 import { sendsApiRouter, sendsApiRoutes } from './sends-api';
 import { subscribersApiRouter, subscribersApiRoutes } from './subscribers-api';
 import { webhooksRouter } from './webhooks';
+import { webhooksApiRouter, webhooksApiRoutes } from './webhooks-api';
 
 /** Reader-facing pages show errors as HTML pages (src/http/error-handler.ts). */
 export const renderHtmlError = errorPage;
 
 /** Every declared JSON route the routers below mount: what /api/openapi.json describes. */
 export function apiRoutes(c: Container): DeclaredRoute[] {
-  return [subscribeRoute(c), ...subscribersApiRoutes(c), ...sendsApiRoutes(c), ...issuesApiRoutes(c)];
+  return [subscribeRoute(c), ...subscribersApiRoutes(c), ...sendsApiRoutes(c), ...issuesApiRoutes(c), ...webhooksApiRoutes(c)];
 }
 
 export function routers(c: Container): Router[] {
@@ -40,6 +41,7 @@ export function routers(c: Container): Router[] {
     subscribersApiRouter(c),
     sendsApiRouter(c),
     webhooksRouter(c),
+    webhooksApiRouter(c),
     issuesApiRouter(c),
     archiveRouter(c),
     adminRouter(c),

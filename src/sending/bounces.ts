@@ -7,6 +7,7 @@ import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import type { Queries } from '../db/queries';
 import { ValidationError } from '../errors';
 import { emailHash } from '../subscribers/email-hash';
+import { emit } from '../webhooks/emit';
 import { claimSignature, type SignedRequest } from './webhook-replays';
 
 export type BounceType = 'hard' | 'soft' | 'complaint';
@@ -67,6 +68,9 @@ export class Bounces {
         (report.reason ?? '').slice(0, 300) || null,
       ]);
     }
+    // Ordered with the reader's other events (subscriber_id: the reader the last send mailed).
+    const type = report.type === 'complaint' ? 'complaint.recorded' : 'bounce.recorded';
+    await emit({ client, queries: this.queries }, type, { subscriber_id: latest?.subscriber_id ?? null, send_id: latest?.send_id ?? null, bounce_type: report.type, reason: report.reason ?? null, suppressed: suppress });
     return { suppressed: suppress, send_id: latest?.send_id ?? null };
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { Pool } from '../db/pool';
 import { withTransaction } from '../db/pool';
+import { emit } from '../webhooks/emit';
 import type { Queries } from '../db/queries';
 import { NotFoundError } from '../errors';
 import { CONSENT_VERSION } from './consent';
@@ -48,6 +49,7 @@ export class ConfirmationService {
       // Confirmed before (then unsubscribed, then asked again): the ledger says they came back.
       const kind = sub.confirmed_at ? 'resubscribed' : 'confirmed';
       await client.query(q.sql('consent-insert'), [id, kind, ctx.source, topics, CONSENT_VERSION, ctx.ip, ctx.userAgent]);
+      await emit({ client, queries: q }, 'subscriber.confirmed', { subscriber_id: id, email: sub.email, topics, resubscribed: kind === 'resubscribed' });
       return id;
     });
   }
