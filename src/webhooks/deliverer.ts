@@ -64,7 +64,8 @@ export class WebhookDeliverer {
 
   /** One claim: starts every due delivery's request and returns without waiting for them. */
   async tick(): Promise<number> {
-    const leaseSeconds = Math.ceil(this.o.timeoutMs / 1000) + 30;
+    // Longer than any request can take (its timeout), so only a dead worker's lease runs out.
+    const leaseSeconds = Math.ceil(this.o.timeoutMs / 1000) + 5;
     const { rows } = await this.o.pool.query<Claimed>(this.o.queries.sql('webhook-deliveries-claim'), [CLAIM_LIMIT, leaseSeconds]);
     for (const row of rows) {
       const p = this.deliver(row).catch((err: unknown) => this.o.log.warn({ err, deliveryId: row.id }, 'webhook delivery bookkeeping failed; the lease expires and it is retried'));
