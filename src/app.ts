@@ -57,6 +57,7 @@ import { SubscriptionRequests } from './subscribers/requests';
 import { SubscriptionService } from './subscribers/subscribe';
 import { ReadersSweeper } from './subscribers/sweeper';
 import { TransactionalMail } from './subscribers/transactional';
+import { WelcomeSettings } from './subscribers/welcome';
 import type { TransactionalJob } from './subscribers/types';
 import { Topics } from './topics';
 import { WebhookDeliverer } from './webhooks/deliverer';
@@ -164,8 +165,9 @@ function buildReaders(s: Shared): Readers {
   const enqueue = (job: TransactionalJob) =>
     adds.add(job.name, job.data, { jobId: job.jobId, attempts: 6, backoff: { type: 'exponential', delay: 2000 } });
   const onError = (err: unknown, jobId: string) => log.warn({ err, jobId }, 'transactional enqueue failed; the sweeper re-dispatches the row');
+  const welcome = new WelcomeSettings(pool, queries, s.audit);
   const mail = new TransactionalMail({
-    pool, queries, transport: s.transport, topics, linkTokens: s.linkTokens, publicUrl: config.publicUrl, mailFrom: config.mailFrom, enqueue, onError,
+    pool, queries, transport: s.transport, topics, linkTokens: s.linkTokens, publicUrl: config.publicUrl, mailFrom: config.mailFrom, enqueue, onError, welcome,
   });
   const requests = new SubscriptionRequests({ pool, queries, topics, mail, enqueue, onError });
   const subscriptions = new SubscriptionService(pool, queries, topics, s.rateLimiter, {
@@ -173,7 +175,8 @@ function buildReaders(s: Shared): Readers {
   });
   return {
     subscriptions,
-    confirmation: new ConfirmationService(pool, queries),
+    confirmation: new ConfirmationService(pool, queries, { on: config.welcomeEmail, mail }),
+    welcome,
     preferences: new PreferencesService(pool, queries, topics, subscriptions),
     admin: new SubscriberAdmin(pool, queries, topics, s.audit),
     importer: new SubscriberImport(pool, queries, topics, s.audit),

@@ -47,6 +47,7 @@ import type { SubscriptionRequests } from './subscribers/requests';
 import type { SubscriptionService } from './subscribers/subscribe';
 import type { ReadersSweeper } from './subscribers/sweeper';
 import type { TransactionalMail } from './subscribers/transactional';
+import type { WelcomeSettings } from './subscribers/welcome';
 import type { Topics } from './topics';
 import type { WebhookDeliverer } from './webhooks/deliverer';
 import type { WebhookEndpoints } from './webhooks/endpoints';
@@ -67,6 +68,8 @@ export interface Readers {
   readonly listener: RequestListener;
   readonly sweeper: ReadersSweeper;
   readonly formTokens: FormTokens;
+  /** The welcome email's subject and Markdown (console settings). */
+  readonly welcome: WelcomeSettings;
 }
 
 /** Delivery: sends, the ledger, prepare/deliver stages, reconciler, bounces, test emails. */

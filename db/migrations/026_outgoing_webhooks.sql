@@ -43,3 +43,10 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (endpoint_id, order_key, id) WHERE status = 'pending';
 CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, id DESC);
+
+-- The welcome email (issue 19) is a transactional mail like the confirmation, queued in the same
+-- transaction that confirms the reader. Its subject and Markdown live in settings (welcome_subject,
+-- welcome_markdown), defaults in src/subscribers/welcome.ts.
+ALTER TABLE transactional_messages DROP CONSTRAINT transactional_messages_kind_check;
+ALTER TABLE transactional_messages ADD CONSTRAINT transactional_messages_kind_check
+  CHECK (kind IN ('confirm', 'already_subscribed', 'welcome'));

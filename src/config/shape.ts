@@ -67,6 +67,10 @@ export interface Config {
     readonly intervalMs: number;
     readonly ageSeconds: number;
   };
+  /** WELCOME_EMAIL: a welcome email after confirmation. */
+  readonly welcomeEmail: boolean;
+  /** ALLOWED_ORIGINS: sites that may embed the signup form (return_to) and call POST /api/subscriptions (CORS). */
+  readonly allowedOrigins: readonly string[];
   /** Outgoing webhooks: SSRF switch, request timeout, retry base, when a failing endpoint is disabled. */
   readonly webhooks: {
     readonly allowPrivate: boolean;

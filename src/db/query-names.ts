@@ -9,6 +9,7 @@ export const QUERY_NAMES = [
   'setting-get', 'setting-insert-if-missing', 'topics-list', 'editor-upsert', 'api-key-insert',
   'api-key-find', 'api-key-revoke-earlier-env', 'api-key-authenticate', 'api-key-list',
   'api-key-revoke', 'mailbox-insert', 'mailbox-list', 'mailbox-get', 'mailbox-clear',
+  'setting-upsert',
   // db/queries/issues.sql
   'issue-insert', 'issue-count', 'issue-list', 'issue-get', 'issue-update-draft',
   'issue-mark-sending', 'issue-mark-sent', 'issue-status', 'issue-sent-by-slug', 'issue-sent-list',

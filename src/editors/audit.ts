@@ -31,7 +31,8 @@ export type EditorAction =
   | 'subscriber.erase'
   | 'webhook.create'
   | 'webhook.delete'
-  | 'webhook.enable';
+  | 'webhook.enable'
+  | 'settings.welcome';
 
 export interface AuditEntry {
   id: number;

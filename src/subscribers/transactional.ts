@@ -15,24 +15,26 @@ import { emailHash } from './email-hash';
 import type { LinkTokens } from './link-tokens';
 import { dispatchAfterCommit, type TransactionalJob } from './types';
 import { ROOT } from '../paths';
+import { welcomeParts, type WelcomeSettings } from './welcome';
 
 export const CONFIRM_TOKEN_DAYS = 7;
 /** Transient failures (SMTP 4xx, connection) are retried this often in all, then the row is failed. */
 export const MAX_SEND_ATTEMPTS = 8;
 const TEMPLATES_DIR = path.join(ROOT, 'emails/transactional');
 
-type Kind = 'confirm' | 'already_subscribed';
+type Kind = 'confirm' | 'already_subscribed' | 'welcome';
+type FileKind = Exclude<Kind, 'welcome'>;
 interface Template {
   subject: string;
   html: string;
   text: string;
 }
 
-const SUBJECTS: Record<Kind, string> = {
+const SUBJECTS: Record<FileKind, string> = {
   confirm: 'Confirm your Tidings subscription',
   already_subscribed: 'You are already subscribed to Tidings',
 };
-const FILES: Record<Kind, string> = { confirm: 'confirm', already_subscribed: 'already-subscribed' };
+const FILES: Record<FileKind, string> = { confirm: 'confirm', already_subscribed: 'already-subscribed' };
 
 export type DeliverOutcome = 'sent' | 'skipped' | 'duplicate' | 'failed';
 
@@ -45,7 +47,7 @@ export function hashConfirmToken(token: string): Buffer {
 
 export class TransactionalMail {
   // Read once per process: the templates are small, and re-reading per mail buys nothing.
-  private templates: Map<Kind, Template> | undefined;
+  private templates: Map<FileKind, Template> | undefined;
 
   constructor(
     private readonly deps: {
@@ -56,6 +58,7 @@ export class TransactionalMail {
       linkTokens: LinkTokens;
       publicUrl: string;
       mailFrom: string;
+      welcome: WelcomeSettings;
       /** Hands a job to the queue (BullMQ in production); wired by the composition root. */
       enqueue: (job: TransactionalJob) => Promise<void>;
       onError?: (err: unknown, jobId: string) => void;
@@ -66,9 +69,11 @@ export class TransactionalMail {
     await dispatchAfterCommit(this.deps, { name: 'send', data: { messageId }, jobId: `tx-${messageId}-${dispatches}` });
   }
 
-  private template(kind: Kind): Template {
+  private async template(kind: Kind): Promise<Template> {
+    // The welcome email is the editors' text (console settings), read at each send.
+    if (kind === 'welcome') return welcomeParts(await this.deps.welcome.get());
     this.templates ??= new Map(
-      (Object.keys(FILES) as Kind[]).map((k) => [
+      (Object.keys(FILES) as FileKind[]).map((k) => [
         k,
         {
           subject: SUBJECTS[k],
@@ -108,7 +113,7 @@ export class TransactionalMail {
     } else {
       values.preferences_url = `${this.deps.publicUrl}/preferences/${this.deps.linkTokens.sign(msg.subscriber_id, 'preferences')}`;
     }
-    const t = this.template(msg.kind);
+    const t = await this.template(msg.kind);
     try {
       await this.deps.transport.sendMail({
         from: this.deps.mailFrom,
