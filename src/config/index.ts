@@ -122,13 +122,8 @@ const schema = z
       .transform((s, ctx) => {
         const list = s.split(',').map((o) => o.trim()).filter(Boolean);
         for (const o of list) {
-          let ok = false;
-          try {
-            const u = new URL(o);
-            ok = (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === o.replace(/\/+$/, '');
-          } catch {
-            ok = false;
-          }
+          const u = URL.canParse(o) ? new URL(o) : undefined;
+          const ok = !!u && (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === o.replace(/\/+$/, '');
           if (!ok) ctx.addIssue({ code: 'custom', message: `${o.slice(0, 80)} is not an origin like https://example.org (scheme, host, optional port; no path)` });
         }
         return list.map((o) => o.replace(/\/+$/, ''));
