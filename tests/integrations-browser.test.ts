@@ -36,7 +36,7 @@ beforeAll(async () => {
   rx = await new WebhookReceiver().start();
   publisher = await site(() => pageHtml(signupSnippet(t.url, []).replace('https://your-site.example/newsletter', `${publisher}/thanks`).replace('<fieldset>', `<fieldset><label><input type="checkbox" name="topics" value="ai"> AI</label>`)));
   stranger = await site(() => pageHtml('<p>Not allowed.</p>'));
-  [t, browser] = await Promise.all([startTestApp({ env: { ALLOWED_ORIGINS: publisher, WEBHOOK_ALLOW_PRIVATE: '1' } }), launchBrowser()]);
+  [t, browser] = await Promise.all([startTestApp({ env: { ALLOWED_ORIGINS: publisher, WEBHOOK_ALLOW_PRIVATE: '1', WELCOME_EMAIL: 'on' } }), launchBrowser()]);
   page = await browser.newPage();
 }, 30_000);
 
