@@ -15,7 +15,7 @@ import type { DeclaredRoute } from './api-route';
 import { issuesApiRouter, issuesApiRoutes } from './issues-api';
 import { mailboxRouter } from './mailbox';
 import { opsRouter } from './ops';
-import { openApiRouter } from './openapi/router';
+import { openApiRouter, openApiRoutes } from './openapi/router';
 import { readerApiRouter, subscribeRoute } from './reader-api';
 import { readerPagesRouter } from './reader-pages';
 import { errorPage } from './reader-views/token-pages';
@@ -30,6 +30,11 @@ export const renderHtmlError = errorPage;
 /** Every declared JSON route the routers below mount: what /api/openapi.json describes. */
 export function apiRoutes(c: Container): DeclaredRoute[] {
   return [subscribeRoute(c), ...subscribersApiRoutes(c), ...sendsApiRoutes(c), ...issuesApiRoutes(c), ...webhooksApiRoutes(c)];
+}
+
+/** The above and the document's own two routes: every declared route that is mounted. */
+export function allApiRoutes(c: Container): DeclaredRoute[] {
+  return [...openApiRoutes(c, () => []), ...apiRoutes(c)];
 }
 
 export function routers(c: Container): Router[] {
