@@ -8,7 +8,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
-import type { Container, Readers, RuntimeConfig, Sending, Webhooks } from './container';
+import { ClickCounter } from './clicks/counter';
+import { DeliveryBursts } from './clicks/machine';
+import { ClickRedirects } from './clicks/redirect';
+import { ClickReports } from './clicks/report';
+import { ClickTokens } from './clicks/tokens';
+import type { Clicks, Container, Readers, RuntimeConfig, Sending, Webhooks } from './container';
 import { createPool } from './db/pool';
 import { Queries } from './db/queries';
 import { EditorAudit } from './editors/audit';
@@ -54,6 +59,8 @@ import { LinkTokens } from './subscribers/link-tokens';
 import { PreferencesService } from './subscribers/preferences';
 import { RequestListener } from './subscribers/request-listener';
 import { SubscriptionRequests } from './subscribers/requests';
+import { SuppressionTransfer } from './subscribers/suppression-transfer';
+import { Suppressions } from './subscribers/suppressions';
 import { SubscriptionService } from './subscribers/subscribe';
 import { ReadersSweeper } from './subscribers/sweeper';
 import { TransactionalMail } from './subscribers/transactional';
@@ -82,7 +89,7 @@ export interface BuildOptions {
 }
 
 /** What every capability's services are built from. */
-type Shared = Pick<Container, 'config' | 'log' | 'metrics' | 'pool' | 'queries' | 'redis' | 'queues' | 'rateLimiter' | 'transport' | 'topics' | 'linkTokens' | 'audit'>;
+type Shared = Pick<Container, 'config' | 'log' | 'metrics' | 'pool' | 'queries' | 'redis' | 'queues' | 'rateLimiter' | 'transport' | 'topics' | 'linkTokens' | 'audit' | 'suppressions'>;
 
 export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { databaseUrl: string }, opts: BuildOptions): Promise<Container> {
   const log = opts.log;
@@ -102,6 +109,7 @@ export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { dat
     rateLimiter: new RateLimiter(redis, config.queuePrefix),
     transport: createMailTransport({ url: smtpUrl, allowInsecureAuth: config.smtpInsecure, dkim: config.dkim }),
     linkTokens: new LinkTokens(secretKeys),
+    suppressions: new Suppressions(pool, queries, audit, config.suppressionReturnDays),
   };
 
   const editorKeys = new EditorKeys(pool, queries);
@@ -110,7 +118,10 @@ export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { dat
   const issues = new IssuesService(pool, queries, topics, importers, audit);
   // Templates are read once at boot: a broken or missing template fails the boot, not a send.
   const variantStore = new VariantStore(pool, queries);
-  const variants = new Variants(variantStore, issues, topics, loadTemplates(), config.postalAddress);
+  const clicks = buildClicks(shared, issues, secretKeys);
+  // CLICK_TRACKING=off: variants are rendered with the links as written (and re-rendered on change).
+  const linking = config.clicks.tracking === 'aggregate' ? { tokens: clicks.tokens, publicUrl: config.publicUrl } : undefined;
+  const variants = new Variants(variantStore, issues, topics, loadTemplates(), config.postalAddress, linking);
 
   return {
     ...shared,
@@ -123,12 +134,26 @@ export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { dat
       absoluteSeconds: config.console.sessionMaxHours * 3600,
     }),
     consoleOverview: new ConsoleOverview(pool, queries),
+    suppressionTransfer: new SuppressionTransfer(shared.suppressions, audit),
     readers: buildReaders(shared),
-    sending: buildSending(shared, smtpUrl, { issues, variants, variantStore }),
+    sending: buildSending(shared, smtpUrl, { issues, variants, variantStore, bursts: clicks.bursts }),
     webhooks: buildWebhooks(shared),
     issues,
     importers,
     variants,
+    clicks,
+  };
+}
+
+function buildClicks(s: Shared, issues: IssuesService, secretKeys: readonly string[]): Clicks {
+  const { pool, queries, config, topics } = s;
+  const tokens = new ClickTokens(secretKeys);
+  const counter = new ClickCounter(pool, queries, s.log, config.clicks.flushMs);
+  const bursts = new DeliveryBursts(s.redis, config.queuePrefix, config.clicks.burstSeconds);
+  return {
+    tokens, counter, bursts,
+    redirects: new ClickRedirects({ pool, queries, tokens, topics, counter, bursts }),
+    reports: new ClickReports({ pool, queries, issues, topics, counter, tracking: config.clicks.tracking }),
   };
 }
 
@@ -167,18 +192,18 @@ function buildReaders(s: Shared): Readers {
   const onError = (err: unknown, jobId: string) => log.warn({ err, jobId }, 'transactional enqueue failed; the sweeper re-dispatches the row');
   const welcome = new WelcomeSettings(pool, queries, s.audit);
   const mail = new TransactionalMail({
-    pool, queries, transport: s.transport, topics, linkTokens: s.linkTokens, publicUrl: config.publicUrl, mailFrom: config.mailFrom, enqueue, onError, welcome,
+    pool, queries, transport: s.transport, topics, linkTokens: s.linkTokens, suppressions: s.suppressions, publicUrl: config.publicUrl, mailFrom: config.mailFrom, enqueue, onError, welcome,
   });
-  const requests = new SubscriptionRequests({ pool, queries, topics, mail, enqueue, onError });
+  const requests = new SubscriptionRequests({ pool, queries, topics, mail, suppressions: s.suppressions, enqueue, onError });
   const subscriptions = new SubscriptionService(pool, queries, topics, s.rateLimiter, {
     perIp: config.subscribeLimitPerIp, perAddress: config.subscribeLimitPerAddress,
   });
   return {
     subscriptions,
-    confirmation: new ConfirmationService(pool, queries, { on: config.welcomeEmail, mail }),
+    confirmation: new ConfirmationService(pool, queries, s.suppressions, { on: config.welcomeEmail, mail }),
+    preferences: new PreferencesService(pool, queries, topics, subscriptions, s.suppressions),
+    admin: new SubscriberAdmin(pool, queries, topics, s.audit, s.suppressions),
     welcome,
-    preferences: new PreferencesService(pool, queries, topics, subscriptions),
-    admin: new SubscriberAdmin(pool, queries, topics, s.audit),
     importer: new SubscriberImport(pool, queries, topics, s.audit),
     mail,
     requests,
@@ -188,7 +213,7 @@ function buildReaders(s: Shared): Readers {
   };
 }
 
-function buildSending(s: Shared, smtpUrl: string, d: { issues: IssuesService; variants: Variants; variantStore: VariantStore }): Sending {
+function buildSending(s: Shared, smtpUrl: string, d: { issues: IssuesService; variants: Variants; variantStore: VariantStore; bursts: DeliveryBursts }): Sending {
   const { pool, queries, log, config } = s;
   const o = config.sending;
   const messageContext = { mailFrom: config.mailFrom, secretKey: config.secretKey, listUnsubscribeMailto: config.listUnsubscribeMailto };
@@ -204,15 +229,17 @@ function buildSending(s: Shared, smtpUrl: string, d: { issues: IssuesService; va
     preparer: new Preparer({ pool, queries, log, dispatcher, batchSize: o.batchSize, completion }),
     deliverer: new Deliverer({
       pool, queries, log, config, dispatcher, completion,
+      suppressions: s.suppressions,
       metrics: s.metrics,
       linkTokens: s.linkTokens,
       smtp: smtp.get,
       rate: new SendRateLimiter(s.redis, `${config.queuePrefix}:send-rate`, config.sendRatePerSecond),
       breaker: new FailureWindow({ minFailures: o.breakerMinFailures, failurePercent: o.breakerFailurePercent, windowMs: o.breakerWindowSeconds * 1000 }),
       variants: new VariantCache(d.variantStore, messageContext),
+      onDelivered: (issueId, sets) => d.bursts.delivered(issueId, sets),
     }),
     reconciler: new Reconciler({ pool, queries, log, dispatcher, completion, leaseSeconds: o.leaseSeconds, intervalMs: o.reconcileIntervalMs }),
-    bounces: new Bounces(pool, queries),
+    bounces: new Bounces(pool, queries, s.suppressions),
     // Test emails go through the process's ordinary transport, built like the newsletter.
     testSender: new TestSender({
       context: messageContext, publicUrl: config.publicUrl, transport: s.transport, rateLimiter: s.rateLimiter,
@@ -278,6 +305,7 @@ export async function startTidings(c: Container): Promise<Tidings> {
 export async function closeContainer(c: Container): Promise<void> {
   await c.webhooks.deliverer.stop();
   await c.sending.reconciler.stop();
+  await c.clicks.counter.stop();
   c.sending.smtp.close();
   c.transport.close();
   await c.mailbox?.stop();

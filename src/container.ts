@@ -11,6 +11,11 @@ import type { Redis } from 'ioredis';
 import type { RuntimeConfig } from './config/runtime';
 import type { Pool } from './db/pool';
 import type { Queries } from './db/queries';
+import type { ClickCounter } from './clicks/counter';
+import type { DeliveryBursts } from './clicks/machine';
+import type { ClickRedirects } from './clicks/redirect';
+import type { ClickReports } from './clicks/report';
+import type { ClickTokens } from './clicks/tokens';
 import type { EditorAudit } from './editors/audit';
 import type { EditorAuth } from './editors/auth';
 import type { EditorKeys } from './editors/keys';
@@ -45,6 +50,8 @@ import type { PreferencesService } from './subscribers/preferences';
 import type { RequestListener } from './subscribers/request-listener';
 import type { SubscriptionRequests } from './subscribers/requests';
 import type { SubscriptionService } from './subscribers/subscribe';
+import type { SuppressionTransfer } from './subscribers/suppression-transfer';
+import type { Suppressions } from './subscribers/suppressions';
 import type { ReadersSweeper } from './subscribers/sweeper';
 import type { TransactionalMail } from './subscribers/transactional';
 import type { WelcomeSettings } from './subscribers/welcome';
@@ -96,6 +103,17 @@ export interface Webhooks {
   readonly deliverer: WebhookDeliverer;
 }
 
+/** Aggregate click counts (docs/privacy.md): tokens, the redirect, counting, the report. */
+export interface Clicks {
+  readonly tokens: ClickTokens;
+  readonly redirects: ClickRedirects;
+  /** Gathers counts in memory, writes them every CLICK_FLUSH_MS. */
+  readonly counter: ClickCounter;
+  /** Recent deliveries per variant in Redis: clicks right after one are a machine's. */
+  readonly bursts: DeliveryBursts;
+  readonly reports: ClickReports;
+}
+
 export interface Container {
   readonly config: RuntimeConfig;
   readonly log: Logger;
@@ -119,6 +137,10 @@ export interface Container {
   readonly consoleSessions: ConsoleSessions;
   /** The console's read-only figures across capabilities (audience, send results, a reader's deliveries). */
   readonly consoleOverview: ConsoleOverview;
+  /** The suppression list: every site that suppresses, the reader's way back, the editor's view. */
+  readonly suppressions: Suppressions;
+  /** CSV export of the list (hashes, reasons) and import of another tool's list. */
+  readonly suppressionTransfer: SuppressionTransfer;
   /** Who did what (editor_actions), written by the services that make each change. */
   readonly audit: EditorAudit;
   readonly topics: Topics;
@@ -133,4 +155,5 @@ export interface Container {
   readonly importers: Importers;
   /** Rendered variants per (issue, topic set): ensureVariants / variant (src/rendering). */
   readonly variants: Variants;
+  readonly clicks: Clicks;
 }

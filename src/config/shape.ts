@@ -28,6 +28,8 @@ export interface Config {
   readonly dkim: { readonly domainName: string; readonly keySelector: string; readonly privateKey: string } | undefined;
   readonly subscribeLimitPerIp: number;
   readonly subscribeLimitPerAddress: number;
+  /** Days after a hard bounce (or soft-bounce limit) before the reader may lift it by confirming a new subscription. */
+  readonly suppressionReturnDays: number;
   readonly trustProxy: TrustProxy | undefined;
   readonly queuePrefix: string;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -55,6 +57,14 @@ export interface Config {
   readonly embeddedPgPort: number;
   /** CHECK_API_RESPONSES=1: an API answer that does not fit its declared schema is a 500 (tests). */
   readonly checkApiResponses: boolean;
+  /** Click counts (docs/privacy.md): CLICK_TRACKING, CLICK_FLUSH_MS, CLICK_BURST_SECONDS. */
+  readonly clicks: {
+    readonly tracking: 'aggregate' | 'off';
+    /** How often each API process writes its gathered counts to Postgres. */
+    readonly flushMs: number;
+    /** Clicks on a variant's links this soon after a delivery of that variant count as `machine`. */
+    readonly burstSeconds: number;
+  };
   /** Editor console sessions and sign-in (docs/console.md). */
   readonly console: {
     readonly sessionIdleMinutes: number;

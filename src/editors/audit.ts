@@ -32,7 +32,10 @@ export type EditorAction =
   | 'webhook.create'
   | 'webhook.delete'
   | 'webhook.enable'
-  | 'settings.welcome';
+  | 'settings.welcome'
+
+  | 'suppression.lift'
+  | 'suppressions.import';
 
 export interface AuditEntry {
   id: number;

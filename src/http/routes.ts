@@ -12,6 +12,8 @@ import { adminRouter } from './admin';
 import { sessionCookie } from './admin/session';
 import { archiveRouter } from './archive';
 import type { DeclaredRoute } from './api-route';
+import { clicksRouter } from './clicks';
+import { clicksApiRouter, clicksApiRoutes } from './clicks-api';
 import { issuesApiRouter, issuesApiRoutes } from './issues-api';
 import { mailboxRouter } from './mailbox';
 import { opsRouter } from './ops';
@@ -21,6 +23,7 @@ import { readerPagesRouter } from './reader-pages';
 import { errorPage } from './reader-views/token-pages';
 import { sendsApiRouter, sendsApiRoutes } from './sends-api';
 import { subscribersApiRouter, subscribersApiRoutes } from './subscribers-api';
+import { suppressionsApiRouter, suppressionsApiRoutes } from './suppressions-api';
 import { webhooksRouter } from './webhooks';
 import { webhooksApiRouter, webhooksApiRoutes } from './webhooks-api';
 
@@ -29,7 +32,9 @@ export const renderHtmlError = errorPage;
 
 /** Every declared JSON route the routers below mount: what /api/openapi.json describes. */
 export function apiRoutes(c: Container): DeclaredRoute[] {
-  return [subscribeRoute(c), ...subscribersApiRoutes(c), ...sendsApiRoutes(c), ...issuesApiRoutes(c), ...webhooksApiRoutes(c)];
+  return [
+    subscribeRoute(c), ...subscribersApiRoutes(c), ...suppressionsApiRoutes(c), ...sendsApiRoutes(c), ...clicksApiRoutes(c), ...issuesApiRoutes(c), ...webhooksApiRoutes(c),
+  ];
 }
 
 /** The above and the document's own two routes: every declared route that is mounted. */
@@ -44,10 +49,13 @@ export function routers(c: Container): Router[] {
     readerPagesRouter(c),
     readerApiRouter(c),
     subscribersApiRouter(c),
+    suppressionsApiRouter(c),
     sendsApiRouter(c),
     webhooksRouter(c),
     webhooksApiRouter(c),
     issuesApiRouter(c),
+    clicksApiRouter(c),
+    clicksRouter(c),
     archiveRouter(c),
     adminRouter(c),
   ];

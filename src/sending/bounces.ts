@@ -8,6 +8,7 @@ import type { Queries } from '../db/queries';
 import { ValidationError } from '../errors';
 import { emailHash } from '../subscribers/email-hash';
 import { emit } from '../webhooks/emit';
+import type { Suppressions } from '../subscribers/suppressions';
 import { claimSignature, type SignedRequest } from './webhook-replays';
 
 export type BounceType = 'hard' | 'soft' | 'complaint';
@@ -42,6 +43,7 @@ export class Bounces {
   constructor(
     private readonly pool: Pool,
     private readonly queries: Queries,
+    private readonly suppressions: Pick<Suppressions, 'suppress'>,
   ) {}
 
   /**
@@ -62,11 +64,10 @@ export class Bounces {
     await client.query(this.queries.sql('bounce-insert'), [hash, report.type, report.reason ?? null, latest?.send_id ?? null, latest?.subscriber_id ?? null]);
     const suppress = report.type === 'hard' || report.type === 'complaint';
     if (suppress) {
-      await client.query(this.queries.sql('send-suppress-hashes'), [
-        [hash],
-        report.type === 'hard' ? 'hard_bounce' : 'complaint',
-        (report.reason ?? '').slice(0, 300) || null,
-      ]);
+      await this.suppressions.suppress(
+        { emailHash: hash, reason: report.type === 'hard' ? 'hard_bounce' : 'complaint', source: 'webhook', detail: report.reason },
+        client,
+      );
     }
     // Ordered with the reader's other events (subscriber_id: the reader the last send mailed).
     const type = report.type === 'complaint' ? 'complaint.recorded' : 'bounce.recorded';

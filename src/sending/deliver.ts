@@ -24,6 +24,7 @@ import type { Metrics } from '../metrics';
 import { emailHash } from '../subscribers/email-hash';
 import type { LinkTokens } from '../subscribers/link-tokens';
 import { recipientLinks } from '../subscribers/links';
+import type { Suppressions } from '../subscribers/suppressions';
 import type { FailureWindow } from './breaker';
 import type { CompletionListener } from './completion';
 import type { Dispatcher } from './dispatcher';
@@ -43,8 +44,12 @@ export interface DeliverDeps {
   dispatcher: Dispatcher;
   breaker: FailureWindow;
   variants: VariantCache;
+  /** A 5xx reply from our relay suppresses the address (reason hard_bounce, source smtp_reply). */
+  suppressions: Pick<Suppressions, 'suppressMany'>;
   /** Told when this worker completed a send. */
   completion: CompletionListener;
+  /** Told which variants just went out (click counting's burst filter, src/clicks/machine.ts). */
+  onDelivered?: (issueId: number, topicSets: string[]) => Promise<void>;
 }
 
 interface ClaimedRow {
@@ -166,6 +171,11 @@ export class Deliverer {
     const outcomes = await Promise.all(
       toSend.map(({ row, message }) => smtp.send(material.builder.fromAddress, row.email, message)),
     );
+    const delivered = toSend.filter((_, i) => outcomes[i]!.kind === 'sent').map((x) => x.row.topics);
+    if (delivered.length && this.d.onDelivered) {
+      // Not awaited: a slow or absent Redis must never hold up delivery.
+      this.d.onDelivered(issueId, delivered).catch((err: unknown) => this.d.log.debug({ err }, 'delivery burst mark failed'));
+    }
     const hardBounces: Buffer[] = [];
     let permanent = 0;
     let authError: string | undefined;
@@ -202,9 +212,7 @@ export class Deliverer {
       }
     });
     await this.d.pool.query(this.d.queries.sql('deliveries-record'), [ids, statuses, codes, errors, delays]);
-    if (hardBounces.length) {
-      await this.d.pool.query(this.d.queries.sql('send-suppress-hashes'), [hardBounces, 'hard_bounce', `send ${sendId}`]);
-    }
+    await this.d.suppressions.suppressMany({ emailHashes: hardBounces, reason: 'hard_bounce', source: 'smtp_reply', detail: `send ${sendId}` });
     const reason = authError
       ? `SMTP authentication failed: ${authError}`
       : permanent > 0 || toSend.length > 0

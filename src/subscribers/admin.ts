@@ -10,6 +10,7 @@ import type { Actor, EditorAudit } from '../editors/audit';
 import { NotFoundError, ValidationError } from '../errors';
 import type { Topics } from '../topics';
 import { emailHash } from './email-hash';
+import type { Suppressions } from './suppressions';
 import type { SubscriberStatus } from './types';
 
 export const STATUSES: readonly SubscriberStatus[] = ['pending', 'confirmed', 'unsubscribed', 'erased'];
@@ -40,12 +41,16 @@ function toJson(r: Row) {
   };
 }
 
+export const CLICKS_NOTE =
+  'No click is stored per reader: clicks are counted per issue, link and topic set only, without who clicked (docs/privacy.md).';
+
 export class SubscriberAdmin {
   constructor(
     private readonly pool: Pool,
     private readonly queries: Queries,
     private readonly topics: Topics,
     private readonly audit: EditorAudit,
+    private readonly suppressions: Pick<Suppressions, 'suppress'>,
   ) {}
 
   /** Validates the query-string filters shared by the list and the CSV export. */
@@ -139,6 +144,9 @@ export class SubscriberAdmin {
       pendingRequests: requests.rows.map((r) => ({
         at: r.created_at, topics: r.topics, source: r.source, consentVersion: r.consent_version, ip: r.ip, userAgent: r.user_agent,
       })),
+      // Clicks are counted per issue, link and topic set only (docs/privacy.md): there is nothing
+      // about this reader to export, and the export says so rather than leaving it unsaid.
+      clicks: CLICKS_NOTE,
       exportedAt: new Date(),
     };
   }
@@ -157,7 +165,7 @@ export class SubscriberAdmin {
       if (!sub) throw new NotFoundError('No such subscriber.');
       if (sub.status === 'erased') return;
       if (sub.email) {
-        await client.query(q.sql('suppression-insert'), [emailHash(sub.email), 'erased', `subscriber ${id}`]);
+        await this.suppressions.suppress({ emailHash: emailHash(sub.email), reason: 'erased', source: 'editor', detail: `subscriber ${id}` }, client);
         // A request still waiting for the worker holds the address and an IP too.
         await client.query(q.sql('subscription-requests-erase'), [sub.email]);
       }

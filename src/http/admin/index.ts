@@ -10,11 +10,13 @@ import { Router, type ErrorRequestHandler } from 'express';
 import type { ConsoleDeps } from './deps';
 import { RateLimitedError } from '../../errors';
 import { toAppError } from '../error-handler';
+import { clicksRouter } from './clicks';
 import { issuesRouter } from './issues';
 import { requireSession, sessionCookie } from './session';
 import { settingsRouter } from './settings';
 import { signInRouter } from './sign-in';
 import { subscribersRouter } from './subscribers';
+import { suppressionsRouter } from './suppressions';
 import { errorPage } from './views';
 
 const consoleErrors: ErrorRequestHandler = (err, _req, res, next) => {
@@ -33,6 +35,8 @@ export function adminRouter(c: ConsoleDeps): Router {
   admin.use(issuesRouter(c));
   admin.use(subscribersRouter(c));
   admin.use(settingsRouter(c));
+  admin.use(suppressionsRouter(c));
+  admin.use(clicksRouter(c));
   admin.use(consoleErrors);
 
   const outer = Router();
