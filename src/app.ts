@@ -13,7 +13,7 @@ import { DeliveryBursts } from './clicks/machine';
 import { ClickRedirects } from './clicks/redirect';
 import { ClickReports } from './clicks/report';
 import { ClickTokens } from './clicks/tokens';
-import type { Clicks, Container, Readers, RuntimeConfig, Sending, Webhooks } from './container';
+import type { Clicks, Container, Readers, RuntimeConfig, Sending } from './container';
 import { createPool } from './db/pool';
 import { Queries } from './db/queries';
 import { EditorAudit } from './editors/audit';
@@ -67,9 +67,7 @@ import { TransactionalMail } from './subscribers/transactional';
 import { WelcomeSettings } from './subscribers/welcome';
 import type { TransactionalJob } from './subscribers/types';
 import { Topics } from './topics';
-import { WebhookDeliverer } from './webhooks/deliverer';
-import { WebhookEndpoints } from './webhooks/endpoints';
-import { SecretBox } from './webhooks/secret-box';
+import { OutgoingWebhooks } from './webhooks';
 import { processorSpecs, startWorkers, type WorkerHandle } from '../workers';
 
 export interface Tidings {
@@ -137,7 +135,7 @@ export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { dat
     suppressionTransfer: new SuppressionTransfer(shared.suppressions, audit),
     readers: buildReaders(shared),
     sending: buildSending(shared, smtpUrl, { issues, variants, variantStore, bursts: clicks.bursts }),
-    webhooks: buildWebhooks(shared),
+    webhooks: new OutgoingWebhooks(shared),
     issues,
     importers,
     variants,
@@ -154,16 +152,6 @@ function buildClicks(s: Shared, issues: IssuesService, secretKeys: readonly stri
     tokens, counter, bursts,
     redirects: new ClickRedirects({ pool, queries, tokens, topics, counter, bursts }),
     reports: new ClickReports({ pool, queries, issues, topics, counter, tracking: config.clicks.tracking }),
-  };
-}
-
-function buildWebhooks(s: Shared): Webhooks {
-  const { pool, queries, log, config } = s;
-  const box = new SecretBox(config.secretKeys);
-  const w = config.webhooks;
-  return {
-    endpoints: new WebhookEndpoints({ pool, queries, audit: s.audit, box, allowPrivate: w.allowPrivate }),
-    deliverer: new WebhookDeliverer({ pool, queries, log, box, ...w }),
   };
 }
 
@@ -190,9 +178,8 @@ function buildReaders(s: Shared): Readers {
   const enqueue = (job: TransactionalJob) =>
     adds.add(job.name, job.data, { jobId: job.jobId, attempts: 6, backoff: { type: 'exponential', delay: 2000 } });
   const onError = (err: unknown, jobId: string) => log.warn({ err, jobId }, 'transactional enqueue failed; the sweeper re-dispatches the row');
-  const welcome = new WelcomeSettings(pool, queries, s.audit);
   const mail = new TransactionalMail({
-    pool, queries, transport: s.transport, topics, linkTokens: s.linkTokens, suppressions: s.suppressions, publicUrl: config.publicUrl, mailFrom: config.mailFrom, enqueue, onError, welcome,
+    pool, queries, transport: s.transport, topics, linkTokens: s.linkTokens, suppressions: s.suppressions, publicUrl: config.publicUrl, mailFrom: config.mailFrom, enqueue, onError, welcome: new WelcomeSettings(pool, queries, s.audit),
   });
   const requests = new SubscriptionRequests({ pool, queries, topics, mail, suppressions: s.suppressions, enqueue, onError });
   const subscriptions = new SubscriptionService(pool, queries, topics, s.rateLimiter, {
@@ -203,7 +190,7 @@ function buildReaders(s: Shared): Readers {
     confirmation: new ConfirmationService(pool, queries, s.suppressions, { on: config.welcomeEmail, mail }),
     preferences: new PreferencesService(pool, queries, topics, subscriptions, s.suppressions),
     admin: new SubscriberAdmin(pool, queries, topics, s.audit, s.suppressions),
-    welcome,
+    welcome: mail.welcome,
     importer: new SubscriberImport(pool, queries, topics, s.audit),
     mail,
     requests,
@@ -283,8 +270,7 @@ export async function startTidings(c: Container): Promise<Tidings> {
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const workers = config.role === 'api' ? [] : await startWorkers(c, processorSpecs(c));
-  // Outgoing webhooks are delivered from Postgres by a polling loop, not a queue (src/webhooks/deliverer.ts).
-  if (config.role !== 'api') c.webhooks.deliverer.start();
+  if (config.role !== 'api') c.webhooks.deliverer.start(); // a polling loop over Postgres, not a queue
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -303,7 +289,6 @@ export async function startTidings(c: Container): Promise<Tidings> {
 }
 
 export async function closeContainer(c: Container): Promise<void> {
-  await c.webhooks.deliverer.stop();
   await c.sending.reconciler.stop();
   await c.clicks.counter.stop();
   c.sending.smtp.close();

@@ -56,8 +56,7 @@ import type { ReadersSweeper } from './subscribers/sweeper';
 import type { TransactionalMail } from './subscribers/transactional';
 import type { WelcomeSettings } from './subscribers/welcome';
 import type { Topics } from './topics';
-import type { WebhookDeliverer } from './webhooks/deliverer';
-import type { WebhookEndpoints } from './webhooks/endpoints';
+import type { OutgoingWebhooks } from './webhooks';
 
 export type { RuntimeConfig };
 
@@ -94,13 +93,6 @@ export interface Sending {
   readonly testSender: TestSender;
   /** The newsletter relay's pool, opened on first delivery. */
   readonly smtp: LazySmtpPool;
-}
-
-/** Outgoing webhooks: editors' endpoints, and the worker loop that delivers the outbox. */
-export interface Webhooks {
-  readonly endpoints: WebhookEndpoints;
-  /** Started by worker processes (ROLE=worker|all). */
-  readonly deliverer: WebhookDeliverer;
 }
 
 /** Aggregate click counts (docs/privacy.md): tokens, the redirect, counting, the report. */
@@ -148,7 +140,8 @@ export interface Container {
   readonly linkTokens: LinkTokens;
   readonly readers: Readers;
   readonly sending: Sending;
-  readonly webhooks: Webhooks;
+  /** Outgoing webhooks: editors' endpoints, and the worker loop that delivers the outbox. */
+  readonly webhooks: OutgoingWebhooks;
   /** Issues: editor documents, drafts, imports, status (src/issues). */
   readonly issues: IssuesService;
   /** Markdown and plain-text importers with topic suggestions (parse only; storing is issues.importDraft). */

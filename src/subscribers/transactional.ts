@@ -50,6 +50,11 @@ export class TransactionalMail {
   // Read once per process: the templates are small, and re-reading per mail buys nothing.
   private templates: Map<FileKind, Template> | undefined;
 
+  /** The welcome email's text (console settings), also handed to the console. */
+  get welcome(): WelcomeSettings {
+    return this.deps.welcome;
+  }
+
   constructor(
     private readonly deps: {
       pool: Pool;
