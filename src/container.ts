@@ -21,6 +21,14 @@ import type { EditorAuth } from './editors/auth';
 import type { EditorKeys } from './editors/keys';
 import type { ConsoleOverview } from './editors/overview';
 import type { ConsoleSessions } from './editors/sessions';
+import type { MailgunWebhook } from './deliverability/providers/mailgun';
+import type { PostmarkWebhook } from './deliverability/providers/postmark';
+import type { SendGridWebhook } from './deliverability/providers/sendgrid';
+import type { SesWebhook } from './deliverability/providers/ses';
+import type { BounceReceiver } from './deliverability/receiver';
+import type { DeliverabilityReports } from './deliverability/report';
+import type { DeliverabilityService } from './deliverability/service';
+import type { VerpTokens } from './deliverability/verp';
 import type { Importers } from './issues/importers';
 import type { IssuesService } from './issues/service';
 import type { Logger } from './logger';
@@ -31,7 +39,6 @@ import type { Metrics } from './metrics';
 import type { Queues } from './queue';
 import type { RateLimiter } from './ratelimit';
 import type { Variants } from './rendering/variants';
-import type { Bounces } from './sending/bounces';
 import type { SendCompletion } from './sending/completion';
 import type { Deliverer } from './sending/deliver';
 import type { Dispatcher } from './sending/dispatcher';
@@ -54,7 +61,6 @@ import type { SuppressionTransfer } from './subscribers/suppression-transfer';
 import type { Suppressions } from './subscribers/suppressions';
 import type { ReadersSweeper } from './subscribers/sweeper';
 import type { TransactionalMail } from './subscribers/transactional';
-import type { WelcomeSettings } from './subscribers/welcome';
 import type { Topics } from './topics';
 import type { OutgoingWebhooks } from './webhooks';
 
@@ -74,11 +80,9 @@ export interface Readers {
   readonly listener: RequestListener;
   readonly sweeper: ReadersSweeper;
   readonly formTokens: FormTokens;
-  /** The welcome email's subject and Markdown (console settings). */
-  readonly welcome: WelcomeSettings;
 }
 
-/** Delivery: sends, the ledger, prepare/deliver stages, reconciler, bounces, test emails. */
+/** Delivery: sends, the ledger, prepare/deliver stages, reconciler, test emails. */
 export interface Sending {
   readonly dispatcher: Dispatcher;
   /** The editor's side: start, progress, pause / resume / cancel, uncertain deliveries. */
@@ -89,10 +93,27 @@ export interface Sending {
   readonly preparer: Preparer;
   readonly deliverer: Deliverer;
   readonly reconciler: Reconciler;
-  readonly bounces: Bounces;
   readonly testSender: TestSender;
   /** The newsletter relay's pool, opened on first delivery. */
   readonly smtp: LazySmtpPool;
+}
+
+/** Bounces and complaints after handoff: VERP, the receiver, provider webhooks, the one service. */
+export interface Deliverability {
+  /** Records every bounce and complaint, whatever the source (src/deliverability/service.ts). */
+  readonly service: DeliverabilityService;
+  /** Present when BOUNCE_DOMAIN is set. */
+  readonly verp: VerpTokens | undefined;
+  readonly reports: DeliverabilityReports;
+  /** Each present when its keys are configured; its route answers 404 otherwise. */
+  readonly providers: {
+    readonly ses: SesWebhook | undefined;
+    readonly mailgun: MailgunWebhook | undefined;
+    readonly postmark: PostmarkWebhook | undefined;
+    readonly sendgrid: SendGridWebhook | undefined;
+  };
+  /** The SMTP receiver (INBOUND_SMTP_PORT > 0, in processes that run workers), started by startTidings. */
+  readonly receiver: BounceReceiver | undefined;
 }
 
 /** Aggregate click counts (docs/privacy.md): tokens, the redirect, counting, the report. */
@@ -142,6 +163,7 @@ export interface Container {
   readonly sending: Sending;
   /** Outgoing webhooks: editors' endpoints, and the worker loop that delivers the outbox. */
   readonly webhooks: OutgoingWebhooks;
+  readonly deliverability: Deliverability;
   /** Issues: editor documents, drafts, imports, status (src/issues). */
   readonly issues: IssuesService;
   /** Markdown and plain-text importers with topic suggestions (parse only; storing is issues.importDraft). */

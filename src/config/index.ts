@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Config } from './shape';
+import { DELIVERABILITY_ENV, deliverabilityConfig, deliverabilityProblems } from './deliverability';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
 const intString = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
@@ -137,6 +138,8 @@ const schema = z
     WEBHOOK_RETRY_BASE_SECONDS: intString(30, 0, 3600),
     WEBHOOK_DISABLE_AFTER_SECONDS: intString(86400, 1, 30 * 86400),
     WEBHOOK_POLL_MS: intString(1000, 20, 60000),
+    // Deliverability (docs/deliverability.md).
+    ...DELIVERABILITY_ENV,
   })
   .superRefine((v, ctx) => {
     if (!v.SMTP_URL && !localMailboxOn(v)) {
@@ -157,6 +160,7 @@ const schema = z
         if (!v[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'all three DKIM_* keys go together' });
       }
     }
+    for (const p of deliverabilityProblems(v)) ctx.addIssue({ code: 'custom', path: [p.key], message: p.message });
   });
 
 type Raw = z.infer<typeof schema>;
@@ -279,5 +283,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       disableAfterSeconds: v.WEBHOOK_DISABLE_AFTER_SECONDS,
       pollMs: v.WEBHOOK_POLL_MS,
     }),
+    deliverability: deliverabilityConfig(v),
   });
 }

@@ -1,4 +1,5 @@
 /** The validated configuration's shape (src/config/index.ts builds it from the environment). */
+import type { DeliverabilityConfig } from './deliverability';
 import type { TrustProxy } from './trust-proxy';
 
 export interface Config {
@@ -89,4 +90,6 @@ export interface Config {
     readonly disableAfterSeconds: number;
     readonly pollMs: number;
   };
+  /** VERP, the bounce receiver, soft-bounce and complaint limits, provider webhooks. */
+  readonly deliverability: DeliverabilityConfig;
 }

@@ -23,6 +23,7 @@ import { readerPagesRouter } from './reader-pages';
 import { errorPage } from './reader-views/token-pages';
 import { sendsApiRouter, sendsApiRoutes } from './sends-api';
 import { subscribersApiRouter, subscribersApiRoutes } from './subscribers-api';
+import { providerWebhooksRouter } from './provider-webhooks';
 import { suppressionsApiRouter, suppressionsApiRoutes } from './suppressions-api';
 import { webhooksRouter } from './webhooks';
 import { webhooksApiRouter, webhooksApiRoutes } from './webhooks-api';
@@ -53,6 +54,7 @@ export function routers(c: Container): Router[] {
     sendsApiRouter(c),
     webhooksRouter(c),
     webhooksApiRouter(c),
+    providerWebhooksRouter(c),
     issuesApiRouter(c),
     clicksApiRouter(c),
     clicksRouter(c),

@@ -18,7 +18,7 @@ export function settingsRouter(c: ConsoleDeps): Router {
     const endpoints = await hooks.list();
     const data: SettingsViewData = {
       csrf: consoleLocals(res).session.csrfToken,
-      welcome: await c.readers.welcome.get(),
+      welcome: await c.readers.mail.welcome.get(),
       welcomeOn: c.config.welcomeEmail,
       publicUrl: c.config.publicUrl,
       allowedOrigins: c.config.allowedOrigins,
@@ -39,7 +39,7 @@ export function settingsRouter(c: ConsoleDeps): Router {
   r.post('/settings/welcome', formBody('64kb'), verifyCsrf, async (req, res) => {
     const body = req.body as Record<string, unknown>;
     try {
-      await c.readers.welcome.save({ subject: body.subject, markdown: body.markdown }, consoleLocals(res).editor);
+      await c.readers.mail.welcome.save({ subject: body.subject, markdown: body.markdown }, consoleLocals(res).editor);
     } catch (err) {
       return refused(res, err, { welcome: { subject: String(body.subject ?? ''), markdown: String(body.markdown ?? '') } });
     }
