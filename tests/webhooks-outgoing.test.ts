@@ -65,10 +65,18 @@ test('reader events arrive signed, in order, once each', async () => {
     });
     expect(res.status).toBeLessThan(300);
   };
-  await bounce('someone@example.org', 'hard');
-  await bounce('someone.else@example.org', 'complaint');
-  await waitUntil(async () => rx.at('/readers').length >= 6, 15_000, 'bounce events');
-  expect(types('/readers').slice(4).sort()).toEqual(['bounce.recorded', 'complaint.recorded']);
+  const bouncer = await confirmedReader(t, 'bouncing.reader@example.org', ['ai']);
+  const complainer = await confirmedReader(t, 'complaining.reader@example.org', ['ai']);
+  await bounce('bouncing.reader@example.org', 'hard');
+  await bounce('complaining.reader@example.org', 'complaint');
+  const of = (type: string) => rx.at('/readers').filter((r) => r.body.type === type);
+  await waitUntil(async () => of('bounce.recorded').length && of('complaint.recorded').length, 15_000, 'bounce events');
+  expect(of('bounce.recorded')[0]!.body.data).toMatchObject({ subscriber_id: bouncer, kind: 'hard_bounce', suppressed: true });
+  expect(of('complaint.recorded')[0]!.body.data).toMatchObject({ subscriber_id: complainer, kind: 'complaint', suppressed: true });
+  // The complaint unsubscribed the reader: that event follows it, in order.
+  await waitUntil(async () => of('subscriber.unsubscribed').length >= 2, 15_000, 'unsubscribed by complaint');
+  const complainerEvents = rx.at('/readers').filter((r) => r.body.data.subscriber_id === complainer).map((r) => r.body.type);
+  expect(complainerEvents).toEqual(['subscriber.confirmed', 'complaint.recorded', 'subscriber.unsubscribed']);
 }, 60_000);
 
 test('send events: started and completed', async () => {
