@@ -35,9 +35,12 @@ ORDER BY d.id DESC
 LIMIT $2::int;
 
 -- name: webhook-event-emit
--- The event and its deliveries, one statement inside the caller's transaction.
+-- The event and its deliveries, one statement inside the caller's transaction; no row at all when
+-- no endpoint subscribes to the type (most installations, most events).
 WITH ev AS (
-  INSERT INTO webhook_events (type, payload, order_key) VALUES ($1::text, $2::jsonb, $3::text)
+  INSERT INTO webhook_events (type, payload, order_key)
+  SELECT $1::text, $2::jsonb, $3::text
+  WHERE EXISTS (SELECT 1 FROM webhook_endpoints WHERE $1::text = ANY (events))
   RETURNING id, order_key
 )
 INSERT INTO webhook_deliveries (endpoint_id, event_id, order_key)
