@@ -19,7 +19,13 @@ export function deliverSpec(c: Pick<Container, 'config' | 'sending'>): Processor
       if (!Number.isSafeInteger(batchId) || batchId <= 0) throw new UnrecoverableError('job data must be {batchId}');
       return c.sending.deliverer.deliverBatch(batchId);
     },
-    onStart: async () => c.sending.reconciler.start(),
-    onStop: () => c.sending.reconciler.stop(),
+    onStart: async () => {
+      await c.sending.reconciler.start();
+      c.sending.retention.start();
+    },
+    onStop: async () => {
+      await c.sending.reconciler.stop();
+      await c.sending.retention.stop();
+    },
   };
 }

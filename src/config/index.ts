@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { Config } from './shape';
 import { DELIVERABILITY_ENV, deliverabilityConfig, deliverabilityProblems } from './deliverability';
+import { scaleConfig, scaleKeys } from './scale';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
 const intString = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
@@ -140,6 +141,8 @@ const schema = z
     WEBHOOK_POLL_MS: intString(1000, 20, 60000),
     // Deliverability (docs/deliverability.md).
     ...DELIVERABILITY_ENV,
+    // Scale-out (docs/scaling.md).
+    ...scaleKeys,
   })
   .superRefine((v, ctx) => {
     if (!v.SMTP_URL && !localMailboxOn(v)) {
@@ -284,5 +287,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pollMs: v.WEBHOOK_POLL_MS,
     }),
     deliverability: deliverabilityConfig(v),
+    ...scaleConfig(v),
   });
 }

@@ -6,7 +6,7 @@ export const QUERY_NAMES = [
   // db/queries/console.sql
   'console-session-insert', 'console-session-touch', 'console-session-delete',
   'console-session-purge', 'editor-action-insert', 'editor-action-list-issue', 'console-audience',
-  'console-send-summaries', 'console-subscriber-deliveries',
+  'console-send-summaries', 'console-subscriber-rollup', 'console-subscriber-deliveries',
   // db/queries/deliverability.sql
   'dlv-delivery', 'dlv-send-of-issue', 'dlv-transactional', 'dlv-subscriber-by-email',
   'dlv-event-insert', 'dlv-delivery-bounced', 'dlv-soft-streak', 'dlv-complaint-rate',
@@ -27,6 +27,9 @@ export const QUERY_NAMES = [
   'webhook-endpoint-get', 'webhook-endpoint-delete', 'webhook-endpoint-enable',
   'webhook-endpoint-failures', 'webhook-event-emit', 'webhook-deliveries-claim',
   'webhook-delivery-succeeded', 'webhook-delivery-failed',
+  // db/queries/retention.sql
+  'ledger-retention-lock', 'ledger-retention-due', 'ledger-rollup-send', 'ledger-lock-timeout',
+  'ledger-drop-partition',
   // db/queries/sending.sql
   'send-issue-for-start', 'send-insert', 'send-by-issue', 'send-by-id', 'send-issue-mark-sending',
   'send-counts', 'send-counts-by-variant', 'send-counts-by-topic', 'send-failure-reasons',
@@ -43,12 +46,12 @@ export const QUERY_NAMES = [
   // db/queries/subscribers.sql
   'subscription-request-insert', 'subscription-request-lock', 'subscription-request-delete',
   'subscription-requests-by-email', 'subscription-requests-erase', 'subscription-requests-stale',
-  'sweep-try-lock', 'subscriber-insert-pending', 'subscriber-lock-by-email',
-  'subscriber-lock-by-id', 'suppression-exists', 'subscriber-get', 'subscriber-repend',
-  'subscriber-topics-replace-delete', 'subscriber-topics-add', 'subscriber-topic-remove',
-  'subscriber-topics', 'subscriber-set-confirmed', 'subscriber-set-unsubscribed',
-  'subscriber-touch', 'consent-insert', 'consent-insert-at', 'consent-list',
-  'transactional-insert', 'transactional-claim', 'transactional-finish',
+  'subscription-requests-after', 'sweep-try-lock', 'subscriber-insert-pending',
+  'subscriber-lock-by-email', 'subscriber-lock-by-id', 'suppression-exists', 'subscriber-get',
+  'subscriber-repend', 'subscriber-topics-replace-delete', 'subscriber-topics-add',
+  'subscriber-topic-remove', 'subscriber-topics', 'subscriber-set-confirmed',
+  'subscriber-set-unsubscribed', 'subscriber-touch', 'consent-insert', 'consent-insert-at',
+  'consent-list', 'transactional-insert', 'transactional-claim', 'transactional-finish',
   'transactional-stale-queued', 'transactional-list', 'confirmation-insert', 'confirmation-peek',
   'confirmation-use', 'confirmation-list', 'subscribers-search', 'subscribers-export-page',
   'import-existing', 'import-suppressed', 'import-upsert', 'import-topics-clear',

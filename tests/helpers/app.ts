@@ -8,7 +8,7 @@ import type { Container } from '../../src/container';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { createTestDatabase, type TestDatabase } from './db';
-import { REDIS_URL } from './env';
+import { REDIS_URL, scaleEnv } from './env';
 import { OpenApiCheck } from './openapi-check';
 import { SmtpSink } from './smtp-sink';
 
@@ -60,9 +60,10 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     // (tests/integrations-browser.test.ts) turn it on.
     WELCOME_EMAIL: 'off',
     ...opts.env,
+    ...scaleEnv(db.url),
   });
   const log = createLogger(config.logLevel);
-  const c = await buildContainer({ ...config, databaseUrl: db.url }, { log, defaultMetrics: false });
+  const c = await buildContainer({ ...config, databaseUrl: config.databaseUrl ?? db.url }, { log, defaultMetrics: false });
   const app = await startTidings(c);
   const url = app.url ?? '';
   // Every /api exchange made through fetch() is also held to the served OpenAPI document.
