@@ -118,6 +118,27 @@ const schema = z
     // Readers (docs/readers.md): re-dispatch of subscribe requests and transactional mails.
     READERS_SWEEP_INTERVAL_MS: intString(30000, 50, 3600000),
     READERS_SWEEP_AGE_SECONDS: intString(60, 0, 86400),
+    // Outgoing webhooks (docs/integrations.md).
+    WEBHOOK_ALLOW_PRIVATE: z.enum(['0', '1']).default('0'),
+    // The welcome email after confirmation (docs/integrations.md).
+    WELCOME_EMAIL: z.enum(['on', 'off']).default('on'),
+    // Publishers' sites that embed the signup form (return_to) or call POST /api/subscriptions (CORS).
+    ALLOWED_ORIGINS: z
+      .string()
+      .default('')
+      .transform((s, ctx) => {
+        const list = s.split(',').map((o) => o.trim()).filter(Boolean);
+        for (const o of list) {
+          const u = URL.canParse(o) ? new URL(o) : undefined;
+          const ok = !!u && (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === o.replace(/\/+$/, '');
+          if (!ok) ctx.addIssue({ code: 'custom', message: `${o.slice(0, 80)} is not an origin like https://example.org (scheme, host, optional port; no path)` });
+        }
+        return list.map((o) => o.replace(/\/+$/, ''));
+      }),
+    WEBHOOK_TIMEOUT_MS: intString(10000, 100, 60000),
+    WEBHOOK_RETRY_BASE_SECONDS: intString(30, 0, 3600),
+    WEBHOOK_DISABLE_AFTER_SECONDS: intString(86400, 1, 30 * 86400),
+    WEBHOOK_POLL_MS: intString(1000, 20, 60000),
     // Deliverability (docs/deliverability.md).
     ...DELIVERABILITY_ENV,
     // Scale-out (docs/scaling.md).
@@ -255,6 +276,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     readersSweep: Object.freeze({
       intervalMs: v.READERS_SWEEP_INTERVAL_MS,
       ageSeconds: v.READERS_SWEEP_AGE_SECONDS,
+    }),
+    welcomeEmail: v.WELCOME_EMAIL === 'on',
+    allowedOrigins: Object.freeze(v.ALLOWED_ORIGINS),
+    webhooks: Object.freeze({
+      allowPrivate: v.WEBHOOK_ALLOW_PRIVATE === '1',
+      timeoutMs: v.WEBHOOK_TIMEOUT_MS,
+      retryBaseSeconds: v.WEBHOOK_RETRY_BASE_SECONDS,
+      disableAfterSeconds: v.WEBHOOK_DISABLE_AFTER_SECONDS,
+      pollMs: v.WEBHOOK_POLL_MS,
     }),
     deliverability: deliverabilityConfig(v),
     ...scaleConfig(v),

@@ -20,6 +20,7 @@ import type { FailureWindow } from './breaker';
 import type { CompletionListener } from './completion';
 import type { Dispatcher } from './dispatcher';
 import type { ClaimedRow, LedgerWriter, Outcome } from './ledger-writer';
+import { pauseSend } from './pause';
 import type { SendRateLimiter } from './rate-limit';
 import type { SmtpLane, SmtpPool, SmtpResult } from './smtp-pool';
 import type { VariantCache } from './variants';
@@ -112,7 +113,7 @@ export async function sendChunk(
       ? d.breaker.record(sendId, tally.handed, tally.permanent)
       : undefined;
   if (reason) {
-    await d.pool.query(d.queries.sql('send-pause'), [sendId, reason]);
+    await pauseSend(d.pool, d.queries, sendId, reason); // with its send.paused webhook event
     d.log.warn({ sendId, issueId, reason }, 'send paused by the circuit breaker');
     return { tripped: true, claimed: tally.claimed };
   }
