@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { Config } from './shape';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
+import { canonicalZone } from '../timezones';
 
 const intString = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z
@@ -111,6 +112,19 @@ const schema = z
     // Readers (docs/readers.md): re-dispatch of subscribe requests and transactional mails.
     READERS_SWEEP_INTERVAL_MS: intString(30000, 50, 3600000),
     READERS_SWEEP_AGE_SECONDS: intString(60, 0, 86400),
+    // Scheduled sends and reader-local delivery (docs/delivery.md "Scheduled sends").
+    SCHEDULE_GRACE_MINUTES: intString(60, 0, 7 * 24 * 60),
+    SCHEDULE_POLL_MS: intString(5000, 50, 600000),
+    DEFAULT_TIMEZONE: z
+      .string()
+      .trim()
+      .default('UTC')
+      .transform((v, ctx) => {
+        const zone = canonicalZone(v);
+        if (zone) return zone;
+        ctx.addIssue({ code: 'custom', message: 'must be an IANA time zone name such as Europe/Brussels' });
+        return z.NEVER;
+      }),
   })
   .superRefine((v, ctx) => {
     if (!v.SMTP_URL && !localMailboxOn(v)) {
@@ -241,6 +255,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     readersSweep: Object.freeze({
       intervalMs: v.READERS_SWEEP_INTERVAL_MS,
       ageSeconds: v.READERS_SWEEP_AGE_SECONDS,
+    }),
+    schedule: Object.freeze({
+      graceMinutes: v.SCHEDULE_GRACE_MINUTES,
+      pollMs: v.SCHEDULE_POLL_MS,
+      defaultTimezone: v.DEFAULT_TIMEZONE,
     }),
   });
 }

@@ -67,4 +67,13 @@ export interface Config {
     readonly intervalMs: number;
     readonly ageSeconds: number;
   };
+  /** Scheduled sends (docs/delivery.md "Scheduled sends"). */
+  readonly schedule: {
+    /** A schedule found due later than this (the service was down) is marked missed, not sent. */
+    readonly graceMinutes: number;
+    /** How often each worker looks for due schedules and zones. */
+    readonly pollMs: number;
+    /** The zone of readers who have none (IANA name, canonical spelling). */
+    readonly defaultTimezone: string;
+  };
 }
