@@ -40,6 +40,9 @@ import { Preparer } from './sending/prepare';
 import { SendRateLimiter } from './sending/rate-limit';
 import { Reconciler } from './sending/reconciler';
 import { SendReports } from './sending/report';
+import { ScheduleService } from './sending/schedule';
+import { Scheduler } from './sending/scheduler';
+import { ZoneRelease } from './sending/zones';
 import { SendService } from './sending/service';
 import { LazySmtpPool } from './sending/smtp-pool';
 import { TestSender } from './sending/test-send';
@@ -59,6 +62,7 @@ import { ReadersSweeper } from './subscribers/sweeper';
 import { TransactionalMail } from './subscribers/transactional';
 import type { TransactionalJob } from './subscribers/types';
 import { Topics } from './topics';
+import { systemClock, type Clock } from './clock';
 import { processorSpecs, startWorkers, type WorkerHandle } from '../workers';
 
 export interface Tidings {
@@ -75,10 +79,12 @@ export interface BuildOptions {
   log: Logger;
   /** Collect Node's default process metrics (off in tests that build many containers). */
   defaultMetrics?: boolean;
+  /** The calendar's time source (tests give one they can move); the system clock by default. */
+  clock?: Clock;
 }
 
 /** What every capability's services are built from. */
-type Shared = Pick<Container, 'config' | 'log' | 'metrics' | 'pool' | 'queries' | 'redis' | 'queues' | 'rateLimiter' | 'transport' | 'topics' | 'linkTokens' | 'audit'>;
+type Shared = Pick<Container, 'config' | 'clock' | 'log' | 'metrics' | 'pool' | 'queries' | 'redis' | 'queues' | 'rateLimiter' | 'transport' | 'topics' | 'linkTokens' | 'audit'>;
 
 export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { databaseUrl: string }, opts: BuildOptions): Promise<Container> {
   const log = opts.log;
@@ -93,6 +99,7 @@ export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { dat
   const audit = new EditorAudit(pool, queries);
   const shared: Shared = {
     config: runtime, log, pool, queries, redis, topics, audit,
+    clock: opts.clock ?? systemClock,
     metrics: new Metrics(opts.defaultMetrics ?? true),
     queues: new Queues(redis, config.queuePrefix),
     rateLimiter: new RateLimiter(redis, config.queuePrefix),
@@ -178,6 +185,7 @@ function buildSending(s: Shared, smtpUrl: string, d: { issues: IssuesService; va
   const dispatcher = new QueueDispatcher(s.queues);
   const completion = new SendCompletion(pool, queries, log);
   const service = new SendService({ pool, queries, log, dispatcher, renderer: d.variants, audit: s.audit });
+  const zones = new ZoneRelease({ pool, queries, log, clock: s.clock, dispatcher });
   const smtp = new LazySmtpPool({ url: smtpUrl, allowInsecureAuth: config.smtpInsecure, maxConnections: o.smtpMaxConnections, dkim: config.dkim });
   return {
     dispatcher,
@@ -202,6 +210,13 @@ function buildSending(s: Shared, smtpUrl: string, d: { issues: IssuesService; va
       topics: s.topics, audit: s.audit, variants: d.variants, issues: d.issues,
     }),
     smtp,
+    zones,
+    schedules: new ScheduleService({
+      pool, queries, clock: s.clock, audit: s.audit, renderer: d.variants, sends: service, defaultZone: config.schedule.defaultTimezone,
+    }),
+    scheduler: new Scheduler({
+      pool, queries, log, clock: s.clock, sends: service, zones, graceMinutes: config.schedule.graceMinutes, intervalMs: config.schedule.pollMs,
+    }),
   };
 }
 
@@ -258,6 +273,7 @@ export async function startTidings(c: Container): Promise<Tidings> {
 
 export async function closeContainer(c: Container): Promise<void> {
   await c.sending.reconciler.stop();
+  await c.sending.scheduler.stop();
   c.sending.smtp.close();
   c.transport.close();
   await c.mailbox?.stop();

@@ -1,7 +1,7 @@
 /**
  * BullMQ entry point of the deliver stage: `{batchId}` in; the service claims the batch in Postgres
  * (a job for a batch someone else holds, or that is done, changes nothing). Every worker process
- * also runs the reconciler on a timer, so recovery never depends on a job surviving in Redis.
+ * also runs the reconciler and the scheduler on timers, so recovery never depends on a job surviving in Redis.
  * This module must not import MJML (directly or through a renderer): deliver processes stay small.
  */
 import { UnrecoverableError, type Job } from 'bullmq';
@@ -19,7 +19,15 @@ export function deliverSpec(c: Pick<Container, 'config' | 'sending'>): Processor
       if (!Number.isSafeInteger(batchId) || batchId <= 0) throw new UnrecoverableError('job data must be {batchId}');
       return c.sending.deliverer.deliverBatch(batchId);
     },
-    onStart: async () => c.sending.reconciler.start(),
-    onStop: () => c.sending.reconciler.stop(),
+    // The scheduler runs beside the reconciler: both read Postgres on a timer, so a schedule or a
+    // zone due while Redis was flushed or every process was down is still found.
+    onStart: async () => {
+      c.sending.reconciler.start();
+      c.sending.scheduler.start();
+    },
+    onStop: async () => {
+      await c.sending.reconciler.stop();
+      await c.sending.scheduler.stop();
+    },
   };
 }

@@ -14,6 +14,12 @@ export const QUERY_NAMES = [
   'issue-mark-sending', 'issue-mark-sent', 'issue-status', 'issue-sent-by-slug', 'issue-sent-list',
   'variants-delete', 'variants-hashes', 'variant-upsert', 'variants-load', 'variant-get',
   'variants-summary',
+  // db/queries/schedules.sql
+  'schedule-by-issue', 'schedule-key-other-issue', 'schedule-upsert', 'schedule-issue-freeze',
+  'schedule-issue-thaw', 'schedule-cancel', 'schedule-take-over', 'schedule-mark-missed',
+  'schedule-claim-due', 'schedule-finish', 'schedule-editor', 'schedules-list',
+  'schedule-audience-zones', 'local-sends-open', 'send-held-zones', 'send-release-zone',
+  'send-zone-counts', 'send-local-of',
   // db/queries/sending.sql
   'send-issue-for-start', 'send-insert', 'send-by-issue', 'send-by-id', 'send-issue-mark-sending',
   'send-counts', 'send-counts-by-variant', 'send-counts-by-topic', 'send-failure-reasons',

@@ -224,9 +224,14 @@ export class Deliverer {
       [batchId, token],
     );
     const r = rows[0];
-    // Retries due later get a delayed job; a batch left pending by a pause waits for the resume
-    // (which re-dispatches), and anything missed is the reconciler's.
-    if (r && r.status === 'pending' && r.not_before) await this.d.dispatcher.batch(batchId, r.gen, Number(r.delay_ms ?? 0));
+    // Retries due later get a delayed job; rows due now (a paused send, or a local-time zone
+    // released while this batch was claimed) a job a second later, which a paused send refuses
+    // until the resume re-dispatches; a held batch (its zone not due, no delay) waits for the
+    // scheduler to release the zone. Anything missed is the reconciler's.
+    if (r && r.status === 'pending') {
+      if (r.not_before === null) await this.d.dispatcher.batch(batchId, r.gen, 1000);
+      else if (r.delay_ms !== null) await this.d.dispatcher.batch(batchId, r.gen, Number(r.delay_ms));
+    }
     const done = await pool.query(queries.sql('send-complete-if-done'), [sendId]);
     if (done.rowCount) await this.d.completion.completed(sendId, issueId);
   }
