@@ -42,3 +42,7 @@ ALTER TABLE subscribers ADD COLUMN timezone text CHECK (timezone IS NULL OR leng
 ALTER TABLE sends ADD COLUMN local_date date, ADD COLUMN local_time text, ADD COLUMN default_zone text;
 ALTER TABLE deliveries ADD COLUMN zone text;
 CREATE INDEX deliveries_held_zone ON deliveries (send_id, zone) WHERE zone IS NOT NULL;
+
+-- The zone a subscribe request brought (the form's browser field or the JSON API), applied by the
+-- worker with the rest of the request.
+ALTER TABLE subscription_requests ADD COLUMN timezone text;

@@ -5,15 +5,15 @@
 -- notification reaches the listening workers at commit (src/subscribers/request-listener.ts);
 -- one that reaches nobody leaves the row to the sweeper.
 WITH r AS (
-  INSERT INTO subscription_requests (email, name, topics, source, consent_version, ip, user_agent)
-  VALUES ($1::text, $2::text, $3::text[], $4::text, $5::text, $6::inet, $7::text)
+  INSERT INTO subscription_requests (email, name, topics, source, consent_version, ip, user_agent, timezone)
+  VALUES ($1::text, $2::text, $3::text[], $4::text, $5::text, $6::inet, $7::text, $8::text)
   RETURNING id
 )
 SELECT id, pg_notify('tidings_subscription_requests', id::text) FROM r;
 
 -- name: subscription-request-lock
 -- Blocks (no SKIP LOCKED) so a duplicate job waits for the first and then finds the row gone.
-SELECT id, email, name, topics, source, consent_version, host(ip) AS ip, user_agent, created_at
+SELECT id, email, name, topics, source, consent_version, host(ip) AS ip, user_agent, created_at, timezone
 FROM subscription_requests WHERE id = $1::bigint
 FOR UPDATE;
 
@@ -46,8 +46,8 @@ SELECT pg_try_advisory_xact_lock(hashtext('tidings.readers.sweep')) AS locked;
 -- Inserts a new pending reader unless the address is suppressed or already known (in any letter
 -- case); the caller then locks the existing row. Suppression is checked in the same statement so no
 -- race slips through.
-INSERT INTO subscribers (email, name, status)
-SELECT $1::text, $2::text, 'pending'
+INSERT INTO subscribers (email, name, status, timezone)
+SELECT $1::text, $2::text, 'pending', $4::text
 WHERE NOT EXISTS (SELECT 1 FROM suppressions WHERE email_hash = $3::bytea)
 ON CONFLICT ((lower(email))) DO NOTHING
 RETURNING id;
@@ -71,7 +71,7 @@ FROM subscribers s WHERE s.id = $1::bigint;
 
 -- name: subscriber-repend
 -- A pending or unsubscribed reader asking again: back to pending (never touches a confirmed one).
-UPDATE subscribers SET status = 'pending', name = COALESCE($2::text, name), updated_at = now()
+UPDATE subscribers SET status = 'pending', name = COALESCE($2::text, name), timezone = COALESCE($3::text, timezone), updated_at = now()
 WHERE id = $1::bigint AND status IN ('pending', 'unsubscribed');
 
 -- name: subscriber-topics-replace-delete

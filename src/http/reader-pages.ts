@@ -62,7 +62,7 @@ export function readerPagesRouter(c: Pick<Container, 'config' | 'readers' | 'top
     await readers.subscriptions.limitClient(clientKey(req));
     try {
       await readers.subscriptions.subscribe(
-        { email: body.email, name: body.name, topics: body.topics, honeypot: body.website },
+        { email: body.email, name: body.name, topics: body.topics, timezone: body.timezone, honeypot: body.website },
         consentContext(req, 'form'),
       );
     } catch (err) {

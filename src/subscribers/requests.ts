@@ -26,6 +26,7 @@ interface RequestRow {
   ip: string | null;
   user_agent: string | null;
   created_at: Date;
+  timezone: string | null;
 }
 
 /** `dropped`: every topic of the request was deleted before it was processed. */
@@ -68,7 +69,7 @@ export class SubscriptionRequests {
     const topics = req.topics.filter((t) => known.includes(t));
     if (!topics.length) return { outcome: 'dropped' };
     const hash = emailHash(req.email);
-    const inserted = await client.query<{ id: number }>(q.sql('subscriber-insert-pending'), [req.email, req.name, hash]);
+    const inserted = await client.query<{ id: number }>(q.sql('subscriber-insert-pending'), [req.email, req.name, hash, req.timezone]);
     let id = inserted.rows[0]?.id;
     let kind: 'confirm' | 'already_subscribed' = 'confirm';
     if (id === undefined) {
@@ -82,7 +83,7 @@ export class SubscriptionRequests {
         // preferences link by email instead.
         kind = 'already_subscribed';
       } else {
-        await client.query(q.sql('subscriber-repend'), [id, req.name]);
+        await client.query(q.sql('subscriber-repend'), [id, req.name, req.timezone]);
         await client.query(q.sql('subscriber-topics-replace-delete'), [id, topics]);
       }
     }
