@@ -65,7 +65,7 @@ SELECT id, email, name, status, confirmed_at FROM subscribers WHERE id = $1::big
 SELECT reason FROM suppressions WHERE email_hash = $1::bytea;
 
 -- name: subscriber-get
-SELECT s.id, s.email, s.name, s.status, s.created_at, s.updated_at, s.confirmed_at, s.unsubscribed_at,
+SELECT s.id, s.email, s.name, s.status, s.created_at, s.updated_at, s.confirmed_at, s.unsubscribed_at, s.timezone,
        COALESCE((SELECT array_agg(t.topic ORDER BY t.topic) FROM subscriber_topics t WHERE t.subscriber_id = s.id), '{}') AS topics
 FROM subscribers s WHERE s.id = $1::bigint;
 
@@ -73,6 +73,11 @@ FROM subscribers s WHERE s.id = $1::bigint;
 -- A pending or unsubscribed reader asking again: back to pending (never touches a confirmed one).
 UPDATE subscribers SET status = 'pending', name = COALESCE($2::text, name), timezone = COALESCE($3::text, timezone), updated_at = now()
 WHERE id = $1::bigint AND status IN ('pending', 'unsubscribed');
+
+-- name: subscriber-set-timezone
+-- The preferences page: a confirmed reader's zone ($2 NULL: the service's default).
+UPDATE subscribers SET timezone = $2::text, updated_at = now()
+WHERE id = $1::bigint AND status = 'confirmed' AND timezone IS DISTINCT FROM $2::text;
 
 -- name: subscriber-topics-replace-delete
 DELETE FROM subscriber_topics WHERE subscriber_id = $1::bigint AND NOT (topic = ANY($2::text[]));
@@ -197,12 +202,14 @@ SELECT email_hash FROM suppressions WHERE email_hash = ANY($1::bytea[]);
 -- name: import-upsert
 -- One statement per chunk. Suppression is re-checked here, and an unsubscribed or erased reader is
 -- never re-activated by an import (the WHERE on DO UPDATE leaves them alone and returns nothing).
-INSERT INTO subscribers (email, name, status, confirmed_at)
-SELECT u.email, u.name, 'confirmed', now()
-FROM unnest($1::text[], $2::text[], $3::bytea[]) AS u(email, name, hash)
+-- $4 the readers' time zones (NULL: none given, an existing reader keeps theirs).
+INSERT INTO subscribers (email, name, status, confirmed_at, timezone)
+SELECT u.email, u.name, 'confirmed', now(), u.timezone
+FROM unnest($1::text[], $2::text[], $3::bytea[], $4::text[]) AS u(email, name, hash, timezone)
 WHERE NOT EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = u.hash)
 ON CONFLICT ((lower(email))) DO UPDATE
   SET name = COALESCE(EXCLUDED.name, subscribers.name), status = 'confirmed',
+      timezone = COALESCE(EXCLUDED.timezone, subscribers.timezone),
       confirmed_at = COALESCE(subscribers.confirmed_at, now()), updated_at = now()
   WHERE subscribers.status IN ('pending', 'confirmed')
 RETURNING id, lower(email) AS key, (xmax = 0) AS inserted;
