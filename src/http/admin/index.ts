@@ -12,6 +12,7 @@ import { RateLimitedError } from '../../errors';
 import { toAppError } from '../error-handler';
 import { issuesRouter } from './issues';
 import { requireSession, sessionCookie } from './session';
+import { scheduleRouter } from './schedule';
 import { signInRouter } from './sign-in';
 import { subscribersRouter } from './subscribers';
 import { errorPage } from './views';
@@ -31,6 +32,7 @@ export function adminRouter(c: ConsoleDeps): Router {
   admin.get('/', (_req, res) => res.redirect(303, '/admin/issues'));
   admin.use(issuesRouter(c));
   admin.use(subscribersRouter(c));
+  admin.use(scheduleRouter(c));
   admin.use(consoleErrors);
 
   const outer = Router();
