@@ -20,7 +20,7 @@ const readersIn = (zones: readonly (string | null)[]) =>
   Array.from({ length: PER_ZONE * ZONES.length }, (_, k) => k + 1).filter((i) => zones.includes(zoneOf(i))).map((i) => readerEmail(i));
 const mailedTo = (slug: string) => t.sink!.messages.filter((m) => m.parsed.subject?.includes(slug)).flatMap((m) => m.to).sort();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const send = async (id: number) => (await (await t.fetch(`/api/issues/${id}/send`, { editor: true })).json()) as Record<string, any>;
+const send = async (id: number) => (await (await t.fetch(`/api/issues/${id}/send`, { editor: true })).json()) as { status: string; total: number; zones: { zone: string; due_at: string; state: string }[] };
 
 beforeAll(async () => {
   t = await startTestApp({ clock, env: { SCHEDULE_POLL_MS: '100', SEND_RECONCILE_INTERVAL_MS: '200', DEFAULT_TIMEZONE: 'UTC' } });
@@ -48,7 +48,7 @@ test('08:00 in each reader’s zone, zone by zone', async () => {
   await at('2026-12-08T00:00:05Z', 'local-all', readersIn(['Asia/Shanghai']));
   const p = await send(id);
   expect(p.total).toBe(PER_ZONE * ZONES.length);
-  expect(p.zones.map((z: { zone: string; due_at: string; state: string }) => [z.zone, z.due_at, z.state])).toEqual([
+  expect(p.zones.map((z) => [z.zone, z.due_at, z.state])).toEqual([
     ['Asia/Shanghai', '2026-12-08T00:00:00.000Z', 'done'],
     ['Europe/Brussels', '2026-12-08T07:00:00.000Z', 'waiting'],
     ['UTC', '2026-12-08T08:00:00.000Z', 'waiting'],
@@ -58,7 +58,7 @@ test('08:00 in each reader’s zone, zone by zone', async () => {
   await at('2026-12-08T08:00:05Z', 'local-all', readersIn(['Asia/Shanghai', 'Europe/Brussels', null]));
   await at('2026-12-08T13:00:05Z', 'local-all', readersIn(ZONES));
   await waitUntil(async () => (await send(id)).status === 'completed', 20_000, 'completed');
-  expect((await send(id)).zones.every((z: { state: string }) => z.state === 'done')).toBe(true);
+  expect((await send(id)).zones.every((z) => z.state === 'done')).toBe(true);
 });
 
 test('cancel after the first zone: the remaining zones are never sent', async () => {

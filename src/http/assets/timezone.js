@@ -10,7 +10,7 @@
     // The console names the editor's zone beside the times they type.
     var labels = document.querySelectorAll('[data-browser-zone-label]');
     for (var j = 0; j < labels.length; j++) if (zone) labels[j].textContent = zone;
-  } catch (e) {
+  } catch {
     /* an old browser: the default zone applies */
   }
 })();
