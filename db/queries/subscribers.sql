@@ -181,7 +181,7 @@ LIMIT $5::integer;
 
 -- name: subscribers-export-page
 -- Ascending keyset pages for the CSV export; erased rows hold nothing to export.
-SELECT s.id, s.email, s.name, s.status, s.created_at, s.confirmed_at,
+SELECT s.id, s.email, s.name, s.status, s.created_at, s.confirmed_at, s.timezone,
        COALESCE((SELECT array_agg(t.topic ORDER BY t.topic) FROM subscriber_topics t WHERE t.subscriber_id = s.id), '{}') AS topics
 FROM subscribers s
 WHERE s.status <> 'erased'
