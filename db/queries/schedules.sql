@@ -88,9 +88,18 @@ SELECT id, local_date::text AS local_date, local_time FROM sends
 WHERE local_date IS NOT NULL AND prepared AND status IN ('preparing', 'sending');
 
 -- name: send-held-zones
--- Zones of a local-time send whose readers still wait (deliveries_held_zone).
-SELECT DISTINCT zone FROM deliveries
-WHERE send_id = $1::bigint AND zone IS NOT NULL AND status = 'pending' AND not_before = 'infinity';
+-- Zones of a local-time send whose readers still wait: a skip scan over deliveries_held_zone (one
+-- index probe per zone, however many readers wait), run by every scheduler pass.
+WITH RECURSIVE z(zone) AS (
+  (SELECT zone FROM deliveries WHERE send_id = $1::bigint AND not_before = 'infinity' AND status = 'pending'
+   ORDER BY zone LIMIT 1)
+  UNION ALL
+  SELECT (SELECT d.zone FROM deliveries d
+          WHERE d.send_id = $1::bigint AND d.not_before = 'infinity' AND d.status = 'pending' AND d.zone > z.zone
+          ORDER BY d.zone LIMIT 1)
+  FROM z WHERE z.zone IS NOT NULL
+)
+SELECT zone FROM z WHERE zone IS NOT NULL;
 
 -- name: send-release-zone
 -- The zone's hour has come: its rows become due now, and the send's held batches claimable.
