@@ -42,6 +42,11 @@ test('schedule at a time in the editor’s zone, list it, cancel it', async () =
   await page.goto(`${t.url}/admin/issues/${id}/send`);
   await page.locator('[data-browser-zone-label]').first().filter({ hasText: 'Asia/Shanghai' }).waitFor();
   await expectAccessible(page, 'send confirmation with schedule forms');
+  // A time already past is refused with the page shown again and the problem announced.
+  await page.fill('#at-local', '2026-12-07T09:30');
+  await page.click('#schedule-at button[type=submit]');
+  await page.getByRole('alert').getByText('at must be in the future.').waitFor();
+  await expectAccessible(page, 'schedule refused');
   await page.fill('#at-local', '2026-12-08T09:30');
   await page.click('#schedule-at button[type=submit]');
   await page.getByText('Scheduled.').waitFor();

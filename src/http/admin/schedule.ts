@@ -1,24 +1,21 @@
 /**
- * Scheduling from the console: the send page's "later" forms post here (a time in the editor's own
- * zone, or a local hour in each reader's zone), and /admin/schedule lists what is scheduled. The
+ * Scheduling from the console: how the send page's "later" forms (a time in the editor's own zone,
+ * or a local hour in each reader's zone) become a schedule request, and /admin/schedule, the list. The
  * schedule service does the checks (future, at most a year ahead) and the audit entry, as for the API.
  */
 import { Router } from 'express';
 import { ValidationError } from '../../errors';
 import type { ScheduleRequest } from '../../sending/schedule';
 import { canonicalZone, zonedInstant } from '../../timezones';
-import { pathId } from '../api-route';
-import { formBody } from '../body';
 import { sendBody } from '../send-body';
 import type { ConsoleDeps } from './deps';
 import { scheduleListView } from './schedule-views';
-import { consoleLocals, verifyCsrf } from './session';
 import { consolePage } from './views';
 
 const DATETIME_LOCAL = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2})?$/;
 
 /** The form's fields as a schedule request, checked like the API's body. */
-function requestOf(body: Record<string, unknown>, defaultZone: string): ScheduleRequest {
+export function requestOf(body: Record<string, unknown>, defaultZone: string): ScheduleRequest {
   const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
   if (body.mode === 'local') {
     const parsed = sendBody.safeParse({ local_time: text('local_time'), date: text('date') });
@@ -34,13 +31,6 @@ function requestOf(body: Record<string, unknown>, defaultZone: string): Schedule
 export function scheduleRouter(c: ConsoleDeps): Router {
   const r = Router();
   const mailbox = !!c.mailbox;
-
-  r.post('/issues/:id/send/schedule', formBody(), verifyCsrf, async (req, res) => {
-    const id = pathId(req.params.id);
-    const { editor } = consoleLocals(res);
-    await c.sending.schedules.schedule(id, editor, requestOf(req.body as Record<string, unknown>, c.config.schedule.defaultTimezone));
-    res.redirect(303, `/admin/issues/${id}/send?done=scheduled`);
-  });
 
   r.get('/schedule', async (_req, res) => {
     const rows = await c.sending.schedules.list();
