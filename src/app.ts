@@ -8,7 +8,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
-import type { Container, Readers, RuntimeConfig, Sending } from './container';
+import { ClickCounter } from './clicks/counter';
+import { DeliveryBursts } from './clicks/machine';
+import { ClickRedirects } from './clicks/redirect';
+import { ClickReports } from './clicks/report';
+import { ClickTokens } from './clicks/tokens';
+import type { Clicks, Container, Readers, RuntimeConfig, Sending } from './container';
 import { createPool } from './db/pool';
 import { Queries } from './db/queries';
 import { EditorAudit } from './editors/audit';
@@ -113,7 +118,10 @@ export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { dat
   const issues = new IssuesService(pool, queries, topics, importers, audit);
   // Templates are read once at boot: a broken or missing template fails the boot, not a send.
   const variantStore = new VariantStore(pool, queries);
-  const variants = new Variants(variantStore, issues, topics, loadTemplates(), config.postalAddress);
+  const clicks = buildClicks(shared, issues, secretKeys);
+  // CLICK_TRACKING=off: variants are rendered with the links as written (and re-rendered on change).
+  const linking = config.clicks.tracking === 'aggregate' ? { tokens: clicks.tokens, publicUrl: config.publicUrl } : undefined;
+  const variants = new Variants(variantStore, issues, topics, loadTemplates(), config.postalAddress, linking);
 
   return {
     ...shared,
@@ -127,10 +135,23 @@ export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { dat
     }),
     consoleOverview: new ConsoleOverview(pool, queries),
     readers: buildReaders(shared),
-    sending: buildSending(shared, smtpUrl, { issues, variants, variantStore }),
+    sending: buildSending(shared, smtpUrl, { issues, variants, variantStore, bursts: clicks.bursts }),
     issues,
     importers,
     variants,
+    clicks,
+  };
+}
+
+function buildClicks(s: Shared, issues: IssuesService, secretKeys: readonly string[]): Clicks {
+  const { pool, queries, config, topics } = s;
+  const tokens = new ClickTokens(secretKeys);
+  const counter = new ClickCounter(pool, queries, s.log, config.clicks.flushMs);
+  const bursts = new DeliveryBursts(s.redis, config.queuePrefix, config.clicks.burstSeconds);
+  return {
+    tokens, counter, bursts,
+    redirects: new ClickRedirects({ pool, queries, tokens, topics, counter, bursts }),
+    reports: new ClickReports({ pool, queries, issues, topics, counter, tracking: config.clicks.tracking }),
   };
 }
 
@@ -178,7 +199,7 @@ function buildReaders(s: Shared): Readers {
   };
 }
 
-function buildSending(s: Shared, smtpUrl: string, d: { issues: IssuesService; variants: Variants; variantStore: VariantStore }): Sending {
+function buildSending(s: Shared, smtpUrl: string, d: { issues: IssuesService; variants: Variants; variantStore: VariantStore; bursts: DeliveryBursts }): Sending {
   const { pool, queries, log, config } = s;
   const o = config.sending;
   const messageContext = { mailFrom: config.mailFrom, secretKey: config.secretKey, listUnsubscribeMailto: config.listUnsubscribeMailto };
@@ -201,6 +222,7 @@ function buildSending(s: Shared, smtpUrl: string, d: { issues: IssuesService; va
       rate: new SendRateLimiter(s.redis, `${config.queuePrefix}:send-rate`, config.sendRatePerSecond),
       breaker: new FailureWindow({ minFailures: o.breakerMinFailures, failurePercent: o.breakerFailurePercent, windowMs: o.breakerWindowSeconds * 1000 }),
       variants: new VariantCache(d.variantStore, messageContext),
+      onDelivered: (issueId, sets) => d.bursts.delivered(issueId, sets),
     }),
     reconciler: new Reconciler({ pool, queries, log, dispatcher, completion, leaseSeconds: o.leaseSeconds, intervalMs: o.reconcileIntervalMs }),
     bounces: new Bounces(pool, queries),
@@ -274,6 +296,7 @@ export async function startTidings(c: Container): Promise<Tidings> {
 export async function closeContainer(c: Container): Promise<void> {
   await c.sending.reconciler.stop();
   await c.sending.scheduler.stop();
+  await c.clicks.counter.stop();
   c.sending.smtp.close();
   c.transport.close();
   await c.mailbox?.stop();

@@ -12,6 +12,11 @@ import type { Clock } from './clock';
 import type { RuntimeConfig } from './config/runtime';
 import type { Pool } from './db/pool';
 import type { Queries } from './db/queries';
+import type { ClickCounter } from './clicks/counter';
+import type { DeliveryBursts } from './clicks/machine';
+import type { ClickRedirects } from './clicks/redirect';
+import type { ClickReports } from './clicks/report';
+import type { ClickTokens } from './clicks/tokens';
 import type { EditorAudit } from './editors/audit';
 import type { EditorAuth } from './editors/auth';
 import type { EditorKeys } from './editors/keys';
@@ -94,6 +99,17 @@ export interface Sending {
   readonly zones: ZoneRelease;
 }
 
+/** Aggregate click counts (docs/privacy.md): tokens, the redirect, counting, the report. */
+export interface Clicks {
+  readonly tokens: ClickTokens;
+  readonly redirects: ClickRedirects;
+  /** Gathers counts in memory, writes them every CLICK_FLUSH_MS. */
+  readonly counter: ClickCounter;
+  /** Recent deliveries per variant in Redis: clicks right after one are a machine's. */
+  readonly bursts: DeliveryBursts;
+  readonly reports: ClickReports;
+}
+
 export interface Container {
   readonly config: RuntimeConfig;
   /** The time source of everything that decides by the calendar (schedules, zones); tests move it. */
@@ -132,4 +148,5 @@ export interface Container {
   readonly importers: Importers;
   /** Rendered variants per (issue, topic set): ensureVariants / variant (src/rendering). */
   readonly variants: Variants;
+  readonly clicks: Clicks;
 }

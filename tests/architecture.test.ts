@@ -8,6 +8,7 @@ import net from 'node:net';
 import type { Router } from 'express';
 import { z } from 'zod';
 import { errorStatuses, type DeclaredRoute } from '../src/http/api-route';
+import { clicksApiRoutes } from '../src/http/clicks-api';
 import { issuesApiRoutes } from '../src/http/issues-api';
 import { subscribeRoute } from '../src/http/reader-api';
 import { routers } from '../src/http/routes';
@@ -28,7 +29,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-const declared = (): DeclaredRoute[] => [...issuesApiRoutes(t.c), ...sendsApiRoutes(t.c), ...subscribersApiRoutes(t.c), subscribeRoute(t.c)];
+const declared = (): DeclaredRoute[] => [...issuesApiRoutes(t.c), ...sendsApiRoutes(t.c), ...clicksApiRoutes(t.c), ...subscribersApiRoutes(t.c), subscribeRoute(t.c)];
 
 /** method + path of every route an Express router holds (Express 5: layers with a route). */
 interface Layer {

@@ -146,9 +146,9 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
   }
   let api;
   if (args.apiSeconds > 0) {
-    log(`phase 4: the API, ${args.apiSeconds} s × 3 routes, ${args.apiConnections} connections`);
+    log(`phase 4: the API, ${args.apiSeconds} s × 4 routes, ${args.apiConnections} connections`);
     await sink.phase('api');
-    api = await runApi({ url: apiProc.url, seconds: args.apiSeconds, connections: args.apiConnections, secretKey, subscribers: args.subscribers });
+    api = await runApi({ url: apiProc.url, seconds: args.apiSeconds, connections: args.apiConnections, secretKey, subscribers: args.subscribers, databaseUrl: db.url, editorKey });
   }
   sampler.stop();
   return {

@@ -2,9 +2,11 @@
  * Phase 4, the API under load: autocannon against the API process (rate limits lifted by the
  * bench's environment), one run per route, one after another: the hello-world baseline of the same
  * Express app (GET /healthz: the same middleware, a handler that only answers), POST /api/subscriptions with a new address per request, and one-click
- * POST /unsubscribe/:token with valid tokens of existing readers.
+ * POST /unsubscribe/:token with valid tokens of existing readers, and GET /l/:token (counted link
+ * redirects, issue 17) with valid tokens over every link and topic set of the sent issue.
  */
 import autocannon from 'autocannon';
+import { clickRequest } from './phase-clicks';
 import { LinkTokens } from '../../src/subscribers/link-tokens';
 
 export interface RouteResult {
@@ -20,6 +22,8 @@ export interface ApiResult {
   hello: RouteResult;
   subscribe: RouteResult;
   unsubscribe: RouteResult;
+  /** GET /l/:token: answers are 302, so `non2xx` counts the redirects. */
+  clicks: RouteResult;
 }
 
 export interface ApiOptions {
@@ -29,6 +33,9 @@ export interface ApiOptions {
   secretKey: string;
   /** Readers with ids 1..subscribers exist; unsubscribe tokens cycle over them. */
   subscribers: number;
+  /** GET /l/ follows the links of an issue the phase creates (editor API) and marks sent (SQL). */
+  databaseUrl: string;
+  editorKey: string;
 }
 
 function summarise(r: autocannon.Result): RouteResult {
@@ -81,5 +88,6 @@ export async function runApi(o: ApiOptions): Promise<ApiResult> {
       },
     ],
   });
-  return { hello, subscribe, unsubscribe };
+  const clicks = await run({ ...common, requests: [await clickRequest(o)] });
+  return { hello, subscribe, unsubscribe, clicks };
 }

@@ -57,6 +57,9 @@ export function summary(r: BenchResult): Record<string, number | string | number
     unsubscribe_rps: round(r.api?.unsubscribe.rps ?? NaN),
     unsubscribe_p99_ms: round(r.api?.unsubscribe.p99Ms ?? NaN),
     unsubscribe_non2xx: r.api?.unsubscribe.non2xx ?? null,
+    clicks_rps: round(r.api?.clicks.rps ?? NaN),
+    clicks_p99_ms: round(r.api?.clicks.p99Ms ?? NaN),
+    clicks_vs_hello: round(ratio(r.api?.clicks.rps, r.api?.hello.rps), 3),
     hello_rps: round(r.api?.hello.rps ?? NaN),
     hello_p99_ms: round(r.api?.hello.p99Ms ?? NaN),
     subscribe_vs_hello: round(ratio(r.api?.subscribe.rps, r.api?.hello.rps), 3),
@@ -95,6 +98,8 @@ export function table(r: BenchResult): string {
     ['hello-world', f(s.hello_rps, ' req/s'), `p99 ${f(s.hello_p99_ms, ' ms')}`],
     ['POST /api/subscriptions', f(s.subscribe_rps, ' req/s'), `p50 ${f(s.subscribe_p50_ms, ' ms')}, p99 ${f(s.subscribe_p99_ms, ' ms')}, non-2xx ${f(s.subscribe_non2xx)}`],
     ['subscribe / hello', f(s.subscribe_vs_hello), 'target ≥ 0.4, p99 < 100 ms'],
+    ['GET /l/:token (302)', f(s.clicks_rps, ' req/s'), `p99 ${f(s.clicks_p99_ms, ' ms')}`],
+    ['clicks / hello', f(s.clicks_vs_hello), 'target ≥ 0.5, p99 < 50 ms'],
     ['POST /unsubscribe/:token', f(s.unsubscribe_rps, ' req/s'), `p99 ${f(s.unsubscribe_p99_ms, ' ms')}, non-2xx ${f(s.unsubscribe_non2xx)}`],
     ['duplicates / lost', `${s.duplicates} / ${s.lost}`, `expected ${s.expected}, received ${s.received}, uncertain ${s.uncertain}, failed ${s.failed}, skipped ${s.skipped}`],
   ];

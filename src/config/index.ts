@@ -103,6 +103,10 @@ const schema = z
     SHUTDOWN_TIMEOUT_MS: intString(10000, 0),
     DATA_DIR: z.string().trim().min(1).default('.data'),
     EMBEDDED_PG_PORT: intString(54329, 1, 65535),
+    // Click counts (docs/privacy.md): aggregate per issue, link and topic set, or off.
+    CLICK_TRACKING: z.enum(['aggregate', 'off']).default('aggregate'),
+    CLICK_FLUSH_MS: intString(2000, 50, 60000),
+    CLICK_BURST_SECONDS: intString(5, 0, 600),
     // Development and tests: hold every JSON API answer to its declared schema (src/http/api-route.ts).
     CHECK_API_RESPONSES: z.enum(['0', '1']).default('0'),
     // Editor console (docs/console.md).
@@ -247,6 +251,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: v.DATA_DIR,
     embeddedPgPort: v.EMBEDDED_PG_PORT,
     checkApiResponses: v.CHECK_API_RESPONSES === '1',
+    clicks: Object.freeze({ tracking: v.CLICK_TRACKING, flushMs: v.CLICK_FLUSH_MS, burstSeconds: v.CLICK_BURST_SECONDS }),
     console: Object.freeze({
       sessionIdleMinutes: v.CONSOLE_SESSION_IDLE_MINUTES,
       sessionMaxHours: v.CONSOLE_SESSION_MAX_HOURS,

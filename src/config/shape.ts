@@ -55,6 +55,14 @@ export interface Config {
   readonly embeddedPgPort: number;
   /** CHECK_API_RESPONSES=1: an API answer that does not fit its declared schema is a 500 (tests). */
   readonly checkApiResponses: boolean;
+  /** Click counts (docs/privacy.md): CLICK_TRACKING, CLICK_FLUSH_MS, CLICK_BURST_SECONDS. */
+  readonly clicks: {
+    readonly tracking: 'aggregate' | 'off';
+    /** How often each API process writes its gathered counts to Postgres. */
+    readonly flushMs: number;
+    /** Clicks on a variant's links this soon after a delivery of that variant count as `machine`. */
+    readonly burstSeconds: number;
+  };
   /** Editor console sessions and sign-in (docs/console.md). */
   readonly console: {
     readonly sessionIdleMinutes: number;

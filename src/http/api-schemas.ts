@@ -176,6 +176,27 @@ export const privacyExport = z.object({
   pendingRequests: z.array(z.object({
     at: timestamp, topics: z.array(z.string()), source: z.string(), consentVersion: z.string().nullable(), ip: z.string().nullable(), userAgent: z.string().nullable(),
   })),
+  clicks: z.string().meta({ description: 'Why there is nothing about clicks: they are counted without who clicked.' }),
 });
 
 export const erased = z.object({ id, status: z.literal('erased') });
+
+/** Click counts (GET /api/issues/:id/clicks, docs/privacy.md): people's clicks and machines'. */
+const clickCounts = { human: count, machine: count };
+const partClicks = {
+  ...clickCounts,
+  byTopicSet: counts.meta({ description: 'People’s clicks per topic set of the reader ("ai,nev")' }),
+  byTopic: counts.meta({ description: 'People’s clicks per topic: a reader of two topics counts for both' }),
+  links: z.array(z.object({ index: count, url: z.string(), label: z.string(), ...clickCounts })),
+};
+export const clickReport = z.object({
+  issueId: id,
+  title: z.string(),
+  status: z.enum(ISSUE_STATUSES),
+  tracking: z.enum(['aggregate', 'off']),
+  totals: z.object(clickCounts),
+  topicSets: z.array(z.object({ topics: z.string(), ...clickCounts })),
+  topics: z.array(z.object({ topic: z.string(), ...clickCounts })),
+  highlights: z.array(z.object({ topic: z.string(), ...partClicks })),
+  items: z.array(z.object({ index: count, section: z.string(), title: z.string(), topics: z.array(z.string()), ...partClicks })),
+});

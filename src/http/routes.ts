@@ -11,6 +11,8 @@ import type { Container } from '../container';
 import { adminRouter } from './admin';
 import { sessionCookie } from './admin/session';
 import { archiveRouter } from './archive';
+import { clicksRouter } from './clicks';
+import { clicksApiRouter } from './clicks-api';
 import { issuesApiRouter } from './issues-api';
 import { mailboxRouter } from './mailbox';
 import { opsRouter } from './ops';
@@ -33,6 +35,8 @@ export function routers(c: Container): Router[] {
     sendsApiRouter(c),
     webhooksRouter(c),
     issuesApiRouter(c),
+    clicksApiRouter(c),
+    clicksRouter(c),
     archiveRouter(c),
     adminRouter(c),
   ];

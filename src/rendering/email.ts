@@ -5,6 +5,7 @@
  * plain fields by fill(), Markdown by markdown-it with raw HTML off.
  */
 import { escapeHtml } from '../escape';
+import { UNTOUCHED, type LinkRewriter } from './click-links';
 import { itemLinkText } from './link-text';
 import { markdownInlineToHtml, markdownInlineToText, markdownToHtml, markdownToText } from './markdown';
 import { placeholder } from './personalize';
@@ -16,6 +17,8 @@ export interface LayoutContext {
   postalAddress: string;
   /** Topic slug → display name, for item labels. */
   topicNames: ReadonlyMap<string, string>;
+  /** Counted links in items and highlights (CLICK_TRACKING); absent: links as written. */
+  links?: LinkRewriter;
 }
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
@@ -39,6 +42,7 @@ function previewText(view: ReaderView): string {
 
 export function buildMjml(view: ReaderView, ctx: LayoutContext): string {
   const t = ctx.templates;
+  const links = ctx.links ?? UNTOUCHED;
   const header = fill(t.get('header'), {
     kicker: 'Tidings',
     title: view.title,
@@ -47,7 +51,7 @@ export function buildMjml(view: ReaderView, ctx: LayoutContext): string {
   const highlights = view.highlights.length
     ? fill(t.get('highlights'), {
         entries: view.highlights
-          .map((h) => `<p><strong>${escapeHtml(h.topic.name)}:</strong> ${markdownInlineToHtml(h.text)}</p>`)
+          .map((h) => `<p><strong>${escapeHtml(h.topic.name)}:</strong> ${markdownInlineToHtml(h.text, (u) => links.highlight(h.topic.slug, u))}</p>`)
           .join('\n'),
       })
     : '';
@@ -63,9 +67,9 @@ export function buildMjml(view: ReaderView, ctx: LayoutContext): string {
               number: item.number,
               title: item.title,
               meta: meta ? `<p class="m" style="margin:0 0 8px;font-size:13px;color:#5b6475">${escapeHtml(meta)}</p>` : '',
-              body: item.body ? markdownToHtml(item.body) : '',
+              body: item.body ? markdownToHtml(item.body, (u) => links.item(item.index, u)) : '',
               links: item.links?.length
-                ? `<p>${item.links.map((l) => `<a href="${escapeHtml(l.url)}">${escapeHtml(itemLinkText(l.label, l.url, item.title))}</a>`).join(' · ')}</p>`
+                ? `<p>${item.links.map((l) => `<a href="${escapeHtml(links.item(item.index, l.url))}">${escapeHtml(itemLinkText(l.label, l.url, item.title))}</a>`).join(' · ')}</p>`
                 : '',
             });
           })
@@ -86,12 +90,13 @@ export function buildMjml(view: ReaderView, ctx: LayoutContext): string {
 }
 
 /** The plain-text part. Each item starts a line `N. Title`; nothing else does. */
-export function buildText(view: ReaderView, ctx: Pick<LayoutContext, 'postalAddress' | 'topicNames'>): string {
+export function buildText(view: ReaderView, ctx: Pick<LayoutContext, 'postalAddress' | 'topicNames' | 'links'>): string {
+  const links = ctx.links ?? UNTOUCHED;
   const out: string[] = [view.title, '='.repeat(Math.min(view.title.length, 72)), ''];
   if (view.intro) out.push(markdownToText(view.intro), '');
   if (view.highlights.length) {
     out.push('KEY HIGHLIGHTS', '');
-    for (const h of view.highlights) out.push(`${h.topic.name}: ${markdownInlineToText(h.text)}`, '');
+    for (const h of view.highlights) out.push(`${h.topic.name}: ${markdownInlineToText(h.text, (u) => links.highlight(h.topic.slug, u))}`, '');
   }
   for (const s of view.sections) {
     out.push(s.title.toUpperCase(), '');
@@ -99,8 +104,8 @@ export function buildText(view: ReaderView, ctx: Pick<LayoutContext, 'postalAddr
       out.push(`${item.number}. ${item.title}`);
       const meta = itemMeta(item, ctx.topicNames);
       if (meta) out.push(meta);
-      if (item.body) out.push('', markdownToText(item.body));
-      for (const l of item.links ?? []) out.push(`${l.label}: ${l.url}`);
+      if (item.body) out.push('', markdownToText(item.body, (u) => links.item(item.index, u)));
+      for (const l of item.links ?? []) out.push(`${l.label}: ${links.item(item.index, l.url)}`);
       out.push('');
     }
   }

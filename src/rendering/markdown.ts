@@ -14,21 +14,44 @@ const md = new MarkdownIt('default', { html: false, linkify: false, typographer:
 md.disable(['image', 'code', 'fence', 'table', 'html_block', 'html_inline']);
 md.validateLink = (url: string) => isSafeUrl(url.trim());
 
+/** Maps a link target to the one written into the email (click counting, src/rendering/click-links.ts). */
+export type Rewrite = (href: string) => string;
+type Env = { rewrite?: Rewrite | undefined } & Record<string, unknown>;
+const renderLinkOpen = md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
+md.renderer.rules.link_open = (tokens, idx, options, env: Env | undefined, self) => {
+  const href = tokens[idx]!.attrGet('href');
+  if (env?.rewrite && href) tokens[idx]!.attrSet('href', env.rewrite(String(href)));
+  return renderLinkOpen(tokens, idx, options, env, self);
+};
+
 /** Block Markdown (item bodies, intro) → HTML fragment. */
-export function markdownToHtml(src: string): string {
-  return md.render(src).trim();
+export function markdownToHtml(src: string, rewrite?: Rewrite): string {
+  return md.render(src, { rewrite } satisfies Env).trim();
 }
 
 /** Inline Markdown (highlights) → HTML without a wrapping paragraph. */
-export function markdownInlineToHtml(src: string): string {
-  return md.renderInline(src).trim();
+export function markdownInlineToHtml(src: string, rewrite?: Rewrite): string {
+  return md.renderInline(src, { rewrite } satisfies Env).trim();
+}
+
+/** The link targets of a Markdown text, in order, as the renderer writes them (normalised). */
+export function markdownLinks(src: string): string[] {
+  const out: string[] = [];
+  const walk = (tokens: Token[]) => {
+    for (const t of tokens) {
+      if (t.type === 'link_open') out.push(String(t.attrGet('href') ?? ''));
+      if (t.children) walk(t.children);
+    }
+  };
+  walk(md.parse(src, {}));
+  return out.filter(Boolean);
 }
 
 /**
  * Markdown → readable plain text. Links become `label (url)`, list items `- ` / `a) `: never
  * `1. `, because in the text part a line starting with a number and a dot is an item heading.
  */
-export function markdownToText(src: string): string {
+export function markdownToText(src: string, rewrite?: Rewrite): string {
   const tokens = md.parse(src, {});
   const out: string[] = [];
   const lists: { ordered: boolean; n: number }[] = [];
@@ -55,7 +78,7 @@ export function markdownToText(src: string): string {
         break;
       }
       case 'inline':
-        line += inlineText(t.children ?? []);
+        line += inlineText(t.children ?? [], rewrite);
         break;
       case 'paragraph_close':
       case 'heading_close':
@@ -71,7 +94,7 @@ export function markdownToText(src: string): string {
   return out.join('\n').replace(/\n{3,}/g, '\n\n').trim();
 }
 
-function inlineText(children: Token[]): string {
+function inlineText(children: Token[], rewrite: Rewrite | undefined): string {
   let s = '';
   const hrefs: string[] = [];
   let linkStart = 0;
@@ -95,7 +118,10 @@ function inlineText(children: Token[]): string {
         const href = hrefs.pop() ?? '';
         const label = s.slice(linkStart);
         const shown = href.replace(/^mailto:/, '');
-        if (href && label !== shown) s += ` (${href.startsWith('mailto:') ? shown : href})`;
+        const target = rewrite && href ? rewrite(href) : href;
+        // A bare address as its own label: the (rewritten) address stands in for it.
+        if (href && label === shown && target !== href) s = s.slice(0, linkStart) + target;
+        else if (href && label !== shown) s += ` (${href.startsWith('mailto:') ? shown : target})`;
         break;
       }
     }
@@ -104,6 +130,6 @@ function inlineText(children: Token[]): string {
 }
 
 /** Plain text from inline Markdown (subjects, highlights in the text part). */
-export function markdownInlineToText(src: string): string {
-  return markdownToText(src).replace(/\n\n+/g, '\n');
+export function markdownInlineToText(src: string, rewrite?: Rewrite): string {
+  return markdownToText(src, rewrite).replace(/\n\n+/g, '\n');
 }

@@ -17,6 +17,8 @@ export interface ViewItem extends IssueItem {
   number: number;
   /** Position in the document, for stable anchors (`item-<section>-<index>`). */
   anchor: string;
+  /** Position in the document across sections (0-based): how click tokens name the item. */
+  index: number;
 }
 
 export interface ReaderView {
@@ -40,12 +42,14 @@ export function selectForReader(doc: IssueDocument, allTopics: readonly TopicInf
     return text ? [{ topic, text }] : [];
   });
   let n = 0;
+  let docIndex = 0;
   const sections = doc.sections
     .map((s, si) => ({
       title: s.title,
       items: s.items.flatMap((item, ii): ViewItem[] => {
+        const index = docIndex++;
         const meets = !wanted || item.topics.length === 0 || item.topics.some((t) => wanted.has(t));
-        return meets ? [{ ...item, number: ++n, anchor: `item-${si + 1}-${ii + 1}` }] : [];
+        return meets ? [{ ...item, number: ++n, anchor: `item-${si + 1}-${ii + 1}`, index }] : [];
       }),
     }))
     .filter((s) => s.items.length > 0);

@@ -6,6 +6,7 @@
  */
 import type { IssuesService } from '../issues/service';
 import { allTopicSets, topicSetKey, type Topics } from '../topics';
+import type { ClickLinking } from './click-links';
 import { Renderer } from './renderer';
 import type { TemplateSet } from './templates';
 import type { StoredVariant, VariantStore } from './variant-store';
@@ -28,18 +29,20 @@ export class Variants {
     private readonly topics: Topics,
     private readonly templates: TemplateSet,
     private readonly postalAddress: string,
+    /** Counted links (CLICK_TRACKING=aggregate); absent when off. */
+    private readonly clicks?: ClickLinking,
   ) {}
 
   private async renderer(): Promise<Renderer> {
     const topics = await this.topics.list();
-    return new Renderer(this.templates, topics.map((t) => ({ slug: t.slug, name: t.name })), this.postalAddress);
+    return new Renderer(this.templates, topics.map((t) => ({ slug: t.slug, name: t.name })), this.postalAddress, this.clicks);
   }
 
   /** Renders and stores every topic set's variant whose stored copy is missing or stale. */
   async ensureVariants(issueId: number): Promise<VariantSummary[]> {
     const issue = await this.issues.get(issueId);
     const renderer = await this.renderer();
-    const hash = renderer.docHash(issue.document);
+    const hash = renderer.docHash(issue.document, issueId);
     const stored = await this.store.hashes(issueId);
     const slugs = (await this.topics.list()).map((t) => t.slug);
     const summaries: VariantSummary[] = [];
@@ -52,7 +55,7 @@ export class Variants {
         summaries.push({ topics: key, topicList: set, subject: v.subject, itemCount: v.itemCount, htmlBytes: v.htmlBytes, empty: v.empty, rendered: false });
         continue;
       }
-      const v = await renderer.render(issue.document, set);
+      const v = await renderer.render(issue.document, set, issueId);
       await this.store.put(issueId, v, hash);
       summaries.push({ topics: key, topicList: set, subject: v.subject, itemCount: v.itemCount, htmlBytes: v.htmlBytes, empty: v.empty, rendered: true });
     }
@@ -68,11 +71,11 @@ export class Variants {
   async variant(issueId: number, topicSet: readonly string[]): Promise<StoredVariant & { topics: string; htmlBytes: number }> {
     const issue = await this.issues.get(issueId);
     const renderer = await this.renderer();
-    const hash = renderer.docHash(issue.document);
+    const hash = renderer.docHash(issue.document, issueId);
     const key = topicSetKey(topicSet);
     const stored = await this.store.get(issueId, key);
     if (stored && stored.docHash === hash) return { ...stored, topics: key };
-    const v = await renderer.render(issue.document, topicSet);
+    const v = await renderer.render(issue.document, topicSet, issueId);
     await this.store.put(issueId, v, hash);
     return { subject: v.subject, html: v.html, text: v.text, itemCount: v.itemCount, empty: v.empty, topics: key, htmlBytes: v.htmlBytes };
   }

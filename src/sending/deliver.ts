@@ -44,6 +44,8 @@ export interface DeliverDeps {
   variants: VariantCache;
   /** Told when this worker completed a send. */
   completion: CompletionListener;
+  /** Told which variants just went out (click counting's burst filter, src/clicks/machine.ts). */
+  onDelivered?: (issueId: number, topicSets: string[]) => Promise<void>;
 }
 
 interface ClaimedRow {
@@ -165,6 +167,11 @@ export class Deliverer {
     const outcomes = await Promise.all(
       toSend.map(({ row, message }) => smtp.send(material.builder.fromAddress, row.email, message)),
     );
+    const delivered = toSend.filter((_, i) => outcomes[i]!.kind === 'sent').map((x) => x.row.topics);
+    if (delivered.length && this.d.onDelivered) {
+      // Not awaited: a slow or absent Redis must never hold up delivery.
+      this.d.onDelivered(issueId, delivered).catch((err: unknown) => this.d.log.debug({ err }, 'delivery burst mark failed'));
+    }
     const hardBounces: Buffer[] = [];
     let permanent = 0;
     let authError: string | undefined;

@@ -41,6 +41,9 @@ function toJson(r: Row) {
   };
 }
 
+export const CLICKS_NOTE =
+  'No click is stored per reader: clicks are counted per issue, link and topic set only, without who clicked (docs/privacy.md).';
+
 export class SubscriberAdmin {
   constructor(
     private readonly pool: Pool,
@@ -140,6 +143,9 @@ export class SubscriberAdmin {
       pendingRequests: requests.rows.map((r) => ({
         at: r.created_at, topics: r.topics, source: r.source, consentVersion: r.consent_version, ip: r.ip, userAgent: r.user_agent,
       })),
+      // Clicks are counted per issue, link and topic set only (docs/privacy.md): there is nothing
+      // about this reader to export, and the export says so rather than leaving it unsaid.
+      clicks: CLICKS_NOTE,
       exportedAt: new Date(),
     };
   }

@@ -10,6 +10,7 @@ import { Router, type ErrorRequestHandler } from 'express';
 import type { ConsoleDeps } from './deps';
 import { RateLimitedError } from '../../errors';
 import { toAppError } from '../error-handler';
+import { clicksRouter } from './clicks';
 import { issuesRouter } from './issues';
 import { requireSession, sessionCookie } from './session';
 import { scheduleRouter } from './schedule';
@@ -33,6 +34,7 @@ export function adminRouter(c: ConsoleDeps): Router {
   admin.use(issuesRouter(c));
   admin.use(subscribersRouter(c));
   admin.use(scheduleRouter(c));
+  admin.use(clicksRouter(c));
   admin.use(consoleErrors);
 
   const outer = Router();

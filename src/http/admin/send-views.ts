@@ -86,7 +86,7 @@ ${controls(id, p, o.csrf)}
 <p class="muted nojs-refresh"><a href="/admin/issues/${id}/send">Refresh</a></p>
 </section>
 ${o.zones}
-${o.report ? reportView(o.report) : ''}
+${o.report ? reportView(id, o.report) : ''}
 ${o.uncertain.length ? uncertainView(id, o.uncertain, o.csrf) : ''}
 <h2>Audit log</h2>
 ${o.log.length
@@ -95,8 +95,9 @@ ${o.log.length
     : html`<p class="muted">No action recorded yet.</p>`}`;
 }
 
-function reportView(r: SendReport): SafeHtml {
+function reportView(issueId: number, r: SendReport): SafeHtml {
   return html`<section class="report" id="report"><h2>Report</h2>
+<p><a href="/admin/issues/${issueId}/clicks">Clicks on this issue</a></p>
 <p>${badge(r.progress.status)} ${r.progress.completed_at ? html`finished ${when(r.progress.completed_at)}` : ''}</p>
 <div class="grid">
 <div class="card"><h3>Per variant</h3><table><thead><tr><th>Topics</th><th>Outcome</th></tr></thead>
