@@ -62,6 +62,8 @@ import { LinkTokens } from './subscribers/link-tokens';
 import { PreferencesService } from './subscribers/preferences';
 import { RequestListener } from './subscribers/request-listener';
 import { SubscriptionRequests } from './subscribers/requests';
+import { SuppressionTransfer } from './subscribers/suppression-transfer';
+import { Suppressions } from './subscribers/suppressions';
 import { SubscriptionService } from './subscribers/subscribe';
 import { ReadersSweeper } from './subscribers/sweeper';
 import { TransactionalMail } from './subscribers/transactional';
@@ -89,7 +91,7 @@ export interface BuildOptions {
 }
 
 /** What every capability's services are built from. */
-type Shared = Pick<Container, 'config' | 'clock' | 'log' | 'metrics' | 'pool' | 'queries' | 'redis' | 'queues' | 'rateLimiter' | 'transport' | 'topics' | 'linkTokens' | 'audit'>;
+type Shared = Pick<Container, 'config' | 'clock' | 'log' | 'metrics' | 'pool' | 'queries' | 'redis' | 'queues' | 'rateLimiter' | 'transport' | 'topics' | 'linkTokens' | 'audit' | 'suppressions'>;
 
 export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { databaseUrl: string }, opts: BuildOptions): Promise<Container> {
   const log = opts.log;
@@ -110,6 +112,7 @@ export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { dat
     rateLimiter: new RateLimiter(redis, config.queuePrefix),
     transport: createMailTransport({ url: smtpUrl, allowInsecureAuth: config.smtpInsecure, dkim: config.dkim }),
     linkTokens: new LinkTokens(secretKeys),
+    suppressions: new Suppressions(pool, queries, audit, config.suppressionReturnDays),
   };
 
   const editorKeys = new EditorKeys(pool, queries);
@@ -134,6 +137,7 @@ export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { dat
       absoluteSeconds: config.console.sessionMaxHours * 3600,
     }),
     consoleOverview: new ConsoleOverview(pool, queries),
+    suppressionTransfer: new SuppressionTransfer(shared.suppressions, audit),
     readers: buildReaders(shared),
     sending: buildSending(shared, smtpUrl, { issues, variants, variantStore, bursts: clicks.bursts }),
     issues,
@@ -179,17 +183,17 @@ function buildReaders(s: Shared): Readers {
     adds.add(job.name, job.data, { jobId: job.jobId, attempts: 6, backoff: { type: 'exponential', delay: 2000 } });
   const onError = (err: unknown, jobId: string) => log.warn({ err, jobId }, 'transactional enqueue failed; the sweeper re-dispatches the row');
   const mail = new TransactionalMail({
-    pool, queries, transport: s.transport, topics, linkTokens: s.linkTokens, publicUrl: config.publicUrl, mailFrom: config.mailFrom, enqueue, onError,
+    pool, queries, transport: s.transport, topics, linkTokens: s.linkTokens, suppressions: s.suppressions, publicUrl: config.publicUrl, mailFrom: config.mailFrom, enqueue, onError,
   });
-  const requests = new SubscriptionRequests({ pool, queries, topics, mail, enqueue, onError });
+  const requests = new SubscriptionRequests({ pool, queries, topics, mail, suppressions: s.suppressions, enqueue, onError });
   const subscriptions = new SubscriptionService(pool, queries, topics, s.rateLimiter, {
     perIp: config.subscribeLimitPerIp, perAddress: config.subscribeLimitPerAddress,
   });
   return {
     subscriptions,
-    confirmation: new ConfirmationService(pool, queries),
-    preferences: new PreferencesService(pool, queries, topics, subscriptions),
-    admin: new SubscriberAdmin(pool, queries, topics, s.audit),
+    confirmation: new ConfirmationService(pool, queries, s.suppressions),
+    preferences: new PreferencesService(pool, queries, topics, subscriptions, s.suppressions),
+    admin: new SubscriberAdmin(pool, queries, topics, s.audit, s.suppressions),
     importer: new SubscriberImport(pool, queries, topics, s.audit),
     mail,
     requests,
@@ -216,6 +220,7 @@ function buildSending(s: Shared, smtpUrl: string, d: { issues: IssuesService; va
     preparer: new Preparer({ pool, queries, log, dispatcher, batchSize: o.batchSize, completion }),
     deliverer: new Deliverer({
       pool, queries, log, config, dispatcher, completion,
+      suppressions: s.suppressions,
       metrics: s.metrics,
       linkTokens: s.linkTokens,
       smtp: smtp.get,
@@ -225,7 +230,7 @@ function buildSending(s: Shared, smtpUrl: string, d: { issues: IssuesService; va
       onDelivered: (issueId, sets) => d.bursts.delivered(issueId, sets),
     }),
     reconciler: new Reconciler({ pool, queries, log, dispatcher, completion, leaseSeconds: o.leaseSeconds, intervalMs: o.reconcileIntervalMs }),
-    bounces: new Bounces(pool, queries),
+    bounces: new Bounces(pool, queries, s.suppressions),
     // Test emails go through the process's ordinary transport, built like the newsletter.
     testSender: new TestSender({
       context: messageContext, publicUrl: config.publicUrl, transport: s.transport, rateLimiter: s.rateLimiter,

@@ -54,6 +54,8 @@ import type { PreferencesService } from './subscribers/preferences';
 import type { RequestListener } from './subscribers/request-listener';
 import type { SubscriptionRequests } from './subscribers/requests';
 import type { SubscriptionService } from './subscribers/subscribe';
+import type { SuppressionTransfer } from './subscribers/suppression-transfer';
+import type { Suppressions } from './subscribers/suppressions';
 import type { ReadersSweeper } from './subscribers/sweeper';
 import type { TransactionalMail } from './subscribers/transactional';
 import type { Topics } from './topics';
@@ -135,6 +137,10 @@ export interface Container {
   readonly consoleSessions: ConsoleSessions;
   /** The console's read-only figures across capabilities (audience, send results, a reader's deliveries). */
   readonly consoleOverview: ConsoleOverview;
+  /** The suppression list: every site that suppresses, the reader's way back, the editor's view. */
+  readonly suppressions: Suppressions;
+  /** CSV export of the list (hashes, reasons) and import of another tool's list. */
+  readonly suppressionTransfer: SuppressionTransfer;
   /** Who did what (editor_actions), written by the services that make each change. */
   readonly audit: EditorAudit;
   readonly topics: Topics;

@@ -4,7 +4,8 @@
  * issue), the editor (new, with errors, an import with suggestions), import, the preview matrix
  * (desktop, mobile, a refused test send), the send confirmation, progress (paused), the report with
  * a failure, uncertain deliveries and the audit log, subscribers (list, bad filter, one reader,
- * erased), the CSV import report, and the 403 / 404 pages.
+ * erased), suppressions (counts, filtered, lifted, import report), the CSV import report, and the
+ * 403 / 404 pages.
  */
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -151,6 +152,28 @@ test('subscribers: list, filters, one reader, erased', async () => {
   await page.click('button.danger');
   await page.waitForURL('**?erased=1');
   await expectAccessible(page, 'subscriber, erased');
+}, 90_000);
+
+test('suppressions: counts, filter, lift with a note (CSRF form), import report', async () => {
+  await t.c.suppressions.suppress({ emailHash: Buffer.alloc(32, 7), reason: 'complaint', source: 'arf', detail: 'abuse report' });
+  await page.goto(`${t.url}/admin/suppressions`);
+  await expectAccessible(page, 'suppressions');
+  await page.goto(`${t.url}/admin/suppressions?reason=complaint&q=${readerEmail(3)}`);
+  await expectAccessible(page, 'suppressions, filtered, none');
+  await page.goto(`${t.url}/admin/suppressions?reason=complaint`);
+  const form = page.locator('form[action$="/lift"]').first();
+  await form.locator('input[name=note]').fill('Forwarded by mistake, the reader wrote to us.');
+  await form.locator('button').click();
+  await page.waitForURL('**/admin/suppressions?lifted=1');
+  await expectAccessible(page, 'suppressions, lifted');
+  const lifted = await t.c.pool.query("SELECT note FROM suppression_lifts WHERE lifted_by = 'editor'");
+  expect(lifted.rows).toEqual([{ note: 'Forwarded by mistake, the reader wrote to us.' }]);
+  const csv = 'email,reason\nold.bounce@example.org,hard_bounce\nnot-an-address,\n';
+  await page.setInputFiles('#file', { name: 'suppressions.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await submit('form[action="/admin/suppressions/import"]');
+  await page.locator('#import-report').waitFor();
+  expect(await page.textContent('[data-k=added]')).toBe('1');
+  await expectAccessible(page, 'suppressions, import report');
 }, 90_000);
 
 test('CSV import, error pages, sign-out', async () => {

@@ -273,11 +273,6 @@ SELECT v.topics, v.subject, v.html, v.text, v.item_count, i.title, i.slug
 FROM sends s JOIN issue_variants v ON v.issue_id = s.issue_id JOIN issues i ON i.id = s.issue_id
 WHERE s.id = $1::bigint;
 
--- name: send-suppress-hashes
-INSERT INTO suppressions (email_hash, reason, detail)
-SELECT h, $2::text, $3::text FROM unnest($1::bytea[]) AS h
-ON CONFLICT (email_hash) DO NOTHING;
-
 -- name: reconcile-lock
 -- One reconciler at a time across all worker processes, held for the pass's transaction.
 SELECT pg_try_advisory_xact_lock(7420135301) AS locked;

@@ -45,10 +45,11 @@ SELECT pg_try_advisory_xact_lock(hashtext('tidings.readers.sweep')) AS locked;
 -- name: subscriber-insert-pending
 -- Inserts a new pending reader unless the address is suppressed or already known (in any letter
 -- case); the caller then locks the existing row. Suppression is checked in the same statement so no
--- race slips through.
+-- race slips through; $4 is true for a reader who may come back (the suppression row was locked
+-- by the caller, and the confirmation lifts it); $5 the reader's time zone (or NULL).
 INSERT INTO subscribers (email, name, status, timezone)
-SELECT $1::text, $2::text, 'pending', $4::text
-WHERE NOT EXISTS (SELECT 1 FROM suppressions WHERE email_hash = $3::bytea)
+SELECT $1::text, $2::text, 'pending', $5::text
+WHERE $4::boolean OR NOT EXISTS (SELECT 1 FROM suppressions WHERE email_hash = $3::bytea)
 ON CONFLICT ((lower(email))) DO NOTHING
 RETURNING id;
 
@@ -70,9 +71,11 @@ SELECT s.id, s.email, s.name, s.status, s.created_at, s.updated_at, s.confirmed_
 FROM subscribers s WHERE s.id = $1::bigint;
 
 -- name: subscriber-repend
--- A pending or unsubscribed reader asking again: back to pending (never touches a confirmed one).
-UPDATE subscribers SET status = 'pending', name = COALESCE($2::text, name), timezone = COALESCE($3::text, timezone), updated_at = now()
-WHERE id = $1::bigint AND status IN ('pending', 'unsubscribed');
+-- A pending or unsubscribed reader asking again: back to pending. A confirmed one only when $3: a
+-- suppressed reader coming back (they get no mail until they confirm and lift it anyway). $4: the
+-- time zone the request brought (NULL keeps the reader's).
+UPDATE subscribers SET status = 'pending', name = COALESCE($2::text, name), timezone = COALESCE($4::text, timezone), updated_at = now()
+WHERE id = $1::bigint AND (status IN ('pending', 'unsubscribed') OR ($3::boolean AND status = 'confirmed'));
 
 -- name: subscriber-set-timezone
 -- The preferences page: a confirmed reader's zone ($2 NULL: the service's default).
@@ -226,11 +229,6 @@ ON CONFLICT DO NOTHING;
 INSERT INTO consent_events (subscriber_id, kind, source, topics)
 SELECT u.id, u.kind, 'import', string_to_array(u.topics, ',')
 FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, kind, topics);
-
--- name: suppression-insert
--- An existing reason (a hard bounce, a complaint) is kept: it says more than 'erased'.
-INSERT INTO suppressions (email_hash, reason, detail) VALUES ($1::bytea, $2::text, $3::text)
-ON CONFLICT (email_hash) DO NOTHING;
 
 -- name: subscriber-erase
 UPDATE subscribers SET email = NULL, name = NULL, status = 'erased', updated_at = now()

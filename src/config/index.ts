@@ -60,6 +60,7 @@ const schema = z
     DKIM_PRIVATE_KEY: optional(z.string().min(1)),
     SUBSCRIBE_LIMIT_PER_IP: intString(20),
     SUBSCRIBE_LIMIT_PER_ADDRESS: intString(3),
+    SUPPRESSION_RETURN_DAYS: intString(30, 1, 3650),
     TRUST_PROXY: optional(
       z
         .string()
@@ -227,6 +228,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : undefined,
     subscribeLimitPerIp: v.SUBSCRIBE_LIMIT_PER_IP,
     subscribeLimitPerAddress: v.SUBSCRIBE_LIMIT_PER_ADDRESS,
+    suppressionReturnDays: v.SUPPRESSION_RETURN_DAYS,
     trustProxy: v.TRUST_PROXY,
     queuePrefix: v.QUEUE_PREFIX,
     logLevel: v.LOG_LEVEL,

@@ -28,6 +28,8 @@ export interface Config {
   readonly dkim: { readonly domainName: string; readonly keySelector: string; readonly privateKey: string } | undefined;
   readonly subscribeLimitPerIp: number;
   readonly subscribeLimitPerAddress: number;
+  /** Days after a hard bounce (or soft-bounce limit) before the reader may lift it by confirming a new subscription. */
+  readonly suppressionReturnDays: number;
   readonly trustProxy: TrustProxy | undefined;
   readonly queuePrefix: string;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

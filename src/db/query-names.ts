@@ -30,11 +30,11 @@ export const QUERY_NAMES = [
   'send-issue-mark-cancelled', 'prepare-lock-send', 'prepare-batch', 'batch-claim', 'batch-renew',
   'deliveries-skip-ineligible', 'deliveries-due-chunk', 'deliveries-claim-chunk',
   'deliveries-record', 'batch-release', 'send-complete-if-done', 'sends-complete-all-done',
-  'send-variants', 'send-suppress-hashes', 'reconcile-lock', 'reconcile-expire-leases',
-  'reconcile-stale-prepares', 'reconcile-pending-batches', 'batch-touch-dispatched',
-  'batch-redispatch', 'batches-pending-for-send', 'deliveries-list', 'uncertain-mark-sent',
-  'uncertain-resend', 'send-reopen', 'bounce-latest-delivery', 'bounce-insert',
-  'send-attach-idempotency-key', 'send-idempotency-other-issue', 'send-issue-has-variants',
+  'send-variants', 'reconcile-lock', 'reconcile-expire-leases', 'reconcile-stale-prepares',
+  'reconcile-pending-batches', 'batch-touch-dispatched', 'batch-redispatch',
+  'batches-pending-for-send', 'deliveries-list', 'uncertain-mark-sent', 'uncertain-resend',
+  'send-reopen', 'bounce-latest-delivery', 'bounce-insert', 'send-attach-idempotency-key',
+  'send-idempotency-other-issue', 'send-issue-has-variants',
   // db/queries/subscribers.sql
   'subscription-request-insert', 'subscription-request-lock', 'subscription-request-delete',
   'subscription-requests-by-email', 'subscription-requests-erase', 'subscription-requests-stale',
@@ -47,9 +47,12 @@ export const QUERY_NAMES = [
   'transactional-stale-queued', 'transactional-list', 'confirmation-insert', 'confirmation-peek',
   'confirmation-use', 'confirmation-list', 'subscribers-search', 'subscribers-export-page',
   'import-existing', 'import-suppressed', 'import-upsert', 'import-topics-clear',
-  'import-topics-insert', 'import-consent', 'suppression-insert', 'subscriber-erase',
-  'subscriber-topics-clear', 'consent-erase-personal', 'confirmation-delete',
-  'subscriber-deliveries', 'subscriber-bounces',
+  'import-topics-insert', 'import-consent', 'subscriber-erase', 'subscriber-topics-clear',
+  'consent-erase-personal', 'confirmation-delete', 'subscriber-deliveries', 'subscriber-bounces',
+  // db/queries/suppressions.sql
+  'suppression-add', 'suppression-get', 'suppression-get-for-update',
+  'suppression-get-by-id-for-update', 'suppression-delete', 'suppression-lift-record',
+  'suppression-list', 'suppression-counts', 'suppression-export-page',
   // db/queries/webhooks.sql
   'webhook-replay-purge', 'webhook-replay-claim',
 ] as const;

@@ -30,7 +30,9 @@ export type EditorAction =
   | 'send.cancel'
   | 'send.resolve'
   | 'subscribers.import'
-  | 'subscriber.erase';
+  | 'subscriber.erase'
+  | 'suppression.lift'
+  | 'suppressions.import';
 
 export interface AuditEntry {
   id: number;

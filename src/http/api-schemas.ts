@@ -10,6 +10,7 @@ import { SCHEDULE_STATES } from '../sending/schedule';
 import { DELIVERY_STATUSES, SEND_STATUSES } from '../sending/status';
 import { ZONE_STATES } from '../sending/zones';
 import { STATUSES as SUBSCRIBER_STATUSES } from '../subscribers/admin';
+import { SUPPRESSION_REASONS, SUPPRESSION_SOURCES } from '../subscribers/suppressions';
 
 const id = z.number().int().positive();
 const count = z.number().int().nonnegative();
@@ -180,6 +181,21 @@ export const privacyExport = z.object({
 });
 
 export const erased = z.object({ id, status: z.literal('erased') });
+
+export const suppression = z.object({
+  id, emailHash: z.string().regex(/^[0-9a-f]{64}$/), reason: z.enum(SUPPRESSION_REASONS), source: z.enum(SUPPRESSION_SOURCES),
+  detail: z.string().nullable(), createdAt: timestamp,
+});
+
+export const suppressionPage = z.object({
+  suppressions: z.array(suppression),
+  counts: z.record(z.enum(SUPPRESSION_REASONS), count),
+  nextBefore: id.nullable(),
+});
+
+export const suppressionImportReport = z.object({
+  rows: count, added: count, unchanged: count, invalid: z.array(z.object({ line: count, error: z.string() })), invalidCount: count,
+});
 
 /** Click counts (GET /api/issues/:id/clicks, docs/privacy.md): people's clicks and machines'. */
 const clickCounts = { human: count, machine: count };

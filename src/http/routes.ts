@@ -21,6 +21,7 @@ import { readerPagesRouter } from './reader-pages';
 import { errorPage } from './reader-views/token-pages';
 import { sendsApiRouter } from './sends-api';
 import { subscribersApiRouter } from './subscribers-api';
+import { suppressionsApiRouter } from './suppressions-api';
 import { webhooksRouter } from './webhooks';
 
 /** Reader-facing pages show errors as HTML pages (src/http/error-handler.ts). */
@@ -32,6 +33,7 @@ export function routers(c: Container): Router[] {
     readerPagesRouter(c),
     readerApiRouter(c),
     subscribersApiRouter(c),
+    suppressionsApiRouter(c),
     sendsApiRouter(c),
     webhooksRouter(c),
     issuesApiRouter(c),

@@ -7,6 +7,7 @@ import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import type { Queries } from '../db/queries';
 import { ValidationError } from '../errors';
 import { emailHash } from '../subscribers/email-hash';
+import type { Suppressions } from '../subscribers/suppressions';
 import { claimSignature, type SignedRequest } from './webhook-replays';
 
 export type BounceType = 'hard' | 'soft' | 'complaint';
@@ -41,6 +42,7 @@ export class Bounces {
   constructor(
     private readonly pool: Pool,
     private readonly queries: Queries,
+    private readonly suppressions: Pick<Suppressions, 'suppress'>,
   ) {}
 
   /**
@@ -61,11 +63,10 @@ export class Bounces {
     await client.query(this.queries.sql('bounce-insert'), [hash, report.type, report.reason ?? null, latest?.send_id ?? null, latest?.subscriber_id ?? null]);
     const suppress = report.type === 'hard' || report.type === 'complaint';
     if (suppress) {
-      await client.query(this.queries.sql('send-suppress-hashes'), [
-        [hash],
-        report.type === 'hard' ? 'hard_bounce' : 'complaint',
-        (report.reason ?? '').slice(0, 300) || null,
-      ]);
+      await this.suppressions.suppress(
+        { emailHash: hash, reason: report.type === 'hard' ? 'hard_bounce' : 'complaint', source: 'webhook', detail: report.reason },
+        client,
+      );
     }
     return { suppressed: suppress, send_id: latest?.send_id ?? null };
   }

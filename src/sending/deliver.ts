@@ -23,6 +23,7 @@ import type { Metrics } from '../metrics';
 import { emailHash } from '../subscribers/email-hash';
 import type { LinkTokens } from '../subscribers/link-tokens';
 import { recipientLinks } from '../subscribers/links';
+import type { Suppressions } from '../subscribers/suppressions';
 import type { FailureWindow } from './breaker';
 import type { CompletionListener } from './completion';
 import type { Dispatcher } from './dispatcher';
@@ -42,6 +43,8 @@ export interface DeliverDeps {
   dispatcher: Dispatcher;
   breaker: FailureWindow;
   variants: VariantCache;
+  /** A 5xx reply from our relay suppresses the address (reason hard_bounce, source smtp_reply). */
+  suppressions: Pick<Suppressions, 'suppressMany'>;
   /** Told when this worker completed a send. */
   completion: CompletionListener;
   /** Told which variants just went out (click counting's burst filter, src/clicks/machine.ts). */
@@ -208,9 +211,7 @@ export class Deliverer {
       }
     });
     await this.d.pool.query(this.d.queries.sql('deliveries-record'), [ids, statuses, codes, errors, delays]);
-    if (hardBounces.length) {
-      await this.d.pool.query(this.d.queries.sql('send-suppress-hashes'), [hardBounces, 'hard_bounce', `send ${sendId}`]);
-    }
+    await this.d.suppressions.suppressMany({ emailHashes: hardBounces, reason: 'hard_bounce', source: 'smtp_reply', detail: `send ${sendId}` });
     const reason = authError
       ? `SMTP authentication failed: ${authError}`
       : permanent > 0 || toSend.length > 0

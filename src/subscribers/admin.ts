@@ -9,6 +9,7 @@ import type { Actor, EditorAudit } from '../editors/audit';
 import { NotFoundError, ValidationError } from '../errors';
 import type { Topics } from '../topics';
 import { emailHash } from './email-hash';
+import type { Suppressions } from './suppressions';
 import type { SubscriberStatus } from './types';
 
 export const STATUSES: readonly SubscriberStatus[] = ['pending', 'confirmed', 'unsubscribed', 'erased'];
@@ -50,6 +51,7 @@ export class SubscriberAdmin {
     private readonly queries: Queries,
     private readonly topics: Topics,
     private readonly audit: EditorAudit,
+    private readonly suppressions: Pick<Suppressions, 'suppress'>,
   ) {}
 
   /** Validates the query-string filters shared by the list and the CSV export. */
@@ -164,7 +166,7 @@ export class SubscriberAdmin {
       if (!sub) throw new NotFoundError('No such subscriber.');
       if (sub.status === 'erased') return;
       if (sub.email) {
-        await client.query(q.sql('suppression-insert'), [emailHash(sub.email), 'erased', `subscriber ${id}`]);
+        await this.suppressions.suppress({ emailHash: emailHash(sub.email), reason: 'erased', source: 'editor', detail: `subscriber ${id}` }, client);
         // A request still waiting for the worker holds the address and an IP too.
         await client.query(q.sql('subscription-requests-erase'), [sub.email]);
       }

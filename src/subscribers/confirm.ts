@@ -7,7 +7,7 @@ import { withTransaction } from '../db/pool';
 import type { Queries } from '../db/queries';
 import { NotFoundError } from '../errors';
 import { CONSENT_VERSION } from './consent';
-import { emailHash } from './email-hash';
+import type { Suppressions } from './suppressions';
 import { hashConfirmToken } from './transactional';
 import type { ConsentContext } from './types';
 
@@ -20,6 +20,7 @@ export class ConfirmationService {
   constructor(
     private readonly pool: Pool,
     private readonly queries: Queries,
+    private readonly suppressions: Pick<Suppressions, 'liftByReader'>,
   ) {}
 
   /** Throws the uniform invalid-link error unless the token could still confirm. */
@@ -40,9 +41,11 @@ export class ConfirmationService {
       const sub = (await client.query<{ email: string | null; status: string; confirmed_at: Date | null }>(q.sql('subscriber-lock-by-id'), [id])).rows[0];
       if (!sub?.email) throw invalidLink();
       if (sub.status === 'confirmed') return id;
-      const suppressed = (await client.query(q.sql('suppression-exists'), [emailHash(sub.email)])).rowCount! > 0;
       // Only a pending request can be confirmed; an unsubscribe after the mail went out wins.
-      if (sub.status !== 'pending' || suppressed) throw invalidLink();
+      if (sub.status !== 'pending') throw invalidLink();
+      // A suppressed address: the reader's confirmation lifts it when the rules allow (erased,
+      // manual, a hard bounce past its cooling period), in this transaction; else the link is dead.
+      if (!(await this.suppressions.liftByReader(client, sub.email))) throw invalidLink();
       await client.query(q.sql('subscriber-set-confirmed'), [id]);
       const topics = (await client.query<{ topic: string }>(q.sql('subscriber-topics'), [id])).rows.map((r) => r.topic);
       // Confirmed before (then unsubscribed, then asked again): the ledger says they came back.

@@ -14,6 +14,7 @@ import { CONSENT_VERSION } from './consent';
 import { invalidLink } from './confirm';
 import { emailHash } from './email-hash';
 import type { SubscriptionService } from './subscribe';
+import type { Suppressions } from './suppressions';
 import type { ConsentContext, SubscriberView } from './types';
 import { normalizeTimezone, normalizeTopics } from './validation';
 
@@ -30,6 +31,7 @@ export class PreferencesService {
     private readonly queries: Queries,
     private readonly topics: Topics,
     private readonly subscriptions: Pick<SubscriptionService, 'subscribe'>,
+    private readonly suppressions: Pick<Suppressions, 'readerStanding'>,
   ) {}
 
   /** The reader behind a verified link; an erased reader's link is as dead as a forged one. */
@@ -37,7 +39,8 @@ export class PreferencesService {
     const { rows } = await this.pool.query(this.queries.sql('subscriber-get'), [id]);
     const r = rows[0];
     if (!r || r.status === 'erased' || !r.email) throw invalidLink();
-    const suppressed = (await this.pool.query(this.queries.sql('suppression-exists'), [emailHash(r.email)])).rowCount! > 0;
+    // A suppression the reader may lift by confirming (manual, an old bounce) leaves the way back open.
+    const suppressed = (await this.suppressions.readerStanding(emailHash(r.email))) === 'refused';
     return {
       id: r.id, email: r.email, name: r.name, status: r.status, topics: r.topics, suppressed,
       createdAt: r.created_at, updatedAt: r.updated_at, confirmedAt: r.confirmed_at, unsubscribedAt: r.unsubscribed_at,

@@ -5,7 +5,9 @@
  *   pending       → topics replaced + consent 'requested' + outbox 'confirm' (a fresh link)
  *   unsubscribed  → back to 'pending', as above
  *   confirmed     → consent 'requested' + outbox 'already_subscribed' (topics untouched)
- *   suppressed    → nothing written, nothing sent
+ *   suppressed    → nothing written, nothing sent — unless the reader may come back (erased or
+ *                   manual, or a hard bounce past SUPPRESSION_RETURN_DAYS: src/subscribers/
+ *                   suppressions.ts): then as new / unsubscribed, and confirming lifts it
  * and the request row is deleted, so the address and IP do not linger outside the reader's record.
  */
 import type { Pool, PoolClient } from '../db/pool';
@@ -13,6 +15,7 @@ import { withTransaction } from '../db/pool';
 import type { Queries } from '../db/queries';
 import type { Topics } from '../topics';
 import { emailHash } from './email-hash';
+import type { Suppressions } from './suppressions';
 import type { TransactionalMail } from './transactional';
 import { dispatchAfterCommit, type TransactionalJob } from './types';
 
@@ -39,6 +42,7 @@ export class SubscriptionRequests {
       queries: Queries;
       topics: Topics;
       mail: TransactionalMail;
+      suppressions: Pick<Suppressions, 'readerStanding'>;
       enqueue: (job: TransactionalJob) => Promise<void>;
       onError?: (err: unknown, jobId: string) => void;
     },
@@ -69,21 +73,26 @@ export class SubscriptionRequests {
     const topics = req.topics.filter((t) => known.includes(t));
     if (!topics.length) return { outcome: 'dropped' };
     const hash = emailHash(req.email);
-    const inserted = await client.query<{ id: number }>(q.sql('subscriber-insert-pending'), [req.email, req.name, hash, req.timezone]);
+    const standing = await this.deps.suppressions.readerStanding(hash, client);
+    // Refused (a complaint, a recent bounce): nothing is written and nothing is sent.
+    if (standing === 'refused') return { outcome: 'suppressed' };
+    const returning = standing === 'may_return';
+    const inserted = await client.query<{ id: number }>(q.sql('subscriber-insert-pending'), [req.email, req.name, hash, returning, req.timezone]);
     let id = inserted.rows[0]?.id;
     let kind: 'confirm' | 'already_subscribed' = 'confirm';
     if (id === undefined) {
       const { rows } = await client.query<{ id: number; status: string; suppressed: boolean }>(q.sql('subscriber-lock-by-email'), [req.email, hash]);
       const row = rows[0];
-      // Suppressed (bounced, complained, erased): nothing is written and nothing is sent.
-      if (!row || row.suppressed) return { outcome: 'suppressed' };
+      // Suppressed since the check above (a report arrived meanwhile): as refused.
+      if (!row || (row.suppressed && !returning)) return { outcome: 'suppressed' };
       id = row.id;
-      if (row.status === 'confirmed') {
+      // A returning reader who is still 'confirmed' (suppressed by a bounce) confirms again.
+      if (row.status === 'confirmed' && !returning) {
         // A confirmed reader's topics never change from an unauthenticated form: they get their
         // preferences link by email instead.
         kind = 'already_subscribed';
       } else {
-        await client.query(q.sql('subscriber-repend'), [id, req.name, req.timezone]);
+        await client.query(q.sql('subscriber-repend'), [id, req.name, returning, req.timezone]);
         await client.query(q.sql('subscriber-topics-replace-delete'), [id, topics]);
       }
     }

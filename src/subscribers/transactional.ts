@@ -13,6 +13,7 @@ import { personalize } from '../rendering/personalize';
 import type { Topics } from '../topics';
 import { emailHash } from './email-hash';
 import type { LinkTokens } from './link-tokens';
+import type { Suppressions } from './suppressions';
 import { dispatchAfterCommit, type TransactionalJob } from './types';
 import { ROOT } from '../paths';
 
@@ -54,6 +55,7 @@ export class TransactionalMail {
       transport: MailTransport;
       topics: Topics;
       linkTokens: LinkTokens;
+      suppressions: Pick<Suppressions, 'readerStanding'>;
       publicUrl: string;
       mailFrom: string;
       /** Hands a job to the queue (BullMQ in production); wired by the composition root. */
@@ -90,7 +92,9 @@ export class TransactionalMail {
 
     const sub = (await pool.query<{ email: string | null; status: string; topics: string[] }>(q.sql('subscriber-get'), [msg.subscriber_id])).rows[0];
     const wanted = msg.kind === 'confirm' ? 'pending' : 'confirmed';
-    const suppressed = sub?.email ? (await pool.query(q.sql('suppression-exists'), [emailHash(sub.email)])).rowCount! > 0 : true;
+    const standing = sub?.email ? await this.deps.suppressions.readerStanding(emailHash(sub.email)) : 'refused';
+    // A reader who may come back gets the confirmation (confirming lifts the suppression), nothing else.
+    const suppressed = standing === 'refused' || (standing === 'may_return' && msg.kind !== 'confirm');
     // The state may have moved on since the request (confirmed, unsubscribed, erased, bounced).
     if (!sub || !sub.email || sub.status !== wanted || suppressed) {
       await finish('skipped');

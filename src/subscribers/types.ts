@@ -14,6 +14,7 @@ export interface SubscriberView {
   name: string | null;
   status: SubscriberStatus;
   topics: string[];
+  /** On the suppression list with no way back by confirming (src/subscribers/suppressions.ts). */
   suppressed: boolean;
   createdAt: Date;
   updatedAt: Date;

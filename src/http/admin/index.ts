@@ -16,6 +16,7 @@ import { requireSession, sessionCookie } from './session';
 import { scheduleRouter } from './schedule';
 import { signInRouter } from './sign-in';
 import { subscribersRouter } from './subscribers';
+import { suppressionsRouter } from './suppressions';
 import { errorPage } from './views';
 
 const consoleErrors: ErrorRequestHandler = (err, _req, res, next) => {
@@ -34,6 +35,7 @@ export function adminRouter(c: ConsoleDeps): Router {
   admin.use(issuesRouter(c));
   admin.use(subscribersRouter(c));
   admin.use(scheduleRouter(c));
+  admin.use(suppressionsRouter(c));
   admin.use(clicksRouter(c));
   admin.use(consoleErrors);
 
