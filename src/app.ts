@@ -105,8 +105,7 @@ export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { dat
   const topics = new Topics(pool, queries);
   const audit = new EditorAudit(pool, queries);
   const shared: Shared = {
-    config: runtime, log, pool, queries, redis, topics, audit,
-    clock: opts.clock ?? systemClock,
+    config: runtime, log, pool, queries, redis, topics, audit, clock: opts.clock ?? systemClock,
     metrics: new Metrics(opts.defaultMetrics ?? true),
     queues: new Queues(redis, config.queuePrefix),
     rateLimiter: new RateLimiter(redis, config.queuePrefix),
@@ -132,10 +131,7 @@ export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { dat
     mailboxMessages: mailbox ? new MailboxMessages(pool, queries) : undefined,
     editorKeys,
     editorAuth,
-    consoleSessions: new ConsoleSessions(pool, queries, editorAuth, {
-      idleSeconds: config.console.sessionIdleMinutes * 60,
-      absoluteSeconds: config.console.sessionMaxHours * 3600,
-    }),
+    consoleSessions: new ConsoleSessions(pool, queries, editorAuth, { idleSeconds: config.console.sessionIdleMinutes * 60, absoluteSeconds: config.console.sessionMaxHours * 3600 }),
     consoleOverview: new ConsoleOverview(pool, queries),
     suppressionTransfer: new SuppressionTransfer(shared.suppressions, audit),
     readers: buildReaders(shared),
@@ -186,9 +182,7 @@ function buildReaders(s: Shared): Readers {
     pool, queries, transport: s.transport, topics, linkTokens: s.linkTokens, suppressions: s.suppressions, publicUrl: config.publicUrl, mailFrom: config.mailFrom, enqueue, onError,
   });
   const requests = new SubscriptionRequests({ pool, queries, topics, mail, suppressions: s.suppressions, enqueue, onError });
-  const subscriptions = new SubscriptionService(pool, queries, topics, s.rateLimiter, {
-    perIp: config.subscribeLimitPerIp, perAddress: config.subscribeLimitPerAddress,
-  });
+  const subscriptions = new SubscriptionService(pool, queries, topics, s.rateLimiter, { perIp: config.subscribeLimitPerIp, perAddress: config.subscribeLimitPerAddress });
   return {
     subscriptions,
     confirmation: new ConfirmationService(pool, queries, s.suppressions),
@@ -238,12 +232,8 @@ function buildSending(s: Shared, smtpUrl: string, d: { issues: IssuesService; va
     }),
     smtp,
     zones,
-    schedules: new ScheduleService({
-      pool, queries, clock: s.clock, audit: s.audit, renderer: d.variants, sends: service, defaultZone: config.schedule.defaultTimezone,
-    }),
-    scheduler: new Scheduler({
-      pool, queries, log, clock: s.clock, sends: service, zones, graceMinutes: config.schedule.graceMinutes, intervalMs: config.schedule.pollMs,
-    }),
+    schedules: new ScheduleService({ pool, queries, clock: s.clock, audit: s.audit, renderer: d.variants, sends: service, defaultZone: config.schedule.defaultTimezone }),
+    scheduler: new Scheduler({ pool, queries, log, clock: s.clock, sends: service, zones, ...config.schedule }),
   };
 }
 
@@ -299,8 +289,7 @@ export async function startTidings(c: Container): Promise<Tidings> {
 }
 
 export async function closeContainer(c: Container): Promise<void> {
-  await c.sending.reconciler.stop();
-  await c.sending.scheduler.stop();
+  await Promise.all([c.sending.reconciler.stop(), c.sending.scheduler.stop()]);
   await c.clicks.counter.stop();
   c.sending.smtp.close();
   c.transport.close();

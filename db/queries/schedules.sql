@@ -102,12 +102,13 @@ WITH RECURSIVE z(zone) AS (
 SELECT zone FROM z WHERE zone IS NOT NULL;
 
 -- name: send-release-zone
--- The zone's hour has come: its rows become due now, and the send's held batches claimable.
-WITH released AS (
-  UPDATE deliveries SET not_before = NULL, updated_at = now()
-  WHERE send_id = $1::bigint AND zone = $2::text AND status = 'pending' AND not_before = 'infinity'
-  RETURNING 1
-)
+-- The zone's hour has come: its rows become due now.
+UPDATE deliveries SET not_before = NULL, updated_at = now()
+WHERE send_id = $1::bigint AND zone = $2::text AND status = 'pending' AND not_before = 'infinity';
+
+-- name: send-unhold-batches
+-- Then, in a statement of its own (so it sees a batch a worker released meanwhile), the send's held
+-- batches become claimable; a batch still claimed is the worker's to check (batch-unhold-if-due).
 UPDATE send_batches SET not_before = NULL
 WHERE send_id = $1::bigint AND status = 'pending' AND not_before = 'infinity';
 

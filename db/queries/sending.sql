@@ -252,6 +252,15 @@ WHERE b.id = $1::bigint AND b.claim_token = $2::uuid
 RETURNING b.status, b.gen, b.not_before,
   CASE WHEN isfinite(b.not_before) THEN GREATEST(0, EXTRACT(EPOCH FROM (b.not_before - now())) * 1000)::bigint END AS delay_ms;
 
+-- name: batch-unhold-if-due
+-- A batch released as held (its rows' zones not due) while the scheduler released a zone: if a row
+-- of it is due now, the batch is claimable again under a new generation (the caller dispatches it).
+UPDATE send_batches b SET not_before = NULL, gen = b.gen + 1, dispatched_at = now()
+WHERE b.id = $1::bigint AND b.status = 'pending' AND b.not_before = 'infinity'
+  AND EXISTS (SELECT 1 FROM deliveries d WHERE d.send_id = b.send_id AND d.status = 'pending' AND d.not_before IS NULL
+                AND d.subscriber_id BETWEEN b.first_subscriber_id AND b.last_subscriber_id)
+RETURNING gen;
+
 -- name: send-complete-if-done
 -- Completion is decided from the ledger, never from "no job was fetched": every batch is done, and
 -- a batch is only released as done by batch-release when none of its rows is pending or sending

@@ -239,6 +239,13 @@ export class Deliverer {
     if (r && r.status === 'pending') {
       if (r.not_before === null) await this.d.dispatcher.batch(batchId, r.gen, 1000);
       else if (r.delay_ms !== null) await this.d.dispatcher.batch(batchId, r.gen, Number(r.delay_ms));
+      else {
+        // Held, but a zone may have been released while this worker held the batch (after the
+        // release statement above read the rows): checked now, after it committed, so either this
+        // sees the released rows or the scheduler's unhold, which comes after, sees this batch held.
+        const un = await pool.query<{ gen: number }>(queries.sql('batch-unhold-if-due'), [batchId]);
+        if (un.rows[0]) await this.d.dispatcher.batch(batchId, un.rows[0].gen);
+      }
     }
     const done = await pool.query(queries.sql('send-complete-if-done'), [sendId]);
     if (done.rowCount) await this.d.completion.completed(sendId, issueId);

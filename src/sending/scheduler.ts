@@ -25,7 +25,8 @@ export interface SchedulerDeps {
   sends: SendService;
   zones: ZoneRelease;
   graceMinutes: number;
-  intervalMs: number;
+  /** SCHEDULE_POLL_MS. */
+  pollMs: number;
 }
 
 interface Claimed {
@@ -92,7 +93,7 @@ export class Scheduler {
         .catch((err) => this.d.log.warn({ err: (err as Error).message }, 'scheduler pass failed'))
         .finally(() => (this.running = undefined));
     };
-    this.timer = setInterval(tick, this.d.intervalMs);
+    this.timer = setInterval(tick, this.d.pollMs);
     this.timer.unref();
     tick();
   }

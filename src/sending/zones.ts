@@ -51,6 +51,7 @@ export class ZoneRelease {
       const due = held.rows.filter((z) => dueAt(s.local_date, s.local_time, z.zone, 'UTC').getTime() <= now);
       for (const z of due) await pool.query(queries.sql('send-release-zone'), [s.id, z.zone]);
       if (due.length) {
+        await pool.query(queries.sql('send-unhold-batches'), [s.id]);
         await dispatchPendingBatches(pool, queries, this.d.dispatcher, s.id);
         this.d.log.info({ sendId: s.id, zones: due.map((z) => z.zone) }, 'local-time zones released');
         released += due.length;
