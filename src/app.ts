@@ -13,7 +13,8 @@ import { DeliveryBursts } from './clicks/machine';
 import { ClickRedirects } from './clicks/redirect';
 import { ClickReports } from './clicks/report';
 import { ClickTokens } from './clicks/tokens';
-import type { Clicks, Container, Readers, RuntimeConfig, Sending } from './container';
+import type { Clicks, Container, Deliverability, Readers, RuntimeConfig, Sending } from './container';
+import { buildDeliverability } from './app-deliverability';
 import { createPool } from './db/pool';
 import { Queries } from './db/queries';
 import { EditorAudit } from './editors/audit';
@@ -36,7 +37,6 @@ import { RateLimiter } from './ratelimit';
 import { loadTemplates } from './rendering/templates';
 import { VariantStore } from './rendering/variant-store';
 import { Variants } from './rendering/variants';
-import { Bounces } from './sending/bounces';
 import { FailureWindow } from './sending/breaker';
 import { SendCompletion } from './sending/completion';
 import { Deliverer } from './sending/deliver';
@@ -124,6 +124,7 @@ export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { dat
   // CLICK_TRACKING=off: variants are rendered with the links as written (and re-rendered on change).
   const linking = config.clicks.tracking === 'aggregate' ? { tokens: clicks.tokens, publicUrl: config.publicUrl } : undefined;
   const variants = new Variants(variantStore, issues, topics, loadTemplates(), config.postalAddress, linking);
+  const deliverability = buildDeliverability(shared);
 
   return {
     ...shared,
@@ -134,8 +135,9 @@ export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { dat
     consoleSessions: new ConsoleSessions(pool, queries, editorAuth, { idleSeconds: config.console.sessionIdleMinutes * 60, absoluteSeconds: config.console.sessionMaxHours * 3600 }),
     consoleOverview: new ConsoleOverview(pool, queries),
     suppressionTransfer: new SuppressionTransfer(shared.suppressions, audit),
-    readers: buildReaders(shared),
-    sending: buildSending(shared, smtpUrl, { issues, variants, variantStore, bursts: clicks.bursts }),
+    readers: buildReaders(shared, deliverability),
+    sending: buildSending(shared, smtpUrl, { issues, variants, variantStore, bursts: clicks.bursts, deliverability }),
+    deliverability,
     issues,
     importers,
     variants,
@@ -171,7 +173,7 @@ async function mailRelay(config: RuntimeConfig, pool: Container['pool'], queries
   return { mailbox, smtpUrl: mailbox.url };
 }
 
-function buildReaders(s: Shared): Readers {
+function buildReaders(s: Shared, dlv: Deliverability): Readers {
   const { pool, queries, topics, config, log } = s;
   // Coalesced per event-loop turn (src/queue/bulk-add.ts): one Redis round trip for many jobs.
   const adds = new BulkAdder(() => s.queues.get(QUEUE_NAMES.transactional));
@@ -180,6 +182,7 @@ function buildReaders(s: Shared): Readers {
   const onError = (err: unknown, jobId: string) => log.warn({ err, jobId }, 'transactional enqueue failed; the sweeper re-dispatches the row');
   const mail = new TransactionalMail({
     pool, queries, transport: s.transport, topics, linkTokens: s.linkTokens, suppressions: s.suppressions, publicUrl: config.publicUrl, mailFrom: config.mailFrom, enqueue, onError,
+    envelopeFrom: dlv.verp && ((messageId) => dlv.verp!.address({ kind: 'transactional', messageId })),
   });
   const requests = new SubscriptionRequests({ pool, queries, topics, mail, suppressions: s.suppressions, enqueue, onError });
   const subscriptions = new SubscriptionService(pool, queries, topics, s.rateLimiter, { perIp: config.subscribeLimitPerIp, perAddress: config.subscribeLimitPerAddress });
@@ -197,7 +200,8 @@ function buildReaders(s: Shared): Readers {
   };
 }
 
-function buildSending(s: Shared, smtpUrl: string, d: { issues: IssuesService; variants: Variants; variantStore: VariantStore; bursts: DeliveryBursts }): Sending {
+type SendingParts = { issues: IssuesService; variants: Variants; variantStore: VariantStore; bursts: DeliveryBursts; deliverability: Deliverability };
+function buildSending(s: Shared, smtpUrl: string, d: SendingParts): Sending {
   const { pool, queries, log, config } = s;
   const o = config.sending;
   const messageContext = { mailFrom: config.mailFrom, secretKey: config.secretKey, listUnsubscribeMailto: config.listUnsubscribeMailto };
@@ -209,22 +213,21 @@ function buildSending(s: Shared, smtpUrl: string, d: { issues: IssuesService; va
   return {
     dispatcher,
     service,
-    reports: new SendReports(pool, queries, service),
+    reports: new SendReports(pool, queries, service, d.deliverability.reports),
     completion,
     preparer: new Preparer({ pool, queries, log, dispatcher, batchSize: o.batchSize, completion }),
     deliverer: new Deliverer({
       pool, queries, log, config, dispatcher, completion,
-      suppressions: s.suppressions,
       metrics: s.metrics,
       linkTokens: s.linkTokens,
       smtp: smtp.get,
       rate: new SendRateLimiter(s.redis, `${config.queuePrefix}:send-rate`, config.sendRatePerSecond),
       breaker: new FailureWindow({ minFailures: o.breakerMinFailures, failurePercent: o.breakerFailurePercent, windowMs: o.breakerWindowSeconds * 1000 }),
       variants: new VariantCache(d.variantStore, messageContext),
+      verp: d.deliverability.verp, bounces: d.deliverability.service,
       onDelivered: (issueId, sets) => d.bursts.delivered(issueId, sets),
     }),
     reconciler: new Reconciler({ pool, queries, log, dispatcher, completion, leaseSeconds: o.leaseSeconds, intervalMs: o.reconcileIntervalMs }),
-    bounces: new Bounces(pool, queries, s.suppressions),
     // Test emails go through the process's ordinary transport, built like the newsletter.
     testSender: new TestSender({
       context: messageContext, publicUrl: config.publicUrl, transport: s.transport, rateLimiter: s.rateLimiter,
@@ -271,6 +274,7 @@ export async function startTidings(c: Container): Promise<Tidings> {
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const workers = config.role === 'api' ? [] : await startWorkers(c, processorSpecs(c));
+  await c.deliverability.receiver?.start(); // beside the workers: built for ROLE=worker|all only
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -294,6 +298,7 @@ export async function closeContainer(c: Container): Promise<void> {
   c.sending.smtp.close();
   c.transport.close();
   await c.mailbox?.stop();
+  await c.deliverability.receiver?.stop();
   await c.queues.close();
   c.redis.disconnect();
   await c.pool.end().catch(() => undefined);

@@ -22,6 +22,14 @@ import type { EditorAuth } from './editors/auth';
 import type { EditorKeys } from './editors/keys';
 import type { ConsoleOverview } from './editors/overview';
 import type { ConsoleSessions } from './editors/sessions';
+import type { MailgunWebhook } from './deliverability/providers/mailgun';
+import type { PostmarkWebhook } from './deliverability/providers/postmark';
+import type { SendGridWebhook } from './deliverability/providers/sendgrid';
+import type { SesWebhook } from './deliverability/providers/ses';
+import type { BounceReceiver } from './deliverability/receiver';
+import type { DeliverabilityReports } from './deliverability/report';
+import type { DeliverabilityService } from './deliverability/service';
+import type { VerpTokens } from './deliverability/verp';
 import type { Importers } from './issues/importers';
 import type { IssuesService } from './issues/service';
 import type { Logger } from './logger';
@@ -32,7 +40,6 @@ import type { Metrics } from './metrics';
 import type { Queues } from './queue';
 import type { RateLimiter } from './ratelimit';
 import type { Variants } from './rendering/variants';
-import type { Bounces } from './sending/bounces';
 import type { SendCompletion } from './sending/completion';
 import type { Deliverer } from './sending/deliver';
 import type { Dispatcher } from './sending/dispatcher';
@@ -78,7 +85,7 @@ export interface Readers {
   readonly formTokens: FormTokens;
 }
 
-/** Delivery: sends, the ledger, prepare/deliver stages, reconciler, bounces, test emails. */
+/** Delivery: sends, the ledger, prepare/deliver stages, reconciler, test emails. */
 export interface Sending {
   readonly dispatcher: Dispatcher;
   /** The editor's side: start, progress, pause / resume / cancel, uncertain deliveries. */
@@ -89,7 +96,6 @@ export interface Sending {
   readonly preparer: Preparer;
   readonly deliverer: Deliverer;
   readonly reconciler: Reconciler;
-  readonly bounces: Bounces;
   readonly testSender: TestSender;
   /** The newsletter relay's pool, opened on first delivery. */
   readonly smtp: LazySmtpPool;
@@ -99,6 +105,24 @@ export interface Sending {
   readonly scheduler: Scheduler;
   /** Local-time delivery: zone release and per-zone progress. */
   readonly zones: ZoneRelease;
+}
+
+/** Bounces and complaints after handoff: VERP, the receiver, provider webhooks, the one service. */
+export interface Deliverability {
+  /** Records every bounce and complaint, whatever the source (src/deliverability/service.ts). */
+  readonly service: DeliverabilityService;
+  /** Present when BOUNCE_DOMAIN is set. */
+  readonly verp: VerpTokens | undefined;
+  readonly reports: DeliverabilityReports;
+  /** Each present when its keys are configured; its route answers 404 otherwise. */
+  readonly providers: {
+    readonly ses: SesWebhook | undefined;
+    readonly mailgun: MailgunWebhook | undefined;
+    readonly postmark: PostmarkWebhook | undefined;
+    readonly sendgrid: SendGridWebhook | undefined;
+  };
+  /** The SMTP receiver (INBOUND_SMTP_PORT > 0, in processes that run workers), started by startTidings. */
+  readonly receiver: BounceReceiver | undefined;
 }
 
 /** Aggregate click counts (docs/privacy.md): tokens, the redirect, counting, the report. */
@@ -148,6 +172,7 @@ export interface Container {
   readonly linkTokens: LinkTokens;
   readonly readers: Readers;
   readonly sending: Sending;
+  readonly deliverability: Deliverability;
   /** Issues: editor documents, drafts, imports, status (src/issues). */
   readonly issues: IssuesService;
   /** Markdown and plain-text importers with topic suggestions (parse only; storing is issues.importDraft). */

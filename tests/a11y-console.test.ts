@@ -3,9 +3,9 @@
  * editor sees them: sign-in (fresh, refused, expired, signed out), the issue list (empty, with an
  * issue), the editor (new, with errors, an import with suggestions), import, the preview matrix
  * (desktop, mobile, a refused test send), the send confirmation, progress (paused), the report with
- * a failure, uncertain deliveries and the audit log, subscribers (list, bad filter, one reader,
- * erased), suppressions (counts, filtered, lifted, import report), the CSV import report, and the
- * 403 / 404 pages.
+ * a failure (and its hard bounce, also on the by-topic page and the reader's page), uncertain
+ * deliveries and the audit log, subscribers (list, bad filter, one reader, erased), suppressions
+ * (counts, filtered, lifted, import report), the CSV import report, and the 403 / 404 pages.
  */
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -118,6 +118,15 @@ test('send: confirmation, progress, report, uncertain deliveries, at 360 px', as
   await page.goto(`${t.url}/admin/issues/${id}/send`);
   await expect(page.locator('table.failures').textContent()).resolves.toContain('No such user');
   await expectAccessible(page, 'send report with a failure and the audit log');
+  // The 5.1.1 refusal is a hard bounce: the bounces-and-complaints table and the by-topic page.
+  await expect(page.locator('table.deliverability').textContent()).resolves.toContain('This send');
+  await page.goto(`${t.url}/admin/deliverability`);
+  await expectAccessible(page, 'bounces and complaints by topic');
+  const bounced = await t.c.pool.query<{ id: number }>('SELECT id FROM subscribers WHERE email = $1', [readerEmail(3)]);
+  await page.goto(`${t.url}/admin/subscribers/${bounced.rows[0]!.id}`);
+  await expect(page.locator('table.bounces').textContent()).resolves.toContain('Hard bounce');
+  await expectAccessible(page, 'subscriber with a hard bounce');
+  await page.goto(`${t.url}/admin/issues/${id}/send`);
 
   // Deliveries the relay may or may not have accepted (a fixture: a crash is what makes them).
   await t.c.pool.query(

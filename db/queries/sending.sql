@@ -15,12 +15,12 @@ RETURNING id;
 
 -- name: send-by-issue
 SELECT id, issue_id, status, paused, pause_reason, idempotency_key, prepared, total, prepare_gen,
-       created_at, prepared_at, completed_at
+       created_at, prepared_at, completed_at, complaint_warning
 FROM sends WHERE issue_id = $1::bigint;
 
 -- name: send-by-id
 SELECT id, issue_id, status, paused, pause_reason, idempotency_key, prepared, total, prepare_gen,
-       created_at, prepared_at, completed_at
+       created_at, prepared_at, completed_at, complaint_warning
 FROM sends WHERE id = $1::bigint;
 
 -- name: send-issue-mark-sending
@@ -370,10 +370,6 @@ SELECT d.send_id, d.subscriber_id FROM subscribers s
 JOIN deliveries d ON d.subscriber_id = s.id AND d.status IN ('sent', 'uncertain')
 WHERE lower(s.email) = lower($1::text)  -- subscribers_email_lower
 ORDER BY d.send_id DESC LIMIT 1;
-
--- name: bounce-insert
-INSERT INTO bounce_events (email_hash, type, reason, send_id, subscriber_id)
-VALUES ($1::bytea, $2::text, $3::text, $4::bigint, $5::bigint);
 
 -- name: send-attach-idempotency-key
 -- A keyed call that lost the race to a keyless one (same issue) still leaves its key on the send,

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Config } from './shape';
+import { DELIVERABILITY_ENV, deliverabilityConfig, deliverabilityProblems } from './deliverability';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 import { canonicalZone } from '../timezones';
 
@@ -130,6 +131,8 @@ const schema = z
         ctx.addIssue({ code: 'custom', message: 'must be an IANA time zone name such as Europe/Brussels' });
         return z.NEVER;
       }),
+    // Deliverability (docs/deliverability.md).
+    ...DELIVERABILITY_ENV,
   })
   .superRefine((v, ctx) => {
     if (!v.SMTP_URL && !localMailboxOn(v)) {
@@ -150,6 +153,7 @@ const schema = z
         if (!v[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'all three DKIM_* keys go together' });
       }
     }
+    for (const p of deliverabilityProblems(v)) ctx.addIssue({ code: 'custom', path: [p.key], message: p.message });
   });
 
 type Raw = z.infer<typeof schema>;
@@ -268,5 +272,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pollMs: v.SCHEDULE_POLL_MS,
       defaultTimezone: v.DEFAULT_TIMEZONE,
     }),
+    deliverability: deliverabilityConfig(v),
   });
 }

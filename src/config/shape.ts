@@ -1,4 +1,5 @@
 /** The validated configuration's shape (src/config/index.ts builds it from the environment). */
+import type { DeliverabilityConfig } from './deliverability';
 import type { TrustProxy } from './trust-proxy';
 
 export interface Config {
@@ -86,4 +87,6 @@ export interface Config {
     /** The zone of readers who have none (IANA name, canonical spelling). */
     readonly defaultTimezone: string;
   };
+  /** VERP, the bounce receiver, soft-bounce and complaint limits, provider webhooks. */
+  readonly deliverability: DeliverabilityConfig;
 }

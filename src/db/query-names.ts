@@ -7,6 +7,11 @@ export const QUERY_NAMES = [
   'console-session-insert', 'console-session-touch', 'console-session-delete',
   'console-session-purge', 'editor-action-insert', 'editor-action-list-issue', 'console-audience',
   'console-send-summaries', 'console-subscriber-deliveries',
+  // db/queries/deliverability.sql
+  'dlv-delivery', 'dlv-send-of-issue', 'dlv-transactional', 'dlv-subscriber-by-email',
+  'dlv-event-insert', 'dlv-delivery-bounced', 'dlv-soft-streak', 'dlv-complaint-rate',
+  'dlv-send-warn', 'dlv-inbound-insert', 'dlv-send-topic-counts', 'dlv-send-topic-delivered',
+  'dlv-topic-totals', 'dlv-send-warning', 'dlv-send-reader-counts',
   // db/queries/foundation.sql
   'setting-get', 'setting-insert-if-missing', 'topics-list', 'editor-upsert', 'api-key-insert',
   'api-key-find', 'api-key-revoke-earlier-env', 'api-key-authenticate', 'api-key-list',
@@ -33,8 +38,8 @@ export const QUERY_NAMES = [
   'sends-complete-all-done', 'send-variants', 'reconcile-lock', 'reconcile-expire-leases',
   'reconcile-stale-prepares', 'reconcile-pending-batches', 'batch-touch-dispatched',
   'batch-redispatch', 'batches-pending-for-send', 'deliveries-list', 'uncertain-mark-sent',
-  'uncertain-resend', 'send-reopen', 'bounce-latest-delivery', 'bounce-insert',
-  'send-attach-idempotency-key', 'send-idempotency-other-issue', 'send-issue-has-variants',
+  'uncertain-resend', 'send-reopen', 'bounce-latest-delivery', 'send-attach-idempotency-key',
+  'send-idempotency-other-issue', 'send-issue-has-variants',
   // db/queries/subscribers.sql
   'subscription-request-insert', 'subscription-request-lock', 'subscription-request-delete',
   'subscription-requests-by-email', 'subscription-requests-erase', 'subscription-requests-stale',

@@ -5,7 +5,8 @@
  */
 
 export type DeliverabilityKind = 'hard_bounce' | 'soft_bounce' | 'complaint';
-export type DeliverabilitySource = 'dsn' | 'arf' | 'fallback' | 'ses' | 'mailgun' | 'postmark' | 'sendgrid';
+/** webhook: our own signed JSON webhook; smtp: a 5xx during our own SMTP handoff. */
+export type DeliverabilitySource = 'dsn' | 'arf' | 'fallback' | 'ses' | 'mailgun' | 'postmark' | 'sendgrid' | 'webhook' | 'smtp';
 
 export interface DeliverabilityEvent {
   kind: DeliverabilityKind;

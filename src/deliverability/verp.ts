@@ -87,6 +87,11 @@ export class VerpTokens {
     this.domain = bounceDomain.toLowerCase();
   }
 
+  /** BOUNCE_DOMAIN, lowercased. */
+  get domainName(): string {
+    return this.domain;
+  }
+
   private mac(key: string, payload: string): string {
     // 'tidings-verp-v1:' keeps these MACs apart from every other HMAC made with SECRET_KEY.
     return base32(createHmac('sha256', key).update(`tidings-verp-v1:${payload}`).digest(), MAC_CHARS);

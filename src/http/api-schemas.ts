@@ -16,6 +16,10 @@ const id = z.number().int().positive();
 const count = z.number().int().nonnegative();
 const timestamp = z.iso.datetime();
 const counts = z.record(z.string(), count);
+const rate = z.number().nonnegative().meta({ description: 'Percent of delivered messages, two decimals.' });
+const deliverabilityFigures = z.object({
+  delivered: count, hard_bounces: count, soft_bounces: count, complaints: count, hard_bounce_rate: rate, soft_bounce_rate: rate, complaint_rate: rate,
+});
 
 /** The issue document (docs/authoring.md); the issues service checks topics and limits. */
 export const issueDocument = z
@@ -92,6 +96,8 @@ export const progress = z
     uncertain: count,
     pending: count.meta({ description: 'Not final yet, including the rows in flight.' }),
     cancelled: count,
+    bounced: count.meta({ description: 'Handed over, then reported back as a hard bounce.' }),
+    complaint_warning: z.string().nullable(),
     in_flight: count,
     prepared: z.boolean(),
     pause_reason: z.string().nullable(),
@@ -137,7 +143,13 @@ export const sendReport = z.object({
   topics: z.array(z.object({ topic: z.string(), counts })),
   failures: z.array(z.object({ status: z.string(), smtp_code: z.number().int().nullable(), error: z.string().nullable(), count })),
   bounces: counts,
+  deliverability: deliverabilityFigures.extend({
+    complaint_warning: z.string().nullable(),
+    topics: z.array(deliverabilityFigures.extend({ topic: z.string() })),
+  }),
 });
+
+export const topicDeliverability = z.object({ topics: z.array(deliverabilityFigures.extend({ topic: z.string() })) });
 
 export const auditActions = z.object({
   actions: z.array(z.object({ id, editor: z.string(), action: z.string(), detail: z.string().nullable(), created_at: timestamp })),

@@ -21,6 +21,7 @@ import { readerPagesRouter } from './reader-pages';
 import { errorPage } from './reader-views/token-pages';
 import { sendsApiRouter } from './sends-api';
 import { subscribersApiRouter } from './subscribers-api';
+import { providerWebhooksRouter } from './provider-webhooks';
 import { suppressionsApiRouter } from './suppressions-api';
 import { webhooksRouter } from './webhooks';
 
@@ -36,6 +37,7 @@ export function routers(c: Container): Router[] {
     suppressionsApiRouter(c),
     sendsApiRouter(c),
     webhooksRouter(c),
+    providerWebhooksRouter(c),
     issuesApiRouter(c),
     clicksApiRouter(c),
     clicksRouter(c),

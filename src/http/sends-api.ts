@@ -12,12 +12,12 @@ import { apiRoute, idParam, intQuery, mountApi } from './api-route';
 import { NotFoundError } from '../errors';
 import { scheduleView } from '../sending/schedule';
 import type { Progress } from '../sending/service';
-import { auditActions, delivery, progress, scheduledSend, sendReport } from './api-schemas';
+import { auditActions, delivery, progress, scheduledSend, sendReport, topicDeliverability } from './api-schemas';
 import { jsonBody, optionalJsonBody } from './body';
 import { scheduleRequest, sendBody } from './send-body';
 import { writeEventStream } from './sse';
 
-type Deps = Pick<Container, 'config' | 'editorAuth' | 'sending' | 'audit'>;
+type Deps = Pick<Container, 'config' | 'editorAuth' | 'sending' | 'audit' | 'deliverability'>;
 
 const params = z.object({ id: idParam });
 const progressAnswer = { 200: { description: 'The send’s progress.', schema: progress } };
@@ -122,6 +122,11 @@ export function sendsApiRoutes(deps: Deps) {
       method: 'get', path: '/api/issues/:id/send/report', summary: 'Counts per variant and topic, failure reasons, bounces.', auth: 'editor', params,
       responses: { 200: { description: 'The report.', schema: sendReport } }, errors: [404],
       handler: async ({ params: p }) => ({ status: 200, json: await deps.sending.reports.report(p.id) }),
+    }),
+    apiRoute({
+      method: 'get', path: '/api/deliverability/topics', summary: 'Hard bounces, soft bounces and complaints per topic across every send, with rates.', auth: 'editor',
+      responses: { 200: { description: 'One entry per topic that was ever sent.', schema: topicDeliverability } }, errors: [],
+      handler: async () => ({ status: 200, json: { topics: await deps.deliverability.reports.byTopic() } }),
     }),
     apiRoute({
       method: 'get', path: '/api/issues/:id/send/audit', summary: 'Who started, paused, resumed, cancelled or resolved the send.', auth: 'editor', params,

@@ -16,7 +16,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { Router } from 'express';
 import type { Container } from '../container';
 import { BadRequestError, NotFoundError, UnauthorizedError } from '../errors';
-import { parseBounce } from '../sending/bounces';
+import { bounceEvent, parseBounce } from '../deliverability/json-webhook';
 import { requireContentType } from './body';
 
 export const SIGNATURE_HEADER = 'x-tidings-signature';
@@ -27,7 +27,7 @@ export function signBounce(secret: string, timestamp: number, rawBody: string | 
   return 'sha256=' + createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex');
 }
 
-export function webhooksRouter(c: Pick<Container, 'config' | 'sending'>, now: () => number = Date.now): Router {
+export function webhooksRouter(c: Pick<Container, 'config' | 'deliverability'>, now: () => number = Date.now): Router {
   const r = Router();
   const secret = c.config.bounceWebhookSecret;
 
@@ -54,13 +54,11 @@ export function webhooksRouter(c: Pick<Container, 'config' | 'sending'>, now: ()
       } catch {
         throw new BadRequestError('The request body is not valid JSON.', undefined, 'invalid_json');
       }
-      const result = await c.sending.bounces.recordSigned(parseBounce(body), {
-        endpoint: 'bounces',
-        key: sig,
-        expiresAt: new Date((Number(ts) + TOLERANCE_SECONDS) * 1000),
-        now: new Date(now()),
+      const [result] = await c.deliverability.service.record([bounceEvent(parseBounce(body), new Date(now()))], {
+        trustAddress: true,
+        replay: { endpoint: 'bounces', key: sig, expiresAt: new Date((Number(ts) + TOLERANCE_SECONDS) * 1000), now: new Date(now()) },
       });
-      res.status(200).json({ accepted: true, suppressed: result.suppressed });
+      res.status(200).json({ accepted: true, suppressed: result?.suppressed ?? false });
     },
   );
   return r;

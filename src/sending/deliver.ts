@@ -16,14 +16,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
+import type { DeliverabilityEvent } from '../deliverability/events';
+import type { DeliverabilityService } from '../deliverability/service';
+import { enhancedStatusIn } from '../deliverability/status';
+import type { VerpTokens } from '../deliverability/verp';
 import type { Pool } from '../db/pool';
 import type { Queries } from '../db/queries';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
-import { emailHash } from '../subscribers/email-hash';
 import type { LinkTokens } from '../subscribers/link-tokens';
 import { recipientLinks } from '../subscribers/links';
-import type { Suppressions } from '../subscribers/suppressions';
 import type { FailureWindow } from './breaker';
 import type { CompletionListener } from './completion';
 import type { Dispatcher } from './dispatcher';
@@ -43,10 +45,12 @@ export interface DeliverDeps {
   dispatcher: Dispatcher;
   breaker: FailureWindow;
   variants: VariantCache;
-  /** A 5xx reply from our relay suppresses the address (reason hard_bounce, source smtp_reply). */
-  suppressions: Pick<Suppressions, 'suppressMany'>;
   /** Told when this worker completed a send. */
   completion: CompletionListener;
+  /** BOUNCE_DOMAIN set: each message's envelope sender is its VERP address. */
+  verp: VerpTokens | undefined;
+  /** A 5xx at handoff is recorded like any other hard bounce (suppressed: hard_bounce, source smtp_reply). */
+  bounces: Pick<DeliverabilityService, 'record'>;
   /** Told which variants just went out (click counting's burst filter, src/clicks/machine.ts). */
   onDelivered?: (issueId: number, topicSets: string[]) => Promise<void>;
 }
@@ -168,14 +172,14 @@ export class Deliverer {
 
     const smtp = this.d.smtp();
     const outcomes = await Promise.all(
-      toSend.map(({ row, message }) => smtp.send(material.builder.fromAddress, row.email, message)),
+      toSend.map(({ row, message }) => smtp.send(this.envelopeFrom(sendId, row.subscriber_id, material.builder.fromAddress), row.email, message)),
     );
+    const hardBounces: { row: ClaimedRow; event: DeliverabilityEvent }[] = [];
     const delivered = toSend.filter((_, i) => outcomes[i]!.kind === 'sent').map((x) => x.row.topics);
     if (delivered.length && this.d.onDelivered) {
       // Not awaited: a slow or absent Redis must never hold up delivery.
       this.d.onDelivered(issueId, delivered).catch((err: unknown) => this.d.log.debug({ err }, 'delivery burst mark failed'));
     }
-    const hardBounces: Buffer[] = [];
     let permanent = 0;
     let authError: string | undefined;
     outcomes.forEach((o: SmtpResult, i) => {
@@ -190,7 +194,9 @@ export class Deliverer {
           record(row.id, 'failed', o.code, o.error);
           permanent++;
           result.failed++;
-          if (o.hardBounce) hardBounces.push(emailHash(row.email));
+          if (o.hardBounce) {
+            hardBounces.push({ row, event: { kind: 'hard_bounce', source: 'smtp', address: row.email, status: enhancedStatusIn(o.error), diagnostic: o.error.slice(0, 500), occurredAt: new Date() } });
+          }
           break;
         case 'uncertain':
           record(row.id, 'uncertain', null, o.error);
@@ -211,7 +217,12 @@ export class Deliverer {
       }
     });
     await this.d.pool.query(this.d.queries.sql('deliveries-record'), [ids, statuses, codes, errors, delays]);
-    await this.d.suppressions.suppressMany({ emailHashes: hardBounces, reason: 'hard_bounce', source: 'smtp_reply', detail: `send ${sendId}` });
+    if (hardBounces.length) {
+      await this.d.bounces.record(
+        hardBounces.map((h) => h.event),
+        { targets: hardBounces.map(({ row }) => ({ sendId, subscriberId: row.subscriber_id, transactionalId: null, email: row.email })) },
+      );
+    }
     const reason = authError
       ? `SMTP authentication failed: ${authError}`
       : permanent > 0 || toSend.length > 0
@@ -223,6 +234,11 @@ export class Deliverer {
       return true;
     }
     return false;
+  }
+
+  /** bounces+<token>@BOUNCE_DOMAIN when configured, else MAIL_FROM's address (as before). */
+  private envelopeFrom(sendId: number, subscriberId: number, fallback: string): string {
+    return this.d.verp ? this.d.verp.address({ kind: 'delivery', sendId, subscriberId }) : fallback;
   }
 
   private async release(batchId: number, token: string, sendId: number, issueId: number): Promise<void> {

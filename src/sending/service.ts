@@ -30,6 +30,7 @@ export interface SendRow {
   created_at: Date;
   prepared_at: Date | null;
   completed_at: Date | null;
+  complaint_warning: string | null;
 }
 
 export interface Progress {
@@ -43,6 +44,10 @@ export interface Progress {
   uncertain: number;
   pending: number;
   cancelled: number;
+  /** Handed over, then reported back as a hard bounce. */
+  bounced: number;
+  /** The complaint rate passed a third of COMPLAINT_PAUSE_PERCENT (the pause itself is pause_reason). */
+  complaint_warning: string | null;
   in_flight: number;
   prepared: boolean;
   pause_reason: string | null;
@@ -145,7 +150,7 @@ export class SendService {
 
   async progressOf(send: SendRow): Promise<Progress> {
     const { pool, queries } = this.d;
-    const counts: Record<DeliveryStatus, number> = { pending: 0, sending: 0, sent: 0, skipped: 0, failed: 0, uncertain: 0, cancelled: 0 };
+    const counts: Record<DeliveryStatus, number> = { pending: 0, sending: 0, sent: 0, skipped: 0, failed: 0, uncertain: 0, cancelled: 0, bounced: 0 };
     const [c, rate] = await Promise.all([
       pool.query<{ status: DeliveryStatus; n: number }>(queries.sql('send-counts'), [send.id]),
       pool.query<{ n: number }>(queries.sql('send-rate'), [send.id]),
@@ -163,6 +168,8 @@ export class SendService {
       uncertain: counts.uncertain,
       pending: counts.pending + counts.sending,
       cancelled: counts.cancelled,
+      bounced: counts.bounced,
+      complaint_warning: send.complaint_warning,
       in_flight: counts.sending,
       prepared: send.prepared,
       pause_reason: send.pause_reason,

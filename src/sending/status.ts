@@ -14,7 +14,8 @@ export const SEND_STATUSES = ['preparing', 'sending', 'paused', 'completed', 'ca
 export type SendStatus = (typeof SEND_STATUSES)[number];
 
 /** deliveries.status: one row per (send, reader) in the ledger (docs/delivery.md). */
-export const DELIVERY_STATUSES = ['pending', 'sending', 'sent', 'skipped', 'failed', 'uncertain', 'cancelled'] as const;
+// bounced: handed over, then reported back as a hard bounce (docs/deliverability.md).
+export const DELIVERY_STATUSES = ['pending', 'sending', 'sent', 'skipped', 'failed', 'uncertain', 'cancelled', 'bounced'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** The one "paused" rule: a paused flag counts only while the send is still running. */

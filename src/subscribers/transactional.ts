@@ -58,6 +58,8 @@ export class TransactionalMail {
       suppressions: Pick<Suppressions, 'readerStanding'>;
       publicUrl: string;
       mailFrom: string;
+      /** BOUNCE_DOMAIN set: the envelope sender names this message (VERP, its own token kind). */
+      envelopeFrom?: (messageId: number) => string;
       /** Hands a job to the queue (BullMQ in production); wired by the composition root. */
       enqueue: (job: TransactionalJob) => Promise<void>;
       onError?: (err: unknown, jobId: string) => void;
@@ -117,6 +119,7 @@ export class TransactionalMail {
       await this.deps.transport.sendMail({
         from: this.deps.mailFrom,
         to: sub.email,
+        ...(this.deps.envelopeFrom ? { envelope: { from: this.deps.envelopeFrom(messageId), to: sub.email } } : {}),
         subject: t.subject,
         html: personalize(t.html, values, 'html'),
         text: personalize(t.text, values, 'text'),

@@ -6,6 +6,7 @@ import { shownSendStatus } from '../../sending/status';
 import { html, type SafeHtml } from '../html';
 import { scrollRegion } from '../layout';
 import { badge, csrfInput, when } from './views';
+import type { Figures } from '../../deliverability/report';
 
 function sendCell(s: SendSummary | undefined) {
   if (!s) return html`<span class="muted">not sent</span>`;
@@ -19,6 +20,7 @@ const forIssue = (title: string) => html`<span class="visually-hidden"> “${tit
 export function issueListView(issues: IssueSummary[], sends: Map<number, SendSummary>): SafeHtml {
 return html`<div class="row spread"><h1>Issues</h1>
 <p class="row"><a class="button" href="/admin/issues/new">New issue</a> <a class="button secondary" href="/admin/issues/import">Import a file</a></p></div>
+<p><a href="/admin/deliverability">Bounces and complaints by topic</a></p>
 ${issues.length === 0 ? html`<p>No issue yet. Write one or import a Markdown or plain-text file.</p>` : scrollRegion('Issues', html`<table class="issues">
 <thead><tr><th>Issue</th><th>Status</th><th>Items</th><th>Send</th><th>Updated</th><th>Actions</th></tr></thead>
 <tbody>${issues.map(
@@ -46,4 +48,13 @@ ${(['auto', 'markdown', 'text'] as const).map((f) => html`<option value="${f}"${
 <label for="source">Text</label><textarea id="source" name="source" rows="8">${fields.source ?? ''}</textarea></details>
 <p><button type="submit">Import as draft</button></p>
 </form>`;
+}
+
+/** Every send's bounces and complaints per topic (docs/deliverability.md). */
+export function topicDeliverabilityView(topics: ({ topic: string } & Figures)[]): SafeHtml {
+  return html`<p><a href="/admin/issues">← Issues</a></p>
+<h1>Bounces and complaints by topic</h1>
+<p>Across every send, per topic of the email each reader got. Rates are shares of the messages delivered.</p>
+${topics.length ? scrollRegion('Bounces and complaints by topic', html`<table class="deliverability"><thead><tr><th>Topic</th><th>Delivered</th><th>Hard bounces</th><th>Soft bounces</th><th>Complaints</th></tr></thead>
+<tbody>${topics.map((t) => html`<tr><th scope="row">${t.topic}</th><td class="num">${t.delivered}</td><td class="num">${t.hard_bounces} (${t.hard_bounce_rate}%)</td><td class="num">${t.soft_bounces} (${t.soft_bounce_rate}%)</td><td class="num">${t.complaints} (${t.complaint_rate}%)</td></tr>`)}</tbody></table>`) : html`<p class="muted">Nothing sent yet.</p>`}`;
 }

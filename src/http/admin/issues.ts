@@ -9,7 +9,7 @@ import { html } from '../html';
 import type { ConsoleDeps } from './deps';
 import { applyOp, blankSection, documentFromForm, parseOp, type FormBody } from './issue-form-data';
 import { issueForm } from './issue-form-view';
-import { importForm, issueListView } from './issues-views';
+import { importForm, issueListView, topicDeliverabilityView } from './issues-views';
 import { readUploadForm } from './multipart';
 import { previewRouter } from './preview';
 import { sendRouter } from './send';
@@ -48,6 +48,11 @@ export function issuesRouter(c: ConsoleDeps): Router {
     const sends = await c.consoleOverview.sendSummaries(issues.map((i) => i.id));
     const body = issueListView(issues, sends);
     res.type('html').send(consolePage(res, { title: 'Issues', mailbox, body }));
+  });
+
+  r.get('/deliverability', async (_req, res) => {
+    const body = topicDeliverabilityView(await c.deliverability.reports.byTopic());
+    res.type('html').send(consolePage(res, { title: 'Bounces and complaints by topic', mailbox, body }));
   });
 
   r.get('/issues/new', async (_req, res) => {

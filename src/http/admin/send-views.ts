@@ -1,4 +1,5 @@
 /** Views of the send pages: confirmation, live progress, report, uncertain deliveries, audit log. */
+import type { Figures, SendDeliverability } from '../../deliverability/report';
 import type { AuditEntry } from '../../editors/audit';
 import type { Issue } from '../../issues/service';
 import type { VariantSummary } from '../../rendering/variants';
@@ -44,7 +45,7 @@ function eta(p: Progress): string {
 }
 
 function counts(c: Record<string, number>): string {
-  return ['sent', 'skipped', 'failed', 'uncertain', 'cancelled', 'pending', 'sending']
+  return ['sent', 'bounced', 'skipped', 'failed', 'uncertain', 'cancelled', 'pending', 'sending']
     .filter((k) => c[k])
     .map((k) => `${c[k]} ${k}`)
     .join(', ');
@@ -75,6 +76,7 @@ export function progressView(o: {
 ${notice(o.note)}
 <section class="card progress-card" id="progress" data-events="/admin/issues/${id}/send/events">
 <p class="row"><span data-k="status">${badge(p.status)}</span>${p.pause_reason && p.status === 'paused' ? html`<span class="muted" data-k="pause_reason">${p.pause_reason}</span>` : ''}</p>
+${p.complaint_warning ? html`<p class="notice" role="status">Complaints: ${p.complaint_warning}</p>` : ''}
 <progress id="bar" max="100" value="${pct}" aria-label="Send progress">${pct}%</progress>
 <p class="pct"><strong data-k="percent">${pct}%</strong> <span class="muted">(<span data-k="done">${done}</span> of <span data-k="total">${p.total}</span>${p.prepared ? '' : ', still preparing'})</span></p>
 <dl class="stats">
@@ -110,8 +112,21 @@ ${r.failures.length
     ? scrollRegion('Failures', html`<table class="failures"><thead><tr><th>Status</th><th>SMTP</th><th>Reason</th><th>Deliveries</th></tr></thead>
 <tbody>${r.failures.map((f) => html`<tr><td>${f.status}</td><td>${f.smtp_code ?? '—'}</td><td>${f.error ?? '—'}</td><td class="num">${f.count}</td></tr>`)}</tbody></table>`)
     : html`<p class="muted">No failure.</p>`}
-${Object.keys(r.bounces).length ? html`<p>Bounces reported: ${counts(r.bounces)}</p>` : ''}
+${deliverabilityView(r.deliverability)}
 </section>`;
+}
+
+function rates(f: Figures): SafeHtml {
+  return html`<td class="num">${f.delivered}</td><td class="num">${f.hard_bounces} (${f.hard_bounce_rate}%)</td><td class="num">${f.soft_bounces} (${f.soft_bounce_rate}%)</td><td class="num">${f.complaints} (${f.complaint_rate}%)</td>`;
+}
+
+/** Bounces and complaints reported after handoff (docs/deliverability.md), overall and per topic. */
+export function deliverabilityView(d: SendDeliverability): SafeHtml {
+  return html`<h3>Bounces and complaints</h3>
+${d.complaint_warning ? html`<p class="notice">${d.complaint_warning}</p>` : ''}
+${scrollRegion('Bounces and complaints', html`<table class="deliverability"><thead><tr><th>Scope</th><th>Delivered</th><th>Hard bounces</th><th>Soft bounces</th><th>Complaints</th></tr></thead>
+<tbody><tr><th scope="row">This send</th>${rates(d)}</tr>
+${d.topics.map((t) => html`<tr><th scope="row">Topic ${t.topic}</th>${rates(t)}</tr>`)}</tbody></table>`)}`;
 }
 
 function uncertainView(issueId: number, rows: UncertainRow[], csrf: string): SafeHtml {

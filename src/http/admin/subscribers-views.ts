@@ -65,6 +65,8 @@ ${rep.dryRun && o.csv !== undefined ? html`<form method="post" action="/admin/su
 <p><button type="submit">Upload</button></p></form>`;
 }
 
+const BOUNCE_LABEL: Record<string, string> = { hard: 'Hard bounce', soft: 'Soft bounce', complaint: 'Spam complaint' };
+
 export interface SubscriberViewData {
   id: number;
   data: Awaited<ReturnType<SubscriberAdmin['privacyExport']>>;
@@ -87,6 +89,9 @@ ${scrollRegion('Consent history', html`<table class="consent"><thead><tr><th>Whe
 <h2>Deliveries</h2>
 ${o.deliveries.length ? scrollRegion('Deliveries', html`<table class="deliveries"><thead><tr><th>Issue</th><th>Variant</th><th>Status</th><th>Sent</th><th>Error</th></tr></thead>
 <tbody>${o.deliveries.map((d) => html`<tr><td><a href="/admin/issues/${d.issue_id}/send">${d.title}</a></td><td>${d.topics}</td><td>${badge(d.status)}</td><td>${when(d.sent_at)}</td><td class="muted">${d.error ?? ''}</td></tr>`)}</tbody></table>`) : html`<p class="muted">No newsletter delivered yet.</p>`}
+<h2>Bounces and complaints</h2>
+${o.data.bounces.length ? scrollRegion('Bounces and complaints', html`<table class="bounces"><thead><tr><th>When</th><th>Event</th><th>Send</th><th>Report</th></tr></thead>
+<tbody>${o.data.bounces.map((b) => html`<tr><td>${when(b.at as Date)}</td><td>${BOUNCE_LABEL[b.type] ?? b.type}</td><td>${b.sendId ?? '—'}</td><td class="muted">${b.reason ?? ''}</td></tr>`)}</tbody></table>`) : html`<p class="muted">None reported.</p>`}
 ${s.status !== 'erased' ? html`<h2>Erase</h2>
 <form method="post" action="/admin/subscribers/${o.id}/erase" class="card danger-zone">${csrfInput(o.csrf)}
 <p>Removes the address, name, topics and IP addresses for good. The consent ledger keeps its events without who; the address is suppressed so no import can add it again.</p>
