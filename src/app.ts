@@ -229,12 +229,9 @@ function buildSending(s: Shared, smtpUrl: string, d: SendingParts): Sending {
     }),
     reconciler: new Reconciler({ pool, queries, log, dispatcher, completion, leaseSeconds: o.leaseSeconds, intervalMs: o.reconcileIntervalMs }),
     // Test emails go through the process's ordinary transport, built like the newsletter.
-    testSender: new TestSender({
-      context: messageContext, publicUrl: config.publicUrl, transport: s.transport, rateLimiter: s.rateLimiter,
-      topics: s.topics, audit: s.audit, variants: d.variants, issues: d.issues,
-    }),
-    smtp,
-    zones,
+    testSender: new TestSender({ context: messageContext, publicUrl: config.publicUrl, transport: s.transport, rateLimiter: s.rateLimiter,
+      topics: s.topics, audit: s.audit, variants: d.variants, issues: d.issues }),
+    smtp, zones,
     schedules: new ScheduleService({ pool, queries, clock: s.clock, audit: s.audit, renderer: d.variants, sends: service, defaultZone: config.schedule.defaultTimezone }),
     scheduler: new Scheduler({ pool, queries, log, clock: s.clock, sends: service, zones, ...config.schedule }),
   };
@@ -251,11 +248,8 @@ export async function startTidings(c: Container): Promise<Tidings> {
 
   // Worker processes never load the public routers (console, reader pages, importers' parsers,
   // mailparser): measured ~40 MB less resident memory per worker.
-  const web =
-    config.role === 'worker'
-      ? undefined
-      : // eslint-disable-next-line @typescript-eslint/no-require-imports
-        (require('./http/routes') as typeof import('./http/routes'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const web = config.role === 'worker' ? undefined : (require('./http/routes') as typeof import('./http/routes'));
   // A worker process serves only the operations endpoints (health checks, metrics scraping).
   const app = createHttpApp({
     log,
