@@ -6,7 +6,7 @@
 const FOUNDATION = '^src/(config|db|errors|escape|paths|logger|metrics|startup-errors|clock|timezones)(/|\\.ts$)';
 const SERVICES = '^src/(clicks|editors|issues|rendering|sending|subscribers|deliverability|mail|queue|topics|settings|ratelimit)(/|\\.ts$)';
 const ENTRY = '^(src/http|src/cli|workers)/';
-const ROOT = '^src/(app|app-deliverability|main|boot|seed|container)\\.ts$';
+const ROOT = '^src/(app|app-[a-z]+|main|boot|seed|container)\\.ts$';
 
 module.exports = {
   forbidden: [
@@ -30,7 +30,7 @@ module.exports = {
       severity: 'error',
       comment: 'Routers and processors get their services handed in (Pick<Container, …> from src/container.ts); the CLI, like main.ts, is a process entry that builds the container.',
       from: { path: '^(src/http|workers)/' },
-      to: { path: '^src/(app|app-deliverability|main|boot)\\.ts$' },
+      to: { path: '^src/(app|app-[a-z]+|main|boot)\\.ts$' },
     },
     {
       name: 'workers-do-not-import-http',

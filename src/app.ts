@@ -8,12 +8,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
-import { ClickCounter } from './clicks/counter';
-import { DeliveryBursts } from './clicks/machine';
-import { ClickRedirects } from './clicks/redirect';
-import { ClickReports } from './clicks/report';
-import { ClickTokens } from './clicks/tokens';
+import { listenUrl } from './config/scale';
 import type { Clicks, Container, Deliverability, Readers, RuntimeConfig, Sending } from './container';
+import { buildClicks } from './app-clicks';
 import { buildDeliverability } from './app-deliverability';
 import { createPool } from './db/pool';
 import { Queries } from './db/queries';
@@ -32,7 +29,7 @@ import { MailboxMessages } from './mail/mailbox-messages';
 import { createMailTransport } from './mail/transport';
 import { Metrics } from './metrics';
 import { BulkAdder } from './queue/bulk-add';
-import { createRedis, QUEUE_NAMES, Queues } from './queue';
+import { connectRedis, QUEUE_NAMES, Queues } from './queue';
 import { RateLimiter } from './ratelimit';
 import { loadTemplates } from './rendering/templates';
 import { VariantStore } from './rendering/variant-store';
@@ -44,6 +41,7 @@ import { QueueDispatcher } from './sending/dispatcher';
 import { Preparer } from './sending/prepare';
 import { SendRateLimiter } from './sending/rate-limit';
 import { Reconciler } from './sending/reconciler';
+import { LedgerRetention } from './sending/retention';
 import { SendReports } from './sending/report';
 import { ScheduleService } from './sending/schedule';
 import { Scheduler } from './sending/scheduler';
@@ -95,19 +93,19 @@ type Shared = Pick<Container, 'config' | 'clock' | 'log' | 'metrics' | 'pool' | 
 
 export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { databaseUrl: string }, opts: BuildOptions): Promise<Container> {
   const log = opts.log;
-  const pool = createPool(config.databaseUrl);
-  const queries = Queries.load();
+  const pool = createPool(config.databaseUrl, config.database.poolSize);
+  const queries = Queries.load(undefined, { namedStatements: config.database.pooler !== 'transaction' });
   await queries.check(pool);
   const secretKeys = await resolveSecretKeys(pool, queries, config.secretKey, config.secretKeyPrevious);
   const runtime: RuntimeConfig = Object.freeze({ ...config, secretKey: secretKeys[0]!, secretKeys });
-  const redis = createRedis(config.redisUrl);
+  const redis = connectRedis(config);
   const { mailbox, smtpUrl } = await mailRelay(runtime, pool, queries, log);
   const topics = new Topics(pool, queries);
   const audit = new EditorAudit(pool, queries);
   const shared: Shared = {
     config: runtime, log, pool, queries, redis, topics, audit, clock: opts.clock ?? systemClock,
     metrics: new Metrics(opts.defaultMetrics ?? true),
-    queues: new Queues(redis, config.queuePrefix),
+    queues: new Queues(redis, config),
     rateLimiter: new RateLimiter(redis, config.queuePrefix),
     transport: createMailTransport({ url: smtpUrl, allowInsecureAuth: config.smtpInsecure, dkim: config.dkim }),
     linkTokens: new LinkTokens(secretKeys),
@@ -142,18 +140,6 @@ export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { dat
     importers,
     variants,
     clicks,
-  };
-}
-
-function buildClicks(s: Shared, issues: IssuesService, secretKeys: readonly string[]): Clicks {
-  const { pool, queries, config, topics } = s;
-  const tokens = new ClickTokens(secretKeys);
-  const counter = new ClickCounter(pool, queries, s.log, config.clicks.flushMs);
-  const bursts = new DeliveryBursts(s.redis, config.queuePrefix, config.clicks.burstSeconds);
-  return {
-    tokens, counter, bursts,
-    redirects: new ClickRedirects({ pool, queries, tokens, topics, counter, bursts }),
-    reports: new ClickReports({ pool, queries, issues, topics, counter, tracking: config.clicks.tracking }),
   };
 }
 
@@ -194,13 +180,14 @@ function buildReaders(s: Shared, dlv: Deliverability): Readers {
     importer: new SubscriberImport(pool, queries, topics, s.audit),
     mail,
     requests,
-    listener: new RequestListener(config.databaseUrl, (id) => void requests.dispatch(id, 0), log),
+    listener: new RequestListener(listenUrl(config), (id) => void requests.dispatch(id, 0), log, async (after) =>
+      (await pool.query<{ id: number }>(queries.sql('subscription-requests-after'), [after])).rows.map((r) => r.id)),
     sweeper: new ReadersSweeper(pool, queries, requests, mail),
     formTokens: new FormTokens(config.secretKeys),
   };
 }
 
-type SendingParts = { issues: IssuesService; variants: Variants; variantStore: VariantStore; bursts: DeliveryBursts; deliverability: Deliverability };
+type SendingParts = { issues: IssuesService; variants: Variants; variantStore: VariantStore; bursts: Clicks['bursts']; deliverability: Deliverability };
 function buildSending(s: Shared, smtpUrl: string, d: SendingParts): Sending {
   const { pool, queries, log, config } = s;
   const o = config.sending;
@@ -228,6 +215,7 @@ function buildSending(s: Shared, smtpUrl: string, d: SendingParts): Sending {
       onDelivered: (issueId, sets) => d.bursts.delivered(issueId, sets),
     }),
     reconciler: new Reconciler({ pool, queries, log, dispatcher, completion, leaseSeconds: o.leaseSeconds, intervalMs: o.reconcileIntervalMs }),
+    retention: new LedgerRetention({ pool, queries, log, retentionDays: config.deliveryRetentionDays }),
     // Test emails go through the process's ordinary transport, built like the newsletter.
     testSender: new TestSender({ context: messageContext, publicUrl: config.publicUrl, transport: s.transport, rateLimiter: s.rateLimiter,
       topics: s.topics, audit: s.audit, variants: d.variants, issues: d.issues }),
@@ -288,6 +276,7 @@ export async function startTidings(c: Container): Promise<Tidings> {
 
 export async function closeContainer(c: Container): Promise<void> {
   await Promise.all([c.sending.reconciler.stop(), c.sending.scheduler.stop()]);
+  await c.sending.retention.stop();
   await c.clicks.counter.stop();
   c.sending.smtp.close();
   c.transport.close();

@@ -21,8 +21,11 @@ export interface Dependencies {
 
 export async function prepareDependencies(config: Config, log: Logger): Promise<Dependencies> {
   const db = await resolveDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, embeddedPort: config.embeddedPgPort }, log);
-  const redisProcess = await ensureRedis(config.redisUrl, log);
-  const pool = createPool(db.url, 1);
+  // A cluster is never ours to start: its nodes are checked by the client's own ready check.
+  const redisProcess = config.redisCluster ? undefined : await ensureRedis(config.redisUrl, log);
+  // Migrations hold a session-level view of the schema under an advisory lock: on a direct
+  // connection when DATABASE_URL goes through a transaction pooler.
+  const pool = createPool(config.database.migrationUrl ?? db.url, 1);
   try {
     const applied = await migrate(pool);
     if (applied.length) log.info({ applied }, 'migrations applied');

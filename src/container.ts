@@ -7,7 +7,6 @@
  * A new service: a field here (in its capability's group), one `new` in src/app.ts, and the entry
  * points that use it add its name to their Pick.
  */
-import type { Redis } from 'ioredis';
 import type { Clock } from './clock';
 import type { RuntimeConfig } from './config/runtime';
 import type { Pool } from './db/pool';
@@ -37,7 +36,7 @@ import type { LocalMailbox } from './mail/local-mailbox';
 import type { MailboxMessages } from './mail/mailbox-messages';
 import type { MailTransport } from './mail/transport';
 import type { Metrics } from './metrics';
-import type { Queues } from './queue';
+import type { Queues, RedisClient } from './queue';
 import type { RateLimiter } from './ratelimit';
 import type { Variants } from './rendering/variants';
 import type { SendCompletion } from './sending/completion';
@@ -45,6 +44,7 @@ import type { Deliverer } from './sending/deliver';
 import type { Dispatcher } from './sending/dispatcher';
 import type { Preparer } from './sending/prepare';
 import type { Reconciler } from './sending/reconciler';
+import type { LedgerRetention } from './sending/retention';
 import type { SendReports } from './sending/report';
 import type { ScheduleService } from './sending/schedule';
 import type { Scheduler } from './sending/scheduler';
@@ -96,6 +96,8 @@ export interface Sending {
   readonly preparer: Preparer;
   readonly deliverer: Deliverer;
   readonly reconciler: Reconciler;
+  /** Rolls up and drops ledger partitions past DELIVERY_RETENTION_DAYS (worker processes). */
+  readonly retention: LedgerRetention;
   readonly testSender: TestSender;
   /** The newsletter relay's pool, opened on first delivery. */
   readonly smtp: LazySmtpPool;
@@ -145,7 +147,7 @@ export interface Container {
   readonly pool: Pool;
   readonly queries: Queries;
   /** Shared connection for queues, rate limits and readiness (workers open their own). */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly queues: Queues;
   readonly rateLimiter: RateLimiter;
   /** The process's transport (transactional mails, test emails). */

@@ -2,7 +2,7 @@
  * Fixed-window rate limits kept in Redis, so every API process shares the same counters.
  * A limit of 0 turns the check off (load tests, trusted networks).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './queue';
 import { RateLimitedError } from './errors';
 
 // INCR and set the expiry only on the first hit, atomically: a crash between the two commands
@@ -20,7 +20,7 @@ return {n, redis.call('PTTL', KEYS[1])}`;
 
 export class RateLimiter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

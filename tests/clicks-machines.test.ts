@@ -41,7 +41,7 @@ test('right after delivery, scanners, HEAD: counted apart as machine; bad tokens
 
   // After the window (expired here rather than waited for): people, except HEAD and scanners.
   const prefix = t.c.config.queuePrefix;
-  const keys = await t.c.redis.keys(`${prefix}:clicks:delivered:${issueId}:*`);
+  const keys = await t.c.redis.keys(`${prefix}:clicks:delivered:{${issueId}}:*`);
   expect(keys.length).toBe(7);
   await t.c.redis.del(...keys);
   await new Promise((res) => setTimeout(res, 300)); // the API process's cached answer expires

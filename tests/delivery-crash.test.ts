@@ -2,12 +2,14 @@
  * Crash safety with real worker processes: kill -9 at random moments (10 times, restarting each
  * time), and a Redis FLUSHALL mid-send. Every delivery ends terminal, nobody gets two emails, and
  * `uncertain` never exceeds the messages that were in flight at the kills.
- * Uses a private redis-server (FLUSHALL must not touch the shared one).
+ * Uses a private redis-server (FLUSHALL must not touch the shared one); in the cluster run
+ * (TEST_REDIS_CLUSTER_NODES, run alone with --runInBand) it flushes every master of the cluster.
+ * Two worker processes finish each send, so batches really are shared between processes.
  */
 import { startTestApp, type TestApp } from './helpers/app';
 import { createIssue, insertReaders, quietSink, ledger, spawnWorker, waitForStatus, waitUntil, type WorkerProcess } from './helpers/delivery';
 import { PrivateRedis } from './helpers/redis-server';
-import { Redis } from 'ioredis';
+import { redisNodes } from '../src/queue';
 
 const N = 2000;
 // The lease must outlast a chunk's SMTP time even on a loaded machine (the sink parses every
@@ -92,6 +94,7 @@ test('kill -9 at random moments, 10 times: terminal, no duplicates, uncertain â‰
   expect((mid.pending ?? 0) + (mid.sending ?? 0)).toBeGreaterThan(0); // the kills happened mid-send
 
   worker();
+  worker();
   const final = await waitForStatus(t, issueId, ['completed'], 120_000);
   const rows = await ledger(t.c.pool, sendId);
   expect(rows.pending ?? 0).toBe(0);
@@ -119,13 +122,13 @@ test('Redis FLUSHALL mid-send: the reconciler finishes the send without duplicat
   const res = await t.fetch(`/api/issues/${issueId}/send`, { method: 'POST', editor: true });
   expect(res.status).toBe(202);
   const sendId = await sendOf(issueId);
-  const w = worker();
-  await w.ready;
+  const ws = [worker(), worker()];
+  await Promise.all(ws.map((w) => w.ready));
   await waitUntil(async () => ((await ledger(t.c.pool, sendId)).sent ?? 0) > 300, 60_000, '300 sent');
 
-  const admin = new Redis(redis.url);
-  await admin.flushall();
-  admin.disconnect();
+  // The app's own connection reaches the same Redis as the workers: the private server, or every
+  // master of the cluster.
+  for (const node of redisNodes(t.c.redis)) await node.flushall();
 
   const final = await waitForStatus(t, issueId, ['completed'], 120_000);
   expect(final.sent + final.uncertain).toBe(N);
@@ -133,6 +136,6 @@ test('Redis FLUSHALL mid-send: the reconciler finishes the send without duplicat
   await new Promise((r) => setTimeout(r, 300));
   expect(duplicates('Tidings flush')).toEqual([]);
   expect(received('Tidings flush').size).toBe(N);
-  w.child.kill('SIGKILL');
-  await w.exited;
+  for (const w of ws) w.child.kill('SIGKILL');
+  await Promise.all(ws.map((w) => w.exited));
 }, 180_000);

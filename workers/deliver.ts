@@ -22,11 +22,13 @@ export function deliverSpec(c: Pick<Container, 'config' | 'sending'>): Processor
     // The scheduler runs beside the reconciler: both read Postgres on a timer, so a schedule or a
     // zone due while Redis was flushed or every process was down is still found.
     onStart: async () => {
-      c.sending.reconciler.start();
+      await c.sending.reconciler.start();
+      c.sending.retention.start();
       c.sending.scheduler.start();
     },
     onStop: async () => {
       await c.sending.reconciler.stop();
+      await c.sending.retention.stop();
       await c.sending.scheduler.stop();
     },
   };

@@ -52,14 +52,23 @@ GROUP BY t.topics ORDER BY t.topics;
 
 -- name: console-send-summaries
 -- The issues list shows each send's state and counts; one grouped scan of the ledger index.
+-- A send past retention counts from its roll-up (migration 025).
 SELECT s.issue_id, s.status, s.paused, s.total,
-       count(d.id) FILTER (WHERE d.status = 'sent')::integer AS sent,
-       count(d.id) FILTER (WHERE d.status = 'failed')::integer AS failed,
-       count(d.id) FILTER (WHERE d.status = 'skipped')::integer AS skipped,
-       count(d.id) FILTER (WHERE d.status = 'uncertain')::integer AS uncertain
-FROM sends s LEFT JOIN deliveries d ON d.send_id = s.id
+       COALESCE(sum(d.n) FILTER (WHERE d.status = 'sent'), 0)::integer AS sent,
+       COALESCE(sum(d.n) FILTER (WHERE d.status = 'failed'), 0)::integer AS failed,
+       COALESCE(sum(d.n) FILTER (WHERE d.status = 'skipped'), 0)::integer AS skipped,
+       COALESCE(sum(d.n) FILTER (WHERE d.status = 'uncertain'), 0)::integer AS uncertain
+FROM sends s LEFT JOIN LATERAL (
+  SELECT status, count(*) AS n FROM deliveries WHERE send_id = s.id GROUP BY status
+  UNION ALL
+  SELECT status, n FROM delivery_rollups WHERE send_id = s.id
+) d ON true
 WHERE s.issue_id = ANY($1::bigint[])
 GROUP BY s.id;
+
+-- name: console-subscriber-rollup
+-- What the ledgers dropped by retention held for one reader (migration 025); no row = nothing dropped.
+SELECT deliveries, sent, last_sent_at FROM subscriber_delivery_rollups WHERE subscriber_id = $1::bigint;
 
 -- name: console-subscriber-deliveries
 SELECT d.id, i.id AS issue_id, i.title, d.topics, d.status, d.attempts, d.smtp_code, d.error, d.sent_at, d.updated_at

@@ -43,7 +43,9 @@ FROM (
 
 -- name: dlv-complaint-rate
 SELECT (SELECT count(*) FROM bounce_events WHERE send_id = $1::bigint AND type = 'complaint')::int AS complaints,
-       (SELECT count(*) FROM deliveries WHERE send_id = $1::bigint AND status IN ('sent', 'bounced'))::int AS delivered;
+       ((SELECT count(*) FROM deliveries WHERE send_id = $1::bigint AND status IN ('sent', 'bounced'))
+        -- a send whose ledger partition was dropped (DELIVERY_RETENTION_DAYS) keeps its roll-ups
+        + (SELECT coalesce(sum(n), 0) FROM delivery_rollups WHERE send_id = $1::bigint AND status IN ('sent', 'bounced')))::int AS delivered;
 
 -- name: dlv-send-warn
 UPDATE sends SET complaint_warning = $2::text, updated_at = now()
@@ -65,13 +67,22 @@ WHERE b.send_id = $1::bigint
 GROUP BY t.topic, b.type;
 
 -- name: dlv-send-topic-delivered
-SELECT t.topic, count(*)::int AS n
-FROM deliveries d CROSS JOIN LATERAL unnest(string_to_array(d.topics, ',')) AS t(topic)
-WHERE d.send_id = $1::bigint AND d.status IN ('sent', 'bounced')
-GROUP BY t.topic;
+-- The retained ledger plus the roll-ups of a dropped partition (one or the other holds the send).
+SELECT topic, sum(n)::int AS n FROM (
+  SELECT t.topic, count(*) AS n
+  FROM deliveries d CROSS JOIN LATERAL unnest(string_to_array(d.topics, ',')) AS t(topic)
+  WHERE d.send_id = $1::bigint AND d.status IN ('sent', 'bounced')
+  GROUP BY t.topic
+  UNION ALL
+  SELECT t.topic, sum(r.n) AS n
+  FROM delivery_rollups r CROSS JOIN LATERAL unnest(string_to_array(r.topics, ',')) AS t(topic)
+  WHERE r.send_id = $1::bigint AND r.status IN ('sent', 'bounced')
+  GROUP BY t.topic
+) x GROUP BY topic;
 
 -- name: dlv-topic-totals
--- Every send, per topic: delivered messages and their bounces and complaints (the topic report).
+-- Every send still in the ledger, per topic: delivered messages and their bounces and complaints
+-- (the topic report; a send past DELIVERY_RETENTION_DAYS keeps its own report from the roll-ups).
 SELECT t.topic,
        count(*) FILTER (WHERE d.status IN ('sent', 'bounced'))::int AS delivered,
        count(*) FILTER (WHERE EXISTS (SELECT 1 FROM bounce_events b WHERE b.send_id = d.send_id AND b.subscriber_id = d.subscriber_id AND b.type = 'hard'))::int AS hard,

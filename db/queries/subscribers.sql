@@ -38,6 +38,11 @@ WHERE id IN (SELECT id FROM subscription_requests
              ORDER BY id LIMIT $2::integer FOR UPDATE SKIP LOCKED)
 RETURNING id, dispatches;
 
+-- name: subscription-requests-after
+-- The listener's polling fallback behind a transaction pooler (no LISTEN): requests newer than the
+-- last one seen. Job ids (req-<id>-0) make the copies several workers enqueue one job.
+SELECT id FROM subscription_requests WHERE id > $1::bigint ORDER BY id LIMIT 1000;
+
 -- name: sweep-try-lock
 -- One sweeper at a time across processes; released at the end of the sweep's transaction.
 SELECT pg_try_advisory_xact_lock(hashtext('tidings.readers.sweep')) AS locked;

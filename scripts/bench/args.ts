@@ -20,11 +20,13 @@ export interface BenchArgs {
   cpuProf: string | undefined;
   /** Give up on phase 1 after this many seconds (default: 540, or longer for N > 42,000). */
   timeoutSeconds: number;
+  /** Only prepare the ledger of N readers and report rows/s and memory (docs/scaling.md). */
+  prepareOnly: boolean;
 }
 
 export const USAGE = `usage: npm run bench -- [--subscribers N] [--workers K] [--json]
   [--api-seconds S] [--api-connections C] [--naive N] [--limit N] [--smtp-connections C]
-  [--cpu-prof DIR] [--timeout S]`;
+  [--cpu-prof DIR] [--timeout S] [--prepare-only]`;
 
 const DEFAULTS: BenchArgs = {
   subscribers: 100_000,
@@ -37,6 +39,7 @@ const DEFAULTS: BenchArgs = {
   smtpConnections: 5,
   cpuProf: undefined,
   timeoutSeconds: 0,
+  prepareOnly: false,
 };
 
 const NUMERIC: Record<string, keyof BenchArgs> = {
@@ -57,6 +60,10 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     const flag = argv[i]!;
     if (flag === '--json') {
       args.json = true;
+      continue;
+    }
+    if (flag === '--prepare-only') {
+      args.prepareOnly = true;
       continue;
     }
     if (flag === '--help' || flag === '-h') throw new Error(USAGE);

@@ -14,6 +14,7 @@ import { runApi } from './phase-api';
 import { runE2e } from './phase-e2e';
 import { runLimit } from './phase-limit';
 import { runNaive } from './phase-naive';
+import { runPrepareOnly, type PrepareResult } from './phase-prepare';
 import { buildService, LOG_DIR, ProcSampler, readTail, startRedis, startTidings, stopAll, stopProcess, type TidingsProcess } from './procs';
 import { summary, table, type BenchResult } from './report';
 import { SinkProcess } from './sink-client';
@@ -38,7 +39,7 @@ function log(msg: string): void {
   process.stderr.write(`[bench] ${msg}\n`);
 }
 
-async function bench(args: BenchArgs): Promise<BenchResult> {
+async function bench(args: BenchArgs): Promise<BenchResult | PrepareResult> {
   const t0 = performance.now();
   const secretKey = randomBytes(24).toString('hex');
   const editorKey = 'bench-editor-' + randomBytes(12).toString('hex');
@@ -88,7 +89,8 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
       ...env, ROLE: 'api', SUBSCRIBE_LIMIT_PER_IP: '0', SUBSCRIBE_LIMIT_PER_ADDRESS: '0',
     }, args.cpuProf ? path.resolve(args.cpuProf) : undefined),
     ...Array.from({ length: args.workers }, (_, i) =>
-      startTidings(`worker${i + 1}`, { ...env, ROLE: 'worker' }, args.cpuProf ? path.resolve(args.cpuProf) : undefined),
+      // --prepare-only holds deliveries back: each batch waits on a rate of one message a second.
+      startTidings(`worker${i + 1}`, { ...env, ROLE: 'worker', ...(args.prepareOnly ? { SEND_RATE_PER_SECOND: '1' } : {}) }, args.cpuProf ? path.resolve(args.cpuProf) : undefined),
     ),
   ]);
   procs.push(apiProc);
@@ -100,6 +102,12 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
   const cpuBefore = labels.reduce((n, l) => n + sampler.cpu(l), 0);
   const sinkCpuBefore = sampler.cpu('sink');
 
+  if (args.prepareOnly) {
+    log(`prepare only: the ledger of ${args.subscribers} subscribers, ${args.workers} worker processes`);
+    return runPrepareOnly({
+      api: apiProc, workers, sampler, editorKey, databaseUrl: db.url, expected: args.subscribers, timeoutSeconds: args.timeoutSeconds, log,
+    });
+  }
   log(`phase 1: end to end, ${args.subscribers} subscribers, ${args.workers} worker processes`);
   let lastLog = 0;
   const e2e = await runE2e({
@@ -181,8 +189,15 @@ async function main(): Promise<void> {
   let failed = false;
   try {
     const result = await bench(args);
-    console.log(table(result));
-    if (args.json) console.log(JSON.stringify(summary(result)));
+    if ('rowsPerS' in result) {
+      const f = (n: number) => n.toLocaleString('en', { maximumFractionDigits: 1 });
+      console.log(`prepare only, ${f(result.rows)} rows: ${f(result.rowsPerS)} rows/s, send call → prepared ${f(result.prepareSeconds)} s, ` +
+        `ledger ${f(result.ledgerMb)} MB, peak RSS api ${f(result.apiPeakRssMb)} MB, workers ${result.workerPeakRssMb.map(f).join(' / ')} MB`);
+      if (args.json) console.log(JSON.stringify({ ...result, subscribers: args.subscribers, workers: args.workers, loadAverage: os.loadavg() }));
+    } else {
+      console.log(table(result));
+      if (args.json) console.log(JSON.stringify(summary(result)));
+    }
   } catch (err) {
     failed = true;
     // After Ctrl-C the phase in progress fails on its vanished processes: that is no news.

@@ -4,7 +4,7 @@
  * variant's links within CLICK_BURST_SECONDS of a delivery of that variant — security gateways
  * open every link of a message as it arrives, people read later.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue';
 
 /** Link scanners, safe-link rewriters, chat unfurlers, crawlers and HTTP libraries. */
 const SCANNER_UA =
@@ -25,7 +25,7 @@ export class DeliveryBursts {
   private readonly seen = new Map<string, { until: number; checkedAt: number }>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly burstSeconds: number,
     private readonly now: () => number = Date.now,
@@ -33,8 +33,10 @@ export class DeliveryBursts {
     private readonly recheckMs = 250,
   ) {}
 
+  // The issue is a hash tag: on a Redis Cluster (docs/scaling.md) one chunk's variants share a slot,
+  // so `delivered`'s pipeline stays on one node.
   private key(issueId: number, topics: string): string {
-    return `${this.prefix}:clicks:delivered:${issueId}:${topics}`;
+    return `${this.prefix}:clicks:delivered:{${issueId}}:${topics}`;
   }
 
   /** Called by delivery after a chunk was handed over: these variants just went out. */

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { Config } from './shape';
 import { DELIVERABILITY_ENV, deliverabilityConfig, deliverabilityProblems } from './deliverability';
+import { scaleConfig, scaleKeys } from './scale';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 import { canonicalZone } from '../timezones';
 
@@ -133,6 +134,8 @@ const schema = z
       }),
     // Deliverability (docs/deliverability.md).
     ...DELIVERABILITY_ENV,
+    // Scale-out (docs/scaling.md).
+    ...scaleKeys,
   })
   .superRefine((v, ctx) => {
     if (!v.SMTP_URL && !localMailboxOn(v)) {
@@ -273,5 +276,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       defaultTimezone: v.DEFAULT_TIMEZONE,
     }),
     deliverability: deliverabilityConfig(v),
+    ...scaleConfig(v),
   });
 }

@@ -1,8 +1,9 @@
 /** The validated configuration's shape (src/config/index.ts builds it from the environment). */
 import type { DeliverabilityConfig } from './deliverability';
+import type { ScaleConfig } from './scale';
 import type { TrustProxy } from './trust-proxy';
 
-export interface Config {
+export interface Config extends ScaleConfig {
   readonly port: number;
   readonly publicUrl: string;
   /** Unset means: try localhost:5432, else run an embedded PostgreSQL (src/db/resolve.ts). */

@@ -8,6 +8,8 @@ export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
 export function createPool(connectionString: string, max = 10): pg.Pool {
+  // Idle clients close after 30 s: behind PgBouncer or beside many processes, connections held for
+  // nothing count against max_connections (docs/scaling.md, the connection budget).
   const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000 });
   // An idle client losing its connection (Postgres restart) must not crash the process; the pool
   // discards it and the next query reconnects.

@@ -38,14 +38,19 @@ export function readQueryFiles(dir = QUERIES_DIR): Map<string, { file: string; s
 }
 
 export class Queries {
-  private constructor(private readonly byName: ReadonlyMap<string, string>) {}
+  private constructor(
+    private readonly byName: ReadonlyMap<string, string>,
+    private readonly namedStatements: boolean,
+  ) {}
 
   /**
    * Loads a folder of named queries. The project's own folder must hold exactly the names of
    * src/db/query-names.ts: a query added without regenerating that file, or one removed while code
-   * may still name it, stops the boot.
+   * may still name it, stops the boot. `namedStatements: false` behind a transaction pooler
+   * (DATABASE_POOLER=transaction): a named statement lives on one server connection, and the next
+   * transaction may run on another that never saw it.
    */
-  static load(dir = QUERIES_DIR): Queries {
+  static load(dir = QUERIES_DIR, opts: { namedStatements?: boolean } = {}): Queries {
     const files = readQueryFiles(dir);
     if (dir === QUERIES_DIR) {
       const declared = new Set<string>(QUERY_NAMES);
@@ -58,7 +63,7 @@ export class Queries {
         );
       }
     }
-    return new Queries(new Map([...files].map(([name, q]) => [name, q.sql])));
+    return new Queries(new Map([...files].map(([name, q]) => [name, q.sql])), opts.namedStatements ?? true);
   }
 
   get names(): string[] {
@@ -81,7 +86,8 @@ export class Queries {
    * plan depends on the values, so the rest stay unnamed. Measured on the subscribe INSERT:
    * +15-30% req/s in the bench's API phase (docs/performance.md).
    */
-  prepared(name: QueryName): { name: string; text: string } {
+  prepared(name: QueryName): { name?: string; text: string } {
+    if (!this.namedStatements) return { text: this.sql(name) };
     let config = this.preparedConfigs.get(name);
     if (!config) {
       config = { name: `tidings:${name}`, text: this.sql(name) };

@@ -6,7 +6,7 @@ export const QUERY_NAMES = [
   // db/queries/console.sql
   'console-session-insert', 'console-session-touch', 'console-session-delete',
   'console-session-purge', 'editor-action-insert', 'editor-action-list-issue', 'console-audience',
-  'console-send-summaries', 'console-subscriber-deliveries',
+  'console-send-summaries', 'console-subscriber-rollup', 'console-subscriber-deliveries',
   // db/queries/deliverability.sql
   'dlv-delivery', 'dlv-send-of-issue', 'dlv-transactional', 'dlv-subscriber-by-email',
   'dlv-event-insert', 'dlv-delivery-bounced', 'dlv-soft-streak', 'dlv-complaint-rate',
@@ -21,6 +21,9 @@ export const QUERY_NAMES = [
   'issue-mark-sending', 'issue-mark-sent', 'issue-status', 'issue-sent-by-slug', 'issue-sent-list',
   'variants-delete', 'variants-hashes', 'variant-upsert', 'variants-load', 'variant-get',
   'variants-summary',
+  // db/queries/retention.sql
+  'ledger-retention-lock', 'ledger-retention-due', 'ledger-rollup-send', 'ledger-lock-timeout',
+  'ledger-drop-partition',
   // db/queries/schedules.sql
   'schedule-by-issue', 'schedule-key-other-issue', 'schedule-upsert', 'schedule-issue-freeze',
   'schedule-issue-thaw', 'schedule-cancel', 'schedule-take-over', 'schedule-mark-missed',
@@ -43,17 +46,18 @@ export const QUERY_NAMES = [
   // db/queries/subscribers.sql
   'subscription-request-insert', 'subscription-request-lock', 'subscription-request-delete',
   'subscription-requests-by-email', 'subscription-requests-erase', 'subscription-requests-stale',
-  'sweep-try-lock', 'subscriber-insert-pending', 'subscriber-lock-by-email',
-  'subscriber-lock-by-id', 'suppression-exists', 'subscriber-get', 'subscriber-repend',
-  'subscriber-set-timezone', 'subscriber-topics-replace-delete', 'subscriber-topics-add',
-  'subscriber-topic-remove', 'subscriber-topics', 'subscriber-set-confirmed',
-  'subscriber-set-unsubscribed', 'subscriber-touch', 'consent-insert', 'consent-insert-at',
-  'consent-list', 'transactional-insert', 'transactional-claim', 'transactional-finish',
-  'transactional-stale-queued', 'transactional-list', 'confirmation-insert', 'confirmation-peek',
-  'confirmation-use', 'confirmation-list', 'subscribers-search', 'subscribers-export-page',
-  'import-existing', 'import-suppressed', 'import-upsert', 'import-topics-clear',
-  'import-topics-insert', 'import-consent', 'subscriber-erase', 'subscriber-topics-clear',
-  'consent-erase-personal', 'confirmation-delete', 'subscriber-deliveries', 'subscriber-bounces',
+  'subscription-requests-after', 'sweep-try-lock', 'subscriber-insert-pending',
+  'subscriber-lock-by-email', 'subscriber-lock-by-id', 'suppression-exists', 'subscriber-get',
+  'subscriber-repend', 'subscriber-set-timezone', 'subscriber-topics-replace-delete',
+  'subscriber-topics-add', 'subscriber-topic-remove', 'subscriber-topics',
+  'subscriber-set-confirmed', 'subscriber-set-unsubscribed', 'subscriber-touch', 'consent-insert',
+  'consent-insert-at', 'consent-list', 'transactional-insert', 'transactional-claim',
+  'transactional-finish', 'transactional-stale-queued', 'transactional-list',
+  'confirmation-insert', 'confirmation-peek', 'confirmation-use', 'confirmation-list',
+  'subscribers-search', 'subscribers-export-page', 'import-existing', 'import-suppressed',
+  'import-upsert', 'import-topics-clear', 'import-topics-insert', 'import-consent',
+  'subscriber-erase', 'subscriber-topics-clear', 'consent-erase-personal', 'confirmation-delete',
+  'subscriber-deliveries', 'subscriber-bounces',
   // db/queries/suppressions.sql
   'suppression-add', 'suppression-get', 'suppression-get-for-update',
   'suppression-get-by-id-for-update', 'suppression-delete', 'suppression-lift-record',

@@ -30,6 +30,12 @@ export interface SubscriberDelivery {
   updated_at: Date;
 }
 
+export interface SubscriberRollup {
+  deliveries: number;
+  sent: number;
+  last_sent_at: Date | null;
+}
+
 export class ConsoleOverview {
   constructor(
     private readonly pool: Pool,
@@ -46,6 +52,12 @@ export class ConsoleOverview {
     if (!issueIds.length) return new Map();
     const { rows } = await this.pool.query<SendSummary>(this.queries.sql('console-send-summaries'), [issueIds]);
     return new Map(rows.map((r) => [r.issue_id, r]));
+  }
+
+  /** What ledgers dropped past DELIVERY_RETENTION_DAYS held for this reader; undefined = none dropped. */
+  async subscriberRollup(subscriberId: number): Promise<SubscriberRollup | undefined> {
+    const { rows } = await this.pool.query<SubscriberRollup>(this.queries.sql('console-subscriber-rollup'), [subscriberId]);
+    return rows[0];
   }
 
   async subscriberDeliveries(subscriberId: number, limit = 100): Promise<SubscriberDelivery[]> {

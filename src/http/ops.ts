@@ -4,7 +4,7 @@
  * volumes and failure counts, which are nobody else's business on a public host.
  */
 import { Router, type RequestHandler } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue';
 import type { Pool } from '../db/pool';
 import { tokensMatch } from '../editors/sessions';
 import { UnauthorizedError } from '../errors';
@@ -24,7 +24,7 @@ async function within<T>(ms: number, p: Promise<T>): Promise<T> {
   }
 }
 
-export async function checkReadiness(pool: Pool, redis: Redis): Promise<Record<string, { ok: boolean; error?: string }>> {
+export async function checkReadiness(pool: Pool, redis: RedisClient): Promise<Record<string, { ok: boolean; error?: string }>> {
   const check = async (fn: () => Promise<unknown>) => {
     try {
       await within(1500, fn());
@@ -55,7 +55,7 @@ function metricsAuth(token: string | undefined): RequestHandler {
   };
 }
 
-export function opsRouter(deps: { pool: Pool; redis: Redis; metrics: Metrics; config: { metricsToken: string | undefined } }): Router {
+export function opsRouter(deps: { pool: Pool; redis: RedisClient; metrics: Metrics; config: { metricsToken: string | undefined } }): Router {
   const r = Router();
   r.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -2,6 +2,8 @@
  * Job dispatch for the delivery engine. Jobs carry ids only and have deterministic ids
  * (`b-<batch>-<gen>`, `p-<send>-<gen>`): a generation is bumped whenever a batch is re-queued, so a
  * re-dispatch is never swallowed by BullMQ remembering an older job with the same id.
+ * With DELIVER_QUEUE_SHARDS > 1 a batch always goes to shard `batchId mod shards`, so every
+ * generation of one batch lands in the same queue, where `batchJobAlive` looks for it.
  */
 import type { Pool } from '../db/pool';
 import type { Queries } from '../db/queries';
@@ -53,22 +55,30 @@ export class QueueDispatcher implements Dispatcher {
     });
   }
 
+  private deliverQueue(batchId: number) {
+    return this.queues.get(QUEUE_NAMES.deliver, batchId % this.queues.shards(QUEUE_NAMES.deliver));
+  }
+
   async batch(batchId: number, gen: number, delayMs = 0): Promise<void> {
     const data: DeliverJobData = { batchId };
-    await this.queues.get(QUEUE_NAMES.deliver).add('deliver', data, deliverJobOptions(batchId, gen, delayMs));
+    await this.deliverQueue(batchId).add('deliver', data, deliverJobOptions(batchId, gen, delayMs));
   }
 
   async batches(list: readonly { id: number; gen: number }[]): Promise<void> {
-    const queue = this.queues.get(QUEUE_NAMES.deliver);
-    for (let i = 0; i < list.length; i += 500) {
-      await queue.addBulk(
-        list.slice(i, i + 500).map((b) => ({ name: 'deliver', data: { batchId: Number(b.id) }, opts: deliverJobOptions(Number(b.id), b.gen) })),
-      );
+    const shards = this.queues.shards(QUEUE_NAMES.deliver);
+    for (let shard = 0; shard < shards; shard++) {
+      const mine = list.filter((b) => Number(b.id) % shards === shard);
+      const queue = this.queues.get(QUEUE_NAMES.deliver, shard);
+      for (let i = 0; i < mine.length; i += 500) {
+        await queue.addBulk(
+          mine.slice(i, i + 500).map((b) => ({ name: 'deliver', data: { batchId: Number(b.id) }, opts: deliverJobOptions(Number(b.id), b.gen) })),
+        );
+      }
     }
   }
 
   async batchJobAlive(batchId: number, gen: number): Promise<boolean> {
-    const job = await this.queues.get(QUEUE_NAMES.deliver).getJob(batchJobId(batchId, gen));
+    const job = await this.deliverQueue(batchId).getJob(batchJobId(batchId, gen));
     return !!job && !job.finishedOn;
   }
 }

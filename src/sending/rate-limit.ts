@@ -3,7 +3,7 @@
  * key. A caller reserves n messages and is told how long to wait before sending them; reservations
  * are atomic, so K processes together never exceed the rate however they interleave.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue';
 
 // KEYS[1] theoretical arrival time (ms); ARGV[1] ms per message, ARGV[2] messages.
 // Redis TIME, not the caller's clock: processes on different machines agree on "now".
@@ -18,7 +18,7 @@ return tat - now`;
 
 export class SendRateLimiter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly key: string,
     private readonly perSecond: number,
   ) {}

@@ -7,6 +7,10 @@
  * Notifications are not durable: one sent while no worker listened (all down, or this connection
  * between a drop and its reconnect) is lost, and the row waits for the sweeper
  * (src/subscribers/sweeper.ts), exactly like a job lost in Redis.
+ *
+ * LISTEN needs a session of its own. Behind a transaction pooler (DATABASE_POOLER=transaction) the
+ * listener uses DATABASE_MIGRATION_URL, a direct connection; without one it polls instead: every
+ * `pollMs` it reads the requests after the last id it saw (one indexed read through the pooler).
  */
 import pg from 'pg';
 import type { Logger } from '../logger';
@@ -19,16 +23,37 @@ export class RequestListener {
   private stopped = false;
   private failures = 0;
 
+  private lastSeen = 0;
+
   constructor(
-    private readonly databaseUrl: string,
+    /** A session connection to LISTEN on; undefined = poll with `pollAfter` instead. */
+    private readonly databaseUrl: string | undefined,
     private readonly onRequest: (requestId: number) => void,
     private readonly log: Logger,
+    private readonly pollAfter?: (afterId: number) => Promise<number[]>,
+    private readonly pollMs = 1000,
   ) {}
 
-  /** Connects and listens; a failure is retried in the background, never thrown. */
+  /** Connects and listens (or starts polling); a failure is retried in the background, never thrown. */
   async start(): Promise<void> {
     this.stopped = false;
+    if (this.databaseUrl === undefined) return this.poll();
     await this.connect();
+  }
+
+  private async poll(): Promise<void> {
+    if (this.stopped || !this.pollAfter) return;
+    try {
+      for (const id of await this.pollAfter(this.lastSeen)) {
+        this.lastSeen = Math.max(this.lastSeen, id);
+        this.onRequest(id);
+      }
+    } catch (err) {
+      this.log.warn({ err }, 'subscribe-request poll failed; retrying (the sweeper covers the gap)');
+    }
+    if (this.stopped) return;
+    this.retry = setTimeout(() => void this.poll(), this.pollMs);
+    this.retry.unref();
   }
 
   private async connect(): Promise<void> {

@@ -9,7 +9,7 @@ import type { Container } from '../../src/container';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { createTestDatabase, type TestDatabase } from './db';
-import { REDIS_URL } from './env';
+import { REDIS_URL, scaleEnv } from './env';
 import { SmtpSink } from './smtp-sink';
 
 export interface TestApp {
@@ -60,9 +60,10 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     // Every JSON API answer in the suite is held to its route's declared schemas.
     CHECK_API_RESPONSES: '1',
     ...opts.env,
+    ...scaleEnv(db.url),
   });
   const log = createLogger(config.logLevel);
-  const c = await buildContainer({ ...config, databaseUrl: db.url }, { log, defaultMetrics: false, clock: opts.clock });
+  const c = await buildContainer({ ...config, databaseUrl: config.databaseUrl ?? db.url }, { log, defaultMetrics: false, clock: opts.clock });
   const app = await startTidings(c);
   const url = app.url ?? '';
   return {

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
 import type { TestApp } from './app';
+import { scaleEnv } from './env';
 import type { SmtpSink } from './smtp-sink';
 import type { Progress } from '../../src/sending/service';
 
@@ -131,6 +132,9 @@ export function spawnWorker(t: TestApp, env: Record<string, string> = {}): Worke
       PUBLIC_URL: t.c.config.publicUrl,
       DATABASE_URL: t.db.url,
       REDIS_URL: t.c.config.redisUrl,
+      // The scale-out runs: through PgBouncer (migrating on the direct URL) and/or on a cluster.
+      ...scaleEnv(t.db.url),
+      ...(t.c.config.database.pooler === 'transaction' ? { DATABASE_MIGRATION_URL: t.db.url } : {}),
       SMTP_URL: t.sink!.url,
       QUEUE_PREFIX: t.queuePrefix,
       SECRET_KEY: t.c.config.secretKey,

@@ -1,5 +1,5 @@
 /** Markup of the console's reader pages: the filtered list, the CSV import with its report, one reader. */
-import type { SubscriberDelivery } from '../../editors/overview';
+import type { SubscriberDelivery, SubscriberRollup } from '../../editors/overview';
 import type { SubscriberAdmin } from '../../subscribers/admin';
 import { STATUSES } from '../../subscribers/admin';
 import type { ImportReport } from '../../subscribers/csv-import';
@@ -71,6 +71,8 @@ export interface SubscriberViewData {
   id: number;
   data: Awaited<ReturnType<SubscriberAdmin['privacyExport']>>;
   deliveries: SubscriberDelivery[];
+  /** Deliveries whose ledger was dropped past retention, as counts (migration 025). */
+  rollup: SubscriberRollup | undefined;
   erased: boolean;
   csrf: string;
 }
@@ -88,7 +90,8 @@ ${scrollRegion('Consent history', html`<table class="consent"><thead><tr><th>Whe
 <tbody>${o.data.consentEvents.map((e) => html`<tr><td>${when(e.at as Date)}</td><td>${String(e.kind)}</td><td>${String(e.source)}</td><td>${((e.topics as string[] | null) ?? []).join(', ')}</td><td>${(e.ip as string | null) ?? ''}</td></tr>`)}</tbody></table>`)}
 <h2>Deliveries</h2>
 ${o.deliveries.length ? scrollRegion('Deliveries', html`<table class="deliveries"><thead><tr><th>Issue</th><th>Variant</th><th>Status</th><th>Sent</th><th>Error</th></tr></thead>
-<tbody>${o.deliveries.map((d) => html`<tr><td><a href="/admin/issues/${d.issue_id}/send">${d.title}</a></td><td>${d.topics}</td><td>${badge(d.status)}</td><td>${when(d.sent_at)}</td><td class="muted">${d.error ?? ''}</td></tr>`)}</tbody></table>`) : html`<p class="muted">No newsletter delivered yet.</p>`}
+<tbody>${o.deliveries.map((d) => html`<tr><td><a href="/admin/issues/${d.issue_id}/send">${d.title}</a></td><td>${d.topics}</td><td>${badge(d.status)}</td><td>${when(d.sent_at)}</td><td class="muted">${d.error ?? ''}</td></tr>`)}</tbody></table>`) : o.rollup ? '' : html`<p class="muted">No newsletter delivered yet.</p>`}
+${o.rollup ? html`<p class="rollup">Earlier, past the ledger's retention: ${o.rollup.deliveries} newsletters, ${o.rollup.sent} sent, the last ${when(o.rollup.last_sent_at)}.</p>` : ''}
 <h2>Bounces and complaints</h2>
 ${o.data.bounces.length ? scrollRegion('Bounces and complaints', html`<table class="bounces"><thead><tr><th>When</th><th>Event</th><th>Send</th><th>Report</th></tr></thead>
 <tbody>${o.data.bounces.map((b) => html`<tr><td>${when(b.at as Date)}</td><td>${BOUNCE_LABEL[b.type] ?? b.type}</td><td>${b.sendId ?? '—'}</td><td class="muted">${b.reason ?? ''}</td></tr>`)}</tbody></table>`) : html`<p class="muted">None reported.</p>`}

@@ -83,9 +83,11 @@ export function subscribersRouter(c: ConsoleDeps): Router {
   r.get('/subscribers/:id', async (req, res) => {
     const id = pathId(req.params.id);
     const { session } = consoleLocals(res);
-    const [data, deliveries] = await Promise.all([admin.privacyExport(id), c.consoleOverview.subscriberDeliveries(id)]);
+    const [data, deliveries, rollup] = await Promise.all([
+      admin.privacyExport(id), c.consoleOverview.subscriberDeliveries(id), c.consoleOverview.subscriberRollup(id),
+    ]);
     const s = data.subscriber;
-    const body = subscriberView({ id, data, deliveries, erased: req.query.erased === '1', csrf: session.csrfToken });
+    const body = subscriberView({ id, data, deliveries, rollup, erased: req.query.erased === '1', csrf: session.csrfToken });
     res.type('html').send(consolePage(res, { title: s.email ?? 'Erased subscriber', mailbox, body }));
   });
 
