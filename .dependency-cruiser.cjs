@@ -4,7 +4,7 @@
  * import does for whoever reads or changes them.
  */
 const FOUNDATION = '^src/(config|db|errors|escape|paths|logger|metrics|startup-errors|clock|timezones)(/|\\.ts$)';
-const SERVICES = '^src/(clicks|editors|issues|rendering|sending|subscribers|deliverability|mail|queue|topics|settings|ratelimit)(/|\\.ts$)';
+const SERVICES = '^src/(clicks|webhooks|editors|issues|rendering|sending|subscribers|deliverability|mail|queue|topics|settings|ratelimit)(/|\\.ts$)';
 const ENTRY = '^(src/http|src/cli|workers)/';
 const ROOT = '^src/(app|app-[a-z]+|main|boot|seed|container)\\.ts$';
 

@@ -65,9 +65,11 @@ import { Suppressions } from './subscribers/suppressions';
 import { SubscriptionService } from './subscribers/subscribe';
 import { ReadersSweeper } from './subscribers/sweeper';
 import { TransactionalMail } from './subscribers/transactional';
+import { WelcomeSettings } from './subscribers/welcome';
 import type { TransactionalJob } from './subscribers/types';
 import { Topics } from './topics';
 import { systemClock, type Clock } from './clock';
+import { OutgoingWebhooks } from './webhooks';
 import { processorSpecs, startWorkers, type WorkerHandle } from '../workers';
 
 export interface Tidings {
@@ -128,18 +130,14 @@ export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { dat
     ...shared,
     mailbox,
     mailboxMessages: mailbox ? new MailboxMessages(pool, queries) : undefined,
-    editorKeys,
-    editorAuth,
+    editorKeys, editorAuth,
     consoleSessions: new ConsoleSessions(pool, queries, editorAuth, { idleSeconds: config.console.sessionIdleMinutes * 60, absoluteSeconds: config.console.sessionMaxHours * 3600 }),
     consoleOverview: new ConsoleOverview(pool, queries),
     suppressionTransfer: new SuppressionTransfer(shared.suppressions, audit),
     readers: buildReaders(shared, deliverability),
     sending: buildSending(shared, smtpUrl, { issues, variants, variantStore, bursts: clicks.bursts, deliverability }),
-    deliverability,
-    issues,
-    importers,
-    variants,
-    clicks,
+    deliverability, webhooks: new OutgoingWebhooks(shared),
+    issues, importers, variants, clicks,
   };
 }
 
@@ -167,14 +165,14 @@ function buildReaders(s: Shared, dlv: Deliverability): Readers {
     adds.add(job.name, job.data, { jobId: job.jobId, attempts: 6, backoff: { type: 'exponential', delay: 2000 } });
   const onError = (err: unknown, jobId: string) => log.warn({ err, jobId }, 'transactional enqueue failed; the sweeper re-dispatches the row');
   const mail = new TransactionalMail({
-    pool, queries, transport: s.transport, topics, linkTokens: s.linkTokens, suppressions: s.suppressions, publicUrl: config.publicUrl, mailFrom: config.mailFrom, enqueue, onError,
+    pool, queries, transport: s.transport, topics, linkTokens: s.linkTokens, suppressions: s.suppressions, publicUrl: config.publicUrl, mailFrom: config.mailFrom, enqueue, onError, welcome: new WelcomeSettings(pool, queries, s.audit),
     envelopeFrom: dlv.verp && ((messageId) => dlv.verp!.address({ kind: 'transactional', messageId })),
   });
   const requests = new SubscriptionRequests({ pool, queries, topics, mail, suppressions: s.suppressions, enqueue, onError });
   const subscriptions = new SubscriptionService(pool, queries, topics, s.rateLimiter, { perIp: config.subscribeLimitPerIp, perAddress: config.subscribeLimitPerAddress });
   return {
     subscriptions,
-    confirmation: new ConfirmationService(pool, queries, s.suppressions),
+    confirmation: new ConfirmationService(pool, queries, s.suppressions, { on: config.welcomeEmail, mail }),
     preferences: new PreferencesService(pool, queries, topics, subscriptions, s.suppressions),
     admin: new SubscriberAdmin(pool, queries, topics, s.audit, s.suppressions),
     importer: new SubscriberImport(pool, queries, topics, s.audit),
@@ -257,6 +255,7 @@ export async function startTidings(c: Container): Promise<Tidings> {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const workers = config.role === 'api' ? [] : await startWorkers(c, processorSpecs(c));
   await c.deliverability.receiver?.start(); // beside the workers: built for ROLE=worker|all only
+  if (config.role !== 'api') c.webhooks.deliverer.start(); // a polling loop over Postgres, not a queue
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -267,7 +266,7 @@ export async function startTidings(c: Container): Promise<Tidings> {
         server.closeIdleConnections();
       });
       // Workers stop fetching at once and finish the jobs they hold, within the budget.
-      await Promise.race([Promise.all([closeServer, ...workers.map((w) => w.close())]), budget]);
+      await Promise.race([Promise.all([closeServer, c.webhooks.deliverer.stop(), ...workers.map((w) => w.close())]), budget]);
       server.closeAllConnections();
       await closeContainer(c);
     })());

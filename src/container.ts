@@ -66,6 +66,7 @@ import type { Suppressions } from './subscribers/suppressions';
 import type { ReadersSweeper } from './subscribers/sweeper';
 import type { TransactionalMail } from './subscribers/transactional';
 import type { Topics } from './topics';
+import type { OutgoingWebhooks } from './webhooks';
 
 export type { RuntimeConfig };
 
@@ -174,6 +175,8 @@ export interface Container {
   readonly linkTokens: LinkTokens;
   readonly readers: Readers;
   readonly sending: Sending;
+  /** Outgoing webhooks: editors' endpoints, and the worker loop that delivers the outbox. */
+  readonly webhooks: OutgoingWebhooks;
   readonly deliverability: Deliverability;
   /** Issues: editor documents, drafts, imports, status (src/issues). */
   readonly issues: IssuesService;

@@ -8,13 +8,7 @@ import net from 'node:net';
 import type { Router } from 'express';
 import { z } from 'zod';
 import { errorStatuses, type DeclaredRoute } from '../src/http/api-route';
-import { clicksApiRoutes } from '../src/http/clicks-api';
-import { issuesApiRoutes } from '../src/http/issues-api';
-import { subscribeRoute } from '../src/http/reader-api';
-import { routers } from '../src/http/routes';
-import { sendsApiRoutes } from '../src/http/sends-api';
-import { subscribersApiRoutes } from '../src/http/subscribers-api';
-import { suppressionsApiRoutes } from '../src/http/suppressions-api';
+import { allApiRoutes, routers } from '../src/http/routes';
 import { issueDocument } from '../src/http/api-schemas';
 import { startTestApp, type TestApp } from './helpers/app';
 import { importMarkdown } from '../src/issues/import-markdown';
@@ -30,7 +24,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-const declared = (): DeclaredRoute[] => [...issuesApiRoutes(t.c), ...sendsApiRoutes(t.c), ...clicksApiRoutes(t.c), ...subscribersApiRoutes(t.c), ...suppressionsApiRoutes(t.c), subscribeRoute(t.c)];
+const declared = (): DeclaredRoute[] => allApiRoutes(t.c);
 
 /** method + path of every route an Express router holds (Express 5: layers with a route). */
 interface Layer {

@@ -56,3 +56,7 @@ FROM mailbox_messages WHERE id = $1::bigint;
 
 -- name: mailbox-clear
 DELETE FROM mailbox_messages;
+
+-- name: setting-upsert
+INSERT INTO settings (key, value) VALUES ($1::text, $2::text)
+ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now();

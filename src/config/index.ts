@@ -8,7 +8,7 @@ import type { Config } from './shape';
 import { DELIVERABILITY_ENV, deliverabilityConfig, deliverabilityProblems } from './deliverability';
 import { scaleConfig, scaleKeys } from './scale';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
-import { canonicalZone } from '../timezones';
+import { SCHEDULE_ENV, scheduleConfig } from './schedule';
 
 const intString = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z
@@ -120,18 +120,28 @@ const schema = z
     READERS_SWEEP_INTERVAL_MS: intString(30000, 50, 3600000),
     READERS_SWEEP_AGE_SECONDS: intString(60, 0, 86400),
     // Scheduled sends and reader-local delivery (docs/delivery.md "Scheduled sends").
-    SCHEDULE_GRACE_MINUTES: intString(60, 0, 7 * 24 * 60),
-    SCHEDULE_POLL_MS: intString(5000, 50, 600000),
-    DEFAULT_TIMEZONE: z
+    ...SCHEDULE_ENV,
+    // Outgoing webhooks (docs/integrations.md).
+    WEBHOOK_ALLOW_PRIVATE: z.enum(['0', '1']).default('0'),
+    // The welcome email after confirmation (docs/integrations.md).
+    WELCOME_EMAIL: z.enum(['on', 'off']).default('on'),
+    // Publishers' sites that embed the signup form (return_to) or call POST /api/subscriptions (CORS).
+    ALLOWED_ORIGINS: z
       .string()
-      .trim()
-      .default('UTC')
-      .transform((v, ctx) => {
-        const zone = canonicalZone(v);
-        if (zone) return zone;
-        ctx.addIssue({ code: 'custom', message: 'must be an IANA time zone name such as Europe/Brussels' });
-        return z.NEVER;
+      .default('')
+      .transform((s, ctx) => {
+        const list = s.split(',').map((o) => o.trim()).filter(Boolean);
+        for (const o of list) {
+          const u = URL.canParse(o) ? new URL(o) : undefined;
+          const ok = !!u && (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === o.replace(/\/+$/, '');
+          if (!ok) ctx.addIssue({ code: 'custom', message: `${o.slice(0, 80)} is not an origin like https://example.org (scheme, host, optional port; no path)` });
+        }
+        return list.map((o) => o.replace(/\/+$/, ''));
       }),
+    WEBHOOK_TIMEOUT_MS: intString(10000, 100, 60000),
+    WEBHOOK_RETRY_BASE_SECONDS: intString(30, 0, 3600),
+    WEBHOOK_DISABLE_AFTER_SECONDS: intString(86400, 1, 30 * 86400),
+    WEBHOOK_POLL_MS: intString(1000, 20, 60000),
     // Deliverability (docs/deliverability.md).
     ...DELIVERABILITY_ENV,
     // Scale-out (docs/scaling.md).
@@ -270,10 +280,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       intervalMs: v.READERS_SWEEP_INTERVAL_MS,
       ageSeconds: v.READERS_SWEEP_AGE_SECONDS,
     }),
-    schedule: Object.freeze({
-      graceMinutes: v.SCHEDULE_GRACE_MINUTES,
-      pollMs: v.SCHEDULE_POLL_MS,
-      defaultTimezone: v.DEFAULT_TIMEZONE,
+    schedule: scheduleConfig(v),
+    welcomeEmail: v.WELCOME_EMAIL === 'on',
+    allowedOrigins: Object.freeze(v.ALLOWED_ORIGINS),
+    webhooks: Object.freeze({
+      allowPrivate: v.WEBHOOK_ALLOW_PRIVATE === '1',
+      timeoutMs: v.WEBHOOK_TIMEOUT_MS,
+      retryBaseSeconds: v.WEBHOOK_RETRY_BASE_SECONDS,
+      disableAfterSeconds: v.WEBHOOK_DISABLE_AFTER_SECONDS,
+      pollMs: v.WEBHOOK_POLL_MS,
     }),
     deliverability: deliverabilityConfig(v),
     ...scaleConfig(v),

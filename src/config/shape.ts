@@ -88,6 +88,18 @@ export interface Config extends ScaleConfig {
     /** The zone of readers who have none (IANA name, canonical spelling). */
     readonly defaultTimezone: string;
   };
+  /** WELCOME_EMAIL: a welcome email after confirmation. */
+  readonly welcomeEmail: boolean;
+  /** ALLOWED_ORIGINS: sites that may embed the signup form (return_to) and call POST /api/subscriptions (CORS). */
+  readonly allowedOrigins: readonly string[];
+  /** Outgoing webhooks: SSRF switch, request timeout, retry base, when a failing endpoint is disabled. */
+  readonly webhooks: {
+    readonly allowPrivate: boolean;
+    readonly timeoutMs: number;
+    readonly retryBaseSeconds: number;
+    readonly disableAfterSeconds: number;
+    readonly pollMs: number;
+  };
   /** VERP, the bounce receiver, soft-bounce and complaint limits, provider webhooks. */
   readonly deliverability: DeliverabilityConfig;
 }

@@ -16,11 +16,17 @@ export const QUERY_NAMES = [
   'setting-get', 'setting-insert-if-missing', 'topics-list', 'editor-upsert', 'api-key-insert',
   'api-key-find', 'api-key-revoke-earlier-env', 'api-key-authenticate', 'api-key-list',
   'api-key-revoke', 'mailbox-insert', 'mailbox-list', 'mailbox-get', 'mailbox-clear',
+  'setting-upsert',
   // db/queries/issues.sql
   'issue-insert', 'issue-count', 'issue-list', 'issue-get', 'issue-update-draft',
   'issue-mark-sending', 'issue-mark-sent', 'issue-status', 'issue-sent-by-slug', 'issue-sent-list',
   'variants-delete', 'variants-hashes', 'variant-upsert', 'variants-load', 'variant-get',
   'variants-summary',
+  // db/queries/outgoing-webhooks.sql
+  'webhook-endpoint-insert', 'webhook-endpoint-count', 'webhook-endpoint-list',
+  'webhook-endpoint-get', 'webhook-endpoint-delete', 'webhook-endpoint-enable',
+  'webhook-endpoint-failures', 'webhook-event-emit', 'webhook-deliveries-claim',
+  'webhook-delivery-succeeded', 'webhook-delivery-failed',
   // db/queries/retention.sql
   'ledger-retention-lock', 'ledger-retention-due', 'ledger-rollup-send', 'ledger-lock-timeout',
   'ledger-drop-partition',

@@ -21,6 +21,7 @@ import type { Logger } from '../logger';
 import { claimSignature, type SignedRequest } from '../sending/webhook-replays';
 import { emailHash } from '../subscribers/email-hash';
 import type { Suppressions } from '../subscribers/suppressions';
+import { emit } from '../webhooks/emit';
 import type { DeliverabilityEvent, DeliverabilityKind } from './events';
 import { DeliveryMatcher, type Target } from './match';
 import { suppress } from './suppress';
@@ -167,6 +168,12 @@ export class DeliverabilityService {
       suppressed = true;
       if (target.sendId !== null) paused = await this.checkComplaintRate(client, target.sendId);
     }
+    // Outgoing webhooks, in this transaction, in order with the reader's other events (src/webhooks/emit.ts).
+    const tx = { client, queries: q };
+    const ids = { subscriber_id: target.subscriberId, send_id: target.sendId };
+    await emit(tx, event.kind === 'complaint' ? 'complaint.recorded' : 'bounce.recorded', { ...ids, kind: event.kind, source: event.source, suppressed, unsubscribed });
+    if (unsubscribed) await emit(tx, 'subscriber.unsubscribed', { ...ids, reason: 'complaint' });
+    if (paused) await emit(tx, 'send.paused', { send_id: target.sendId, reason: paused });
     recorded.push({ event, target, suppressed, unsubscribed, ...(paused ? { paused } : {}) });
     return { ...base, duplicate: false, suppressed, unsubscribed, ...(paused ? { paused } : {}) };
   }

@@ -31,6 +31,11 @@ export type EditorAction =
   | 'send.resolve'
   | 'subscribers.import'
   | 'subscriber.erase'
+  | 'webhook.create'
+  | 'webhook.delete'
+  | 'webhook.enable'
+  | 'settings.welcome'
+
   | 'suppression.lift'
   | 'suppressions.import';
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Container } from '../container';
 import { apiRoute, mountApi } from './api-route';
 import { jsonBody } from './body';
+import { corsFor } from './embed';
 import { clientKey, consentContext } from './reader-context';
 
 type Deps = Pick<Container, 'config' | 'editorAuth' | 'readers'>;
@@ -40,6 +41,8 @@ export const subscribeRoute = (deps: Deps) =>
 
 export function readerApiRouter(deps: Deps): Router {
   const r = Router();
+  // Preflight and CORS headers for the publishers' sites in ALLOWED_ORIGINS only (src/http/embed.ts).
+  r.use('/api/subscriptions', corsFor(deps.config.allowedOrigins, 'POST'));
   mountApi(r, [subscribeRoute(deps)], { auth: deps.editorAuth, checkResponses: deps.config.checkApiResponses });
   return r;
 }

@@ -17,6 +17,7 @@ import type { VerifiedLinkToken } from '../subscribers/link-tokens';
 import { formBody, requireContentType } from './body';
 import { isOneClick, oneClickBody } from './one-click-body';
 import { clientKey, consentContext, htmlErrors } from './reader-context';
+import { safeReturnTo } from './embed';
 import { checkInboxPage, subscribePage } from './reader-views/subscribe';
 import { confirmedPage, confirmPage, preferencesPage, unsubscribedPage, unsubscribePage } from './reader-views/token-pages';
 
@@ -74,7 +75,7 @@ export function readerPagesRouter(c: Pick<Container, 'config' | 'readers' | 'top
       );
       return;
     }
-    res.status(200).type('html').send(checkInboxPage());
+    res.status(200).type('html').send(checkInboxPage(safeReturnTo(body.return_to, c.config.allowedOrigins)));
   });
 
   r.get('/confirm/:token', htmlErrors, async (req, res) => {

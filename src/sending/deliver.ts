@@ -21,6 +21,7 @@ import type { DeliverabilityService } from '../deliverability/service';
 import { enhancedStatusIn } from '../deliverability/status';
 import type { VerpTokens } from '../deliverability/verp';
 import type { Pool } from '../db/pool';
+import { pauseSend } from './pause';
 import type { Queries } from '../db/queries';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
@@ -229,7 +230,7 @@ export class Deliverer {
         ? this.d.breaker.record(sendId, toSend.length, permanent)
         : undefined;
     if (reason) {
-      await this.d.pool.query(this.d.queries.sql('send-pause'), [sendId, reason]);
+      await pauseSend(this.d.pool, this.d.queries, sendId, reason);
       this.d.log.warn({ sendId, issueId, reason }, 'send paused by the circuit breaker');
       return true;
     }

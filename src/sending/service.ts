@@ -8,7 +8,9 @@
  * `pending` includes the few rows in flight ('sending') at the moment of reading.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Pool } from '../db/pool';
+import { withTransaction, type Pool } from '../db/pool';
+import { emit } from '../webhooks/emit';
+import { pauseSend } from './pause';
 import type { Queries } from '../db/queries';
 import type { Actor, EditorAudit } from '../editors/audit';
 import type { Editor } from '../editors/keys';
@@ -117,14 +119,22 @@ export class SendService {
     const variants = await pool.query(queries.sql('send-issue-has-variants'), [issueId]);
     if (!variants.rowCount) throw new ConflictError(`Issue ${issueId} has no rendered variants.`, 'not_rendered');
 
-    const inserted = await pool
-      .query<{ id: number }>(queries.sql('send-insert'), [issueId, opts.idempotencyKey ?? null, editor.id, opts.local?.date ?? null, opts.local?.time ?? null, opts.local?.defaultZone ?? null])
-      .catch(rethrowKeyReuse);
-    const sendId = inserted.rows[0]?.id;
+    // The send, its issue's new status and the send.started webhook event commit together.
+    const sendId = await withTransaction(pool, async (client) => {
+      const inserted = await client
+        .query<{ id: number }>(queries.sql('send-insert'), [
+          issueId, opts.idempotencyKey ?? null, editor.id, opts.local?.date ?? null, opts.local?.time ?? null, opts.local?.defaultZone ?? null,
+        ])
+        .catch(rethrowKeyReuse);
+      const id = inserted.rows[0]?.id;
+      if (id === undefined) return undefined;
+      await client.query(queries.sql('send-issue-mark-sending'), [issueId]);
+      await emit({ client, queries }, 'send.started', { send_id: id, issue_id: issueId });
+      return id;
+    });
     // Lost the race to another call for this issue: that call's send stands, with our key on it.
     if (sendId === undefined) await this.attachKey(issueId, opts.idempotencyKey);
     if (sendId !== undefined) {
-      await pool.query(queries.sql('send-issue-mark-sending'), [issueId]);
       try {
         await this.d.dispatcher.prepare(sendId, 0);
       } catch (err) {
@@ -181,7 +191,7 @@ export class SendService {
 
   async pause(issueId: number, editor: Editor): Promise<Progress> {
     const send = await this.sendFor(issueId);
-    const r = await this.d.pool.query(this.d.queries.sql('send-pause'), [send.id, `paused by ${editor.name}`]);
+    const r = await pauseSend(this.d.pool, this.d.queries, send.id, `paused by ${editor.name}`);
     if (!r.rowCount && !send.paused) throw new ConflictError(`The send is ${send.status}; it cannot be paused.`, 'not_running');
     if (r.rowCount) await this.d.audit.record(editor, 'send.pause', { issueId });
     return this.progress(issueId);

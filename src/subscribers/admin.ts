@@ -4,6 +4,7 @@
  */
 import type { Pool } from '../db/pool';
 import { withTransaction } from '../db/pool';
+import { emit } from '../webhooks/emit';
 import type { Queries } from '../db/queries';
 import type { Actor, EditorAudit } from '../editors/audit';
 import { NotFoundError, ValidationError } from '../errors';
@@ -175,6 +176,7 @@ export class SubscriberAdmin {
       await client.query(q.sql('confirmation-delete'), [id]);
       await client.query(q.sql('consent-erase-personal'), [id]);
       await client.query(q.sql('consent-insert'), [id, 'erased', 'editor', null, null, null, null]);
+      await emit({ client, queries: q }, 'subscriber.erased', { subscriber_id: id });
     });
     await this.audit.record(by, 'subscriber.erase', { detail: `subscriber ${id}` });
     return { id, status: 'erased' };

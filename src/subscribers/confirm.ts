@@ -4,6 +4,8 @@
  */
 import type { Pool } from '../db/pool';
 import { withTransaction } from '../db/pool';
+import { emit } from '../webhooks/emit';
+import type { TransactionalMail } from './transactional';
 import type { Queries } from '../db/queries';
 import { NotFoundError } from '../errors';
 import { CONSENT_VERSION } from './consent';
@@ -21,6 +23,8 @@ export class ConfirmationService {
     private readonly pool: Pool,
     private readonly queries: Queries,
     private readonly suppressions: Pick<Suppressions, 'liftByReader'>,
+    /** WELCOME_EMAIL: queue a welcome email with each confirmation, through the transactional mail. */
+    private readonly welcome: { on: boolean; mail: Pick<TransactionalMail, 'dispatch'> },
   ) {}
 
   /** Throws the uniform invalid-link error unless the token could still confirm. */
@@ -34,7 +38,8 @@ export class ConfirmationService {
   async confirm(token: string, ctx: ConsentContext): Promise<number> {
     if (!TOKEN_SHAPE.test(token)) throw invalidLink();
     const q = this.queries;
-    return withTransaction(this.pool, async (client) => {
+    let welcomeId: number | undefined;
+    const confirmed = await withTransaction(this.pool, async (client) => {
       const used = await client.query<{ subscriber_id: number }>(q.sql('confirmation-use'), [hashConfirmToken(token)]);
       const id = used.rows[0]?.subscriber_id;
       if (id === undefined) throw invalidLink();
@@ -51,7 +56,12 @@ export class ConfirmationService {
       // Confirmed before (then unsubscribed, then asked again): the ledger says they came back.
       const kind = sub.confirmed_at ? 'resubscribed' : 'confirmed';
       await client.query(q.sql('consent-insert'), [id, kind, ctx.source, topics, CONSENT_VERSION, ctx.ip, ctx.userAgent]);
+      await emit({ client, queries: q }, 'subscriber.confirmed', { subscriber_id: id, email: sub.email, topics, resubscribed: kind === 'resubscribed' });
+      if (this.welcome.on) welcomeId = (await client.query<{ id: number }>(q.sql('transactional-insert'), [id, 'welcome'])).rows[0]!.id;
       return id;
     });
+    // After the commit, like every transactional mail; a lost dispatch is the sweeper's.
+    if (welcomeId !== undefined) await this.welcome.mail.dispatch(welcomeId, 0);
+    return confirmed;
   }
 }

@@ -7,6 +7,7 @@
  */
 import type { Pool, PoolClient } from '../db/pool';
 import { withTransaction } from '../db/pool';
+import { emit } from '../webhooks/emit';
 import type { Queries } from '../db/queries';
 import { ConflictError, ValidationError } from '../errors';
 import type { Topics } from '../topics';
@@ -72,6 +73,7 @@ export class PreferencesService {
       if (before.join(',') !== topics.join(',')) {
         await client.query(q.sql('subscriber-touch'), [id]);
         await client.query(q.sql('consent-insert'), [id, 'topics_changed', ctx.source, topics, CONSENT_VERSION, ctx.ip, ctx.userAgent]);
+        await emit({ client, queries: q }, 'subscriber.updated', { subscriber_id: id, topics });
       }
     });
   }
@@ -97,6 +99,7 @@ export class PreferencesService {
       if (done.rowCount) {
         const topics = (await client.query<{ topic: string }>(q.prepared('subscriber-topics'), [id])).rows.map((r) => r.topic);
         await client.query(q.prepared('consent-insert'), [id, 'unsubscribed', ctx.source, topics, null, ctx.ip, ctx.userAgent]);
+        await emit({ client, queries: q }, 'subscriber.unsubscribed', { subscriber_id: id, topics });
       }
     });
   }
@@ -113,9 +116,11 @@ export class PreferencesService {
       const left = (await client.query<{ topic: string }>(q.sql('subscriber-topics'), [id])).rows.map((r) => r.topic);
       if (left.length === 0 && (await client.query(q.sql('subscriber-set-unsubscribed'), [id])).rowCount) {
         await client.query(q.sql('consent-insert'), [id, 'unsubscribed', ctx.source, [slug], null, ctx.ip, ctx.userAgent]);
+        await emit({ client, queries: q }, 'subscriber.unsubscribed', { subscriber_id: id, topics: [slug] });
       } else {
         await client.query(q.sql('subscriber-touch'), [id]);
         await client.query(q.sql('consent-insert'), [id, 'topics_changed', ctx.source, left, null, ctx.ip, ctx.userAgent]);
+        await emit({ client, queries: q }, 'subscriber.updated', { subscriber_id: id, topics: left });
       }
     });
   }

@@ -16,24 +16,26 @@ import type { LinkTokens } from './link-tokens';
 import type { Suppressions } from './suppressions';
 import { dispatchAfterCommit, type TransactionalJob } from './types';
 import { ROOT } from '../paths';
+import { welcomeParts, type WelcomeSettings } from './welcome';
 
 export const CONFIRM_TOKEN_DAYS = 7;
 /** Transient failures (SMTP 4xx, connection) are retried this often in all, then the row is failed. */
 export const MAX_SEND_ATTEMPTS = 8;
 const TEMPLATES_DIR = path.join(ROOT, 'emails/transactional');
 
-type Kind = 'confirm' | 'already_subscribed';
+type Kind = 'confirm' | 'already_subscribed' | 'welcome';
+type FileKind = Exclude<Kind, 'welcome'>;
 interface Template {
   subject: string;
   html: string;
   text: string;
 }
 
-const SUBJECTS: Record<Kind, string> = {
+const SUBJECTS: Record<FileKind, string> = {
   confirm: 'Confirm your Tidings subscription',
   already_subscribed: 'You are already subscribed to Tidings',
 };
-const FILES: Record<Kind, string> = { confirm: 'confirm', already_subscribed: 'already-subscribed' };
+const FILES: Record<FileKind, string> = { confirm: 'confirm', already_subscribed: 'already-subscribed' };
 
 export type DeliverOutcome = 'sent' | 'skipped' | 'duplicate' | 'failed';
 
@@ -46,7 +48,12 @@ export function hashConfirmToken(token: string): Buffer {
 
 export class TransactionalMail {
   // Read once per process: the templates are small, and re-reading per mail buys nothing.
-  private templates: Map<Kind, Template> | undefined;
+  private templates: Map<FileKind, Template> | undefined;
+
+  /** The welcome email's text (console settings), also handed to the console. */
+  get welcome(): WelcomeSettings {
+    return this.deps.welcome;
+  }
 
   constructor(
     private readonly deps: {
@@ -58,6 +65,7 @@ export class TransactionalMail {
       suppressions: Pick<Suppressions, 'readerStanding'>;
       publicUrl: string;
       mailFrom: string;
+      welcome: WelcomeSettings;
       /** BOUNCE_DOMAIN set: the envelope sender names this message (VERP, its own token kind). */
       envelopeFrom?: (messageId: number) => string;
       /** Hands a job to the queue (BullMQ in production); wired by the composition root. */
@@ -70,9 +78,11 @@ export class TransactionalMail {
     await dispatchAfterCommit(this.deps, { name: 'send', data: { messageId }, jobId: `tx-${messageId}-${dispatches}` });
   }
 
-  private template(kind: Kind): Template {
+  private async template(kind: Kind): Promise<Template> {
+    // The welcome email is the editors' text (console settings), read at each send.
+    if (kind === 'welcome') return welcomeParts(await this.deps.welcome.get());
     this.templates ??= new Map(
-      (Object.keys(FILES) as Kind[]).map((k) => [
+      (Object.keys(FILES) as FileKind[]).map((k) => [
         k,
         {
           subject: SUBJECTS[k],
@@ -114,7 +124,7 @@ export class TransactionalMail {
     } else {
       values.preferences_url = `${this.deps.publicUrl}/preferences/${this.deps.linkTokens.sign(msg.subscriber_id, 'preferences')}`;
     }
-    const t = this.template(msg.kind);
+    const t = await this.template(msg.kind);
     try {
       await this.deps.transport.sendMail({
         from: this.deps.mailFrom,

@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { createTestDatabase, type TestDatabase } from './db';
 import { REDIS_URL, scaleEnv } from './env';
+import { OpenApiCheck } from './openapi-check';
 import { SmtpSink } from './smtp-sink';
 
 export interface TestApp {
@@ -59,6 +60,9 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     SHUTDOWN_TIMEOUT_MS: '5000',
     // Every JSON API answer in the suite is held to its route's declared schemas.
     CHECK_API_RESPONSES: '1',
+    // The suite's reader flows count the mails after a confirmation; the welcome email's own tests
+    // (tests/integrations-browser.test.ts) turn it on.
+    WELCOME_EMAIL: 'off',
     ...opts.env,
     ...scaleEnv(db.url),
   });
@@ -66,6 +70,15 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   const c = await buildContainer({ ...config, databaseUrl: config.databaseUrl ?? db.url }, { log, defaultMetrics: false, clock: opts.clock });
   const app = await startTidings(c);
   const url = app.url ?? '';
+  // Every /api exchange made through fetch() is also held to the served OpenAPI document.
+  let openApi: Promise<OpenApiCheck> | undefined;
+  const checkOpenApi = async (path: string, init: RequestInit & { json?: unknown }, res: Response) => {
+    if (!path.startsWith('/api/') || c.config.role === 'worker') return;
+    const check = await (openApi ??= OpenApiCheck.load(url));
+    const contentType = res.headers.get('content-type');
+    const responseText = contentType?.includes('application/json') ? await res.clone().text() : undefined;
+    check.check({ method: init.method ?? 'GET', path, requestJson: init.json, status: res.status, contentType, responseText });
+  };
   return {
     app,
     c,
@@ -74,7 +87,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     url,
     editorKey,
     queuePrefix,
-    fetch: (path, init = {}) => {
+    fetch: async (path, init = {}) => {
       const headers = new Headers(init.headers);
       if (init.editor) headers.set('authorization', `Bearer ${editorKey}`);
       let body = init.body;
@@ -82,7 +95,9 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
         headers.set('content-type', 'application/json');
         body = JSON.stringify(init.json);
       }
-      return fetch(url + path, { ...init, headers, body, redirect: 'manual' });
+      const res = await fetch(url + path, { ...init, headers, body, redirect: 'manual' });
+      await checkOpenApi(path, init, res);
+      return res;
     },
     close: async () => {
       await app.stop();

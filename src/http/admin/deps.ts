@@ -3,5 +3,5 @@ import type { Container } from '../../container';
 
 export type ConsoleDeps = Pick<
   Container,
-  'config' | 'mailbox' | 'consoleSessions' | 'consoleOverview' | 'audit' | 'issues' | 'topics' | 'variants' | 'sending' | 'readers' | 'suppressions' | 'suppressionTransfer' | 'clicks' | 'deliverability'
+  'config' | 'mailbox' | 'consoleSessions' | 'consoleOverview' | 'audit' | 'issues' | 'topics' | 'variants' | 'sending' | 'readers' | 'suppressions' | 'suppressionTransfer' | 'clicks' | 'deliverability' | 'webhooks'
 >;

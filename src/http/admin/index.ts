@@ -14,6 +14,7 @@ import { clicksRouter } from './clicks';
 import { issuesRouter } from './issues';
 import { requireSession, sessionCookie } from './session';
 import { scheduleRouter } from './schedule';
+import { settingsRouter } from './settings';
 import { signInRouter } from './sign-in';
 import { subscribersRouter } from './subscribers';
 import { suppressionsRouter } from './suppressions';
@@ -35,6 +36,7 @@ export function adminRouter(c: ConsoleDeps): Router {
   admin.use(issuesRouter(c));
   admin.use(subscribersRouter(c));
   admin.use(scheduleRouter(c));
+  admin.use(settingsRouter(c));
   admin.use(suppressionsRouter(c));
   admin.use(clicksRouter(c));
   admin.use(consoleErrors);

@@ -23,6 +23,7 @@ export function consolePage(res: Response, o: ShellOptions): string {
 <a href="/admin/issues/import">Import</a>
 <a href="/admin/schedule">Scheduled</a>
 <a href="/admin/subscribers">Subscribers</a>
+<a href="/admin/settings">Settings</a>
 <a href="/admin/suppressions">Suppressions</a>
 <a href="/admin/clicks">Clicks</a>
 ${o.mailbox ? html`<a href="/dev/mailbox">Mailbox</a>` : ''}

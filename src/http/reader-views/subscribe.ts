@@ -52,11 +52,12 @@ ${topicBoxes(topics, state.topics ?? [], field === 'topics' ? 'topics-error' : u
 }
 
 /** The one answer for every accepted request, whatever the address's state. */
-export function checkInboxPage(): string {
+export function checkInboxPage(returnTo?: string): string {
   return page({
     title: 'Check your inbox',
     body: html`<h1>Check your inbox</h1>
 <div class="notice" role="status"><p>If this address can receive our newsletter, an email is on its way. Open the link in it to confirm your subscription.</p></div>
-<p class="muted">Nothing arrived after a few minutes? Look in your spam folder, or <a href="/">try again</a>.</p>`,
+<p class="muted">Nothing arrived after a few minutes? Look in your spam folder, or <a href="/">try again</a>.</p>
+${returnTo ? html`<p><a href="${returnTo}" id="return-to">Back to ${new URL(returnTo).host}</a></p>` : ''}`,
   });
 }
