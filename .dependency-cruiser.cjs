@@ -3,7 +3,7 @@
  * Type-only imports count (tsPreCompilationDeps): a type import ties modules as much as a value
  * import does for whoever reads or changes them.
  */
-const FOUNDATION = '^src/(config|db|errors|escape|paths|logger|metrics|startup-errors)(/|\\.ts$)';
+const FOUNDATION = '^src/(config|db|errors|escape|paths|logger|metrics|startup-errors|clock|timezones)(/|\\.ts$)';
 const SERVICES = '^src/(clicks|webhooks|editors|issues|rendering|sending|subscribers|deliverability|mail|queue|topics|settings|ratelimit)(/|\\.ts$)';
 const ENTRY = '^(src/http|src/cli|workers)/';
 const ROOT = '^src/(app|app-[a-z]+|main|boot|seed|container)\\.ts$';

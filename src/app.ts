@@ -44,6 +44,9 @@ import { SendRateLimiter } from './sending/rate-limit';
 import { Reconciler } from './sending/reconciler';
 import { LedgerRetention } from './sending/retention';
 import { SendReports } from './sending/report';
+import { ScheduleService } from './sending/schedule';
+import { Scheduler } from './sending/scheduler';
+import { ZoneRelease } from './sending/zones';
 import { SendService } from './sending/service';
 import { LazySmtpPool } from './sending/smtp-pool';
 import { TestSender } from './sending/test-send';
@@ -66,6 +69,7 @@ import { TransactionalMail } from './subscribers/transactional';
 import { WelcomeSettings } from './subscribers/welcome';
 import type { TransactionalJob } from './subscribers/types';
 import { Topics } from './topics';
+import { systemClock, type Clock } from './clock';
 import { OutgoingWebhooks } from './webhooks';
 import { processorSpecs, startWorkers, type WorkerHandle } from '../workers';
 
@@ -83,10 +87,12 @@ export interface BuildOptions {
   log: Logger;
   /** Collect Node's default process metrics (off in tests that build many containers). */
   defaultMetrics?: boolean;
+  /** The calendar's time source (tests give one they can move); the system clock by default. */
+  clock?: Clock;
 }
 
 /** What every capability's services are built from. */
-type Shared = Pick<Container, 'config' | 'log' | 'metrics' | 'pool' | 'queries' | 'redis' | 'queues' | 'rateLimiter' | 'transport' | 'topics' | 'linkTokens' | 'audit' | 'suppressions'>;
+type Shared = Pick<Container, 'config' | 'clock' | 'log' | 'metrics' | 'pool' | 'queries' | 'redis' | 'queues' | 'rateLimiter' | 'transport' | 'topics' | 'linkTokens' | 'audit' | 'suppressions'>;
 
 export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { databaseUrl: string }, opts: BuildOptions): Promise<Container> {
   const log = opts.log;
@@ -100,7 +106,7 @@ export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { dat
   const topics = new Topics(pool, queries);
   const audit = new EditorAudit(pool, queries);
   const shared: Shared = {
-    config: runtime, log, pool, queries, redis, topics, audit,
+    config: runtime, log, pool, queries, redis, topics, audit, clock: opts.clock ?? systemClock,
     metrics: new Metrics(opts.defaultMetrics ?? true),
     queues: new Queues(redis, config),
     rateLimiter: new RateLimiter(redis, config.queuePrefix),
@@ -126,10 +132,7 @@ export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { dat
     mailbox,
     mailboxMessages: mailbox ? new MailboxMessages(pool, queries) : undefined,
     editorKeys, editorAuth,
-    consoleSessions: new ConsoleSessions(pool, queries, editorAuth, {
-      idleSeconds: config.console.sessionIdleMinutes * 60,
-      absoluteSeconds: config.console.sessionMaxHours * 3600,
-    }),
+    consoleSessions: new ConsoleSessions(pool, queries, editorAuth, { idleSeconds: config.console.sessionIdleMinutes * 60, absoluteSeconds: config.console.sessionMaxHours * 3600 }),
     consoleOverview: new ConsoleOverview(pool, queries),
     suppressionTransfer: new SuppressionTransfer(shared.suppressions, audit),
     readers: buildReaders(shared, deliverability),
@@ -167,9 +170,7 @@ function buildReaders(s: Shared, dlv: Deliverability): Readers {
     envelopeFrom: dlv.verp && ((messageId) => dlv.verp!.address({ kind: 'transactional', messageId })),
   });
   const requests = new SubscriptionRequests({ pool, queries, topics, mail, suppressions: s.suppressions, enqueue, onError });
-  const subscriptions = new SubscriptionService(pool, queries, topics, s.rateLimiter, {
-    perIp: config.subscribeLimitPerIp, perAddress: config.subscribeLimitPerAddress,
-  });
+  const subscriptions = new SubscriptionService(pool, queries, topics, s.rateLimiter, { perIp: config.subscribeLimitPerIp, perAddress: config.subscribeLimitPerAddress });
   return {
     subscriptions,
     confirmation: new ConfirmationService(pool, queries, s.suppressions, { on: config.welcomeEmail, mail }),
@@ -193,6 +194,7 @@ function buildSending(s: Shared, smtpUrl: string, d: SendingParts): Sending {
   const dispatcher = new QueueDispatcher(s.queues);
   const completion = new SendCompletion(pool, queries, log);
   const service = new SendService({ pool, queries, log, dispatcher, renderer: d.variants, audit: s.audit });
+  const zones = new ZoneRelease({ pool, queries, log, clock: s.clock, dispatcher });
   const smtp = new LazySmtpPool({ url: smtpUrl, allowInsecureAuth: config.smtpInsecure, maxConnections: o.smtpMaxConnections, dkim: config.dkim });
   return {
     dispatcher,
@@ -212,11 +214,11 @@ function buildSending(s: Shared, smtpUrl: string, d: SendingParts): Sending {
     reconciler: new Reconciler({ pool, queries, log, dispatcher, completion, leaseSeconds: o.leaseSeconds, intervalMs: o.reconcileIntervalMs }),
     retention: new LedgerRetention({ pool, queries, log, retentionDays: config.deliveryRetentionDays }),
     // Test emails go through the process's ordinary transport, built like the newsletter.
-    testSender: new TestSender({
-      context: messageContext, publicUrl: config.publicUrl, transport: s.transport, rateLimiter: s.rateLimiter,
-      topics: s.topics, audit: s.audit, variants: d.variants, issues: d.issues,
-    }),
-    smtp,
+    testSender: new TestSender({ context: messageContext, publicUrl: config.publicUrl, transport: s.transport, rateLimiter: s.rateLimiter,
+      topics: s.topics, audit: s.audit, variants: d.variants, issues: d.issues }),
+    smtp, zones,
+    schedules: new ScheduleService({ pool, queries, clock: s.clock, audit: s.audit, renderer: d.variants, sends: service, defaultZone: config.schedule.defaultTimezone }),
+    scheduler: new Scheduler({ pool, queries, log, clock: s.clock, sends: service, zones, ...config.schedule }),
   };
 }
 
@@ -231,11 +233,8 @@ export async function startTidings(c: Container): Promise<Tidings> {
 
   // Worker processes never load the public routers (console, reader pages, importers' parsers,
   // mailparser): measured ~40 MB less resident memory per worker.
-  const web =
-    config.role === 'worker'
-      ? undefined
-      : // eslint-disable-next-line @typescript-eslint/no-require-imports
-        (require('./http/routes') as typeof import('./http/routes'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const web = config.role === 'worker' ? undefined : (require('./http/routes') as typeof import('./http/routes'));
   // A worker process serves only the operations endpoints (health checks, metrics scraping).
   const app = createHttpApp({
     log,
@@ -274,7 +273,7 @@ export async function startTidings(c: Container): Promise<Tidings> {
 }
 
 export async function closeContainer(c: Container): Promise<void> {
-  await c.sending.reconciler.stop();
+  await Promise.all([c.sending.reconciler.stop(), c.sending.scheduler.stop()]);
   await c.sending.retention.stop();
   await c.clicks.counter.stop();
   c.sending.smtp.close();

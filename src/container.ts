@@ -7,6 +7,7 @@
  * A new service: a field here (in its capability's group), one `new` in src/app.ts, and the entry
  * points that use it add its name to their Pick.
  */
+import type { Clock } from './clock';
 import type { RuntimeConfig } from './config/runtime';
 import type { Pool } from './db/pool';
 import type { Queries } from './db/queries';
@@ -45,9 +46,12 @@ import type { Preparer } from './sending/prepare';
 import type { Reconciler } from './sending/reconciler';
 import type { LedgerRetention } from './sending/retention';
 import type { SendReports } from './sending/report';
+import type { ScheduleService } from './sending/schedule';
+import type { Scheduler } from './sending/scheduler';
 import type { SendService } from './sending/service';
 import type { LazySmtpPool } from './sending/smtp-pool';
 import type { TestSender } from './sending/test-send';
+import type { ZoneRelease } from './sending/zones';
 import type { SubscriberAdmin } from './subscribers/admin';
 import type { ConfirmationService } from './subscribers/confirm';
 import type { SubscriberImport } from './subscribers/csv-import';
@@ -98,6 +102,12 @@ export interface Sending {
   readonly testSender: TestSender;
   /** The newsletter relay's pool, opened on first delivery. */
   readonly smtp: LazySmtpPool;
+  /** Scheduled sends, the editor's side: schedule, reschedule, cancel, send now. */
+  readonly schedules: ScheduleService;
+  /** The worker's timer that starts due schedules and releases due zones. */
+  readonly scheduler: Scheduler;
+  /** Local-time delivery: zone release and per-zone progress. */
+  readonly zones: ZoneRelease;
 }
 
 /** Bounces and complaints after handoff: VERP, the receiver, provider webhooks, the one service. */
@@ -131,6 +141,8 @@ export interface Clicks {
 
 export interface Container {
   readonly config: RuntimeConfig;
+  /** The time source of everything that decides by the calendar (schedules, zones); tests move it. */
+  readonly clock: Clock;
   readonly log: Logger;
   readonly metrics: Metrics;
   readonly pool: Pool;

@@ -51,6 +51,12 @@ describe('config', () => {
     expect(() => loadConfig({ DATABASE_URL: noUser })).toThrow(/^Invalid configuration: DATABASE_URL: has no user name/);
   });
 
+  it('takes DEFAULT_TIMEZONE as an IANA name in canonical spelling and names a bad one', () => {
+    expect(loadConfig({}).schedule).toEqual({ graceMinutes: 60, pollMs: 5000, defaultTimezone: 'UTC' });
+    expect(loadConfig({ DEFAULT_TIMEZONE: 'europe/brussels' }).schedule.defaultTimezone).toBe('Europe/Brussels');
+    expect(() => loadConfig({ DEFAULT_TIMEZONE: 'Mars/Olympus', SCHEDULE_GRACE_MINUTES: '-1' })).toThrow(/DEFAULT_TIMEZONE: must be an IANA time zone.*SCHEDULE_GRACE_MINUTES|SCHEDULE_GRACE_MINUTES.*DEFAULT_TIMEZONE: must be an IANA/);
+  });
+
   it('requires the DKIM keys together', () => {
     expect(() => loadConfig({ DKIM_DOMAIN: 'example.com' })).toThrow(/DKIM_SELECTOR/);
   });

@@ -97,7 +97,7 @@ describe('subscriber management', () => {
     const res = await t.fetch('/api/subscribers/export?q=example.org', { editor: true });
     expect(res.headers.get('content-type')).toMatch(/text\/csv/);
     const csv = await res.text();
-    expect(csv.split('\n')[0]).toBe('email,name,topics,status,created_at,confirmed_at');
+    expect(csv.split('\n')[0]).toBe('email,name,topics,status,created_at,confirmed_at,timezone');
     expect(csv).toContain('ann@example.org,Ann,telecom,confirmed,');
     expect(csv).toContain('eve@example.org,"Eve, E.",ai,confirmed');
     // Spreadsheet formulas are defused.

@@ -1,7 +1,7 @@
 /**
  * BullMQ entry point of the deliver stage: `{batchId}` in; the service claims the batch in Postgres
  * (a job for a batch someone else holds, or that is done, changes nothing). Every worker process
- * also runs the reconciler on a timer, so recovery never depends on a job surviving in Redis.
+ * also runs the reconciler and the scheduler on timers, so recovery never depends on a job surviving in Redis.
  * This module must not import MJML (directly or through a renderer): deliver processes stay small.
  */
 import { UnrecoverableError, type Job } from 'bullmq';
@@ -19,9 +19,12 @@ export function deliverSpec(c: Pick<Container, 'config' | 'sending'>): Processor
       if (!Number.isSafeInteger(batchId) || batchId <= 0) throw new UnrecoverableError('job data must be {batchId}');
       return c.sending.deliverer.deliverBatch(batchId);
     },
+    // The scheduler runs beside the reconciler: both read Postgres on a timer, so a schedule or a
+    // zone due while Redis was flushed or every process was down is still found.
     onStart: async () => {
       await c.sending.reconciler.start();
       c.sending.retention.start();
+      c.sending.scheduler.start();
     },
     // SIGTERM: lanes finish and record the message they hold, batches go back to pending with a
     // job for another worker; BullMQ's close then waits for those jobs to return.
@@ -29,6 +32,7 @@ export function deliverSpec(c: Pick<Container, 'config' | 'sending'>): Processor
       c.sending.deliverer.drain();
       await c.sending.reconciler.stop();
       await c.sending.retention.stop();
+      await c.sending.scheduler.stop();
     },
   };
 }

@@ -7,8 +7,9 @@ SELECT id, status FROM issues WHERE id = $1::bigint;
 -- name: send-insert
 -- ON CONFLICT DO NOTHING + re-read (send-by-issue): a repeated or concurrent start returns the
 -- send that won, never a second one.
-INSERT INTO sends (issue_id, idempotency_key, max_subscriber_id, created_by)
-SELECT $1::bigint, $2::text, COALESCE((SELECT max(id) FROM subscribers), 0), $3::bigint
+-- $4–$6: a local-time send's date, time and zone of readers without one (else NULL).
+INSERT INTO sends (issue_id, idempotency_key, max_subscriber_id, created_by, local_date, local_time, default_zone)
+SELECT $1::bigint, $2::text, COALESCE((SELECT max(id) FROM subscribers), 0), $3::bigint, $4::date, $5::text, $6::text
 ON CONFLICT (issue_id) DO NOTHING
 RETURNING id;
 
@@ -23,7 +24,7 @@ SELECT id, issue_id, status, paused, pause_reason, idempotency_key, prepared, to
 FROM sends WHERE id = $1::bigint;
 
 -- name: send-issue-mark-sending
-UPDATE issues SET status = 'sending', updated_at = now() WHERE id = $1::bigint AND status = 'draft';
+UPDATE issues SET status = 'sending', updated_at = now() WHERE id = $1::bigint AND status IN ('draft', 'scheduled');
 
 -- name: send-counts
 -- Non-pending rows from deliveries_send_status_open; pending is the rest of the send's total
@@ -112,7 +113,7 @@ WHERE id = $1::bigint AND status IN ('draft', 'sending');
 
 -- name: prepare-lock-send
 -- The row lock serialises two preparers of the same send (a re-dispatched job and a slow one).
-SELECT id, status, prepared, prepare_cursor, max_subscriber_id FROM sends WHERE id = $1::bigint FOR UPDATE;
+SELECT id, status, prepared, prepare_cursor, max_subscriber_id, default_zone FROM sends WHERE id = $1::bigint FOR UPDATE;
 
 -- name: prepare-batch
 -- One step of the snapshot in one statement: walk confirmed subscribers by id (keyset, using
@@ -121,22 +122,24 @@ SELECT id, status, prepared, prepare_cursor, max_subscriber_id FROM sends WHERE 
 -- cursor. A step covers several delivery batches because the per-statement and per-commit costs
 -- dominate small steps (measured: ~24,000 rows/s at 500 readers per statement, see
 -- docs/performance.md), while a delivery batch must stay small enough to spread over workers.
--- $1 send id, $2 cursor, $3 max subscriber id, $4 readers per step, $5 delivery batch size
+-- $1 send id, $2 cursor, $3 max subscriber id, $4 readers per step, $5 delivery batch size,
+-- $6 for a local-time send the zone of readers without one (its rows are written with their zone
+-- and held, not_before = 'infinity', until the scheduler releases the zone), else NULL.
 WITH ids AS MATERIALIZED (
-  SELECT s.id, s.email, s.email_hash FROM subscribers s
+  SELECT s.id, s.email, s.email_hash, s.timezone FROM subscribers s
   WHERE s.status = 'confirmed' AND s.id > $2::bigint AND s.id <= $3::bigint
   ORDER BY s.id LIMIT $4::integer
 ), span AS (
   SELECT count(*) AS n, max(id) AS last FROM ids
 ), readers AS MATERIALIZED (
   -- Filtered before the topic join; the address hash is stored (007_subscriber_email_hash.sql).
-  SELECT i.id FROM ids i
+  SELECT i.id, i.timezone FROM ids i
   WHERE i.email IS NOT NULL
     AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = i.email_hash)
 ), eligible AS MATERIALIZED (
   -- One grouped join over the step's range of subscriber_topics (its primary key) instead of a
   -- correlated subquery per reader; readers without topics drop out of the join.
-  SELECT st.subscriber_id AS id, string_agg(st.topic, ',' ORDER BY st.topic) AS topics,
+  SELECT st.subscriber_id AS id, string_agg(st.topic, ',' ORDER BY st.topic) AS topics, min(r.timezone) AS timezone,
          (row_number() OVER (ORDER BY st.subscriber_id) - 1) / $5::integer AS chunk
   FROM readers r JOIN subscriber_topics st ON st.subscriber_id = r.id
   WHERE st.subscriber_id > $2::bigint AND st.subscriber_id <= (SELECT last FROM span)
@@ -152,8 +155,11 @@ WITH ids AS MATERIALIZED (
   SELECT c.id, $1::bigint, c.size, c.lo, c.hi FROM chunks c ORDER BY c.chunk
   RETURNING id
 ), ins AS (
-  INSERT INTO deliveries (send_id, batch_id, subscriber_id, topics)
-  SELECT $1::bigint, c.id, e.id, e.topics FROM eligible e JOIN chunks c ON c.chunk = e.chunk
+  INSERT INTO deliveries (send_id, batch_id, subscriber_id, topics, zone, not_before)
+  SELECT $1::bigint, c.id, e.id, e.topics,
+         CASE WHEN $6::text IS NOT NULL THEN COALESCE(e.timezone, $6::text) END,
+         CASE WHEN $6::text IS NOT NULL THEN 'infinity'::timestamptz END
+  FROM eligible e JOIN chunks c ON c.chunk = e.chunk
   ON CONFLICT (send_id, subscriber_id) DO NOTHING
   RETURNING 1
 )
@@ -259,7 +265,8 @@ UPDATE send_batches b SET
   claim_token = NULL,
   lease_until = NULL,
   dispatched_at = now()
-FROM (SELECT count(*) AS n, min(d.not_before) AS due FROM send_batches x
+-- A row with no due time (due now) makes the batch due now, not at its held or retried rows' time.
+FROM (SELECT count(*) AS n, CASE WHEN bool_and(d.not_before IS NOT NULL) THEN min(d.not_before) END AS due FROM send_batches x
       JOIN deliveries d ON d.send_id = x.send_id
         AND d.subscriber_id BETWEEN x.first_subscriber_id AND x.last_subscriber_id
       WHERE x.id = $1::bigint AND d.status = 'pending') p
@@ -268,7 +275,18 @@ WHERE b.id = $1::bigint AND b.claim_token = $2::uuid
   -- keep the claim so the lease expires and the reconciler declares those rows uncertain.
   AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.send_id = b.send_id AND d.status = 'sending'
                     AND d.subscriber_id BETWEEN b.first_subscriber_id AND b.last_subscriber_id)
-RETURNING b.status, b.gen, b.not_before, GREATEST(0, EXTRACT(EPOCH FROM (b.not_before - now())) * 1000)::bigint AS delay_ms;
+-- A held batch (not_before 'infinity', a local-time zone not yet due) gets no job and no delay.
+RETURNING b.status, b.gen, b.not_before,
+  CASE WHEN isfinite(b.not_before) THEN GREATEST(0, EXTRACT(EPOCH FROM (b.not_before - now())) * 1000)::bigint END AS delay_ms;
+
+-- name: batch-unhold-if-due
+-- A batch released as held (its rows' zones not due) while the scheduler released a zone: if a row
+-- of it is due now, the batch is claimable again under a new generation (the caller dispatches it).
+UPDATE send_batches b SET not_before = NULL, gen = b.gen + 1, dispatched_at = now()
+WHERE b.id = $1::bigint AND b.status = 'pending' AND b.not_before = 'infinity'
+  AND EXISTS (SELECT 1 FROM deliveries d WHERE d.send_id = b.send_id AND d.status = 'pending' AND d.not_before IS NULL
+                AND d.subscriber_id BETWEEN b.first_subscriber_id AND b.last_subscriber_id)
+RETURNING gen;
 
 -- name: send-complete-if-done
 -- Completion is decided from the ledger, never from "no job was fetched": every batch is done, and

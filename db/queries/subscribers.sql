@@ -5,15 +5,15 @@
 -- notification reaches the listening workers at commit (src/subscribers/request-listener.ts);
 -- one that reaches nobody leaves the row to the sweeper.
 WITH r AS (
-  INSERT INTO subscription_requests (email, name, topics, source, consent_version, ip, user_agent)
-  VALUES ($1::text, $2::text, $3::text[], $4::text, $5::text, $6::inet, $7::text)
+  INSERT INTO subscription_requests (email, name, topics, source, consent_version, ip, user_agent, timezone)
+  VALUES ($1::text, $2::text, $3::text[], $4::text, $5::text, $6::inet, $7::text, $8::text)
   RETURNING id
 )
 SELECT id, pg_notify('tidings_subscription_requests', id::text) FROM r;
 
 -- name: subscription-request-lock
 -- Blocks (no SKIP LOCKED) so a duplicate job waits for the first and then finds the row gone.
-SELECT id, email, name, topics, source, consent_version, host(ip) AS ip, user_agent, created_at
+SELECT id, email, name, topics, source, consent_version, host(ip) AS ip, user_agent, created_at, timezone
 FROM subscription_requests WHERE id = $1::bigint
 FOR UPDATE;
 
@@ -51,9 +51,9 @@ SELECT pg_try_advisory_xact_lock(hashtext('tidings.readers.sweep')) AS locked;
 -- Inserts a new pending reader unless the address is suppressed or already known (in any letter
 -- case); the caller then locks the existing row. Suppression is checked in the same statement so no
 -- race slips through; $4 is true for a reader who may come back (the suppression row was locked
--- by the caller, and the confirmation lifts it).
-INSERT INTO subscribers (email, name, status)
-SELECT $1::text, $2::text, 'pending'
+-- by the caller, and the confirmation lifts it); $5 the reader's time zone (or NULL).
+INSERT INTO subscribers (email, name, status, timezone)
+SELECT $1::text, $2::text, 'pending', $5::text
 WHERE $4::boolean OR NOT EXISTS (SELECT 1 FROM suppressions WHERE email_hash = $3::bytea)
 ON CONFLICT ((lower(email))) DO NOTHING
 RETURNING id;
@@ -71,15 +71,21 @@ SELECT id, email, name, status, confirmed_at FROM subscribers WHERE id = $1::big
 SELECT reason FROM suppressions WHERE email_hash = $1::bytea;
 
 -- name: subscriber-get
-SELECT s.id, s.email, s.name, s.status, s.created_at, s.updated_at, s.confirmed_at, s.unsubscribed_at,
+SELECT s.id, s.email, s.name, s.status, s.created_at, s.updated_at, s.confirmed_at, s.unsubscribed_at, s.timezone,
        COALESCE((SELECT array_agg(t.topic ORDER BY t.topic) FROM subscriber_topics t WHERE t.subscriber_id = s.id), '{}') AS topics
 FROM subscribers s WHERE s.id = $1::bigint;
 
 -- name: subscriber-repend
 -- A pending or unsubscribed reader asking again: back to pending. A confirmed one only when $3: a
--- suppressed reader coming back (they get no mail until they confirm and lift it anyway).
-UPDATE subscribers SET status = 'pending', name = COALESCE($2::text, name), updated_at = now()
+-- suppressed reader coming back (they get no mail until they confirm and lift it anyway). $4: the
+-- time zone the request brought (NULL keeps the reader's).
+UPDATE subscribers SET status = 'pending', name = COALESCE($2::text, name), timezone = COALESCE($4::text, timezone), updated_at = now()
 WHERE id = $1::bigint AND (status IN ('pending', 'unsubscribed') OR ($3::boolean AND status = 'confirmed'));
+
+-- name: subscriber-set-timezone
+-- The preferences page: a confirmed reader's zone ($2 NULL: the service's default).
+UPDATE subscribers SET timezone = $2::text, updated_at = now()
+WHERE id = $1::bigint AND status = 'confirmed' AND timezone IS DISTINCT FROM $2::text;
 
 -- name: subscriber-topics-replace-delete
 DELETE FROM subscriber_topics WHERE subscriber_id = $1::bigint AND NOT (topic = ANY($2::text[]));
@@ -183,7 +189,7 @@ LIMIT $5::integer;
 
 -- name: subscribers-export-page
 -- Ascending keyset pages for the CSV export; erased rows hold nothing to export.
-SELECT s.id, s.email, s.name, s.status, s.created_at, s.confirmed_at,
+SELECT s.id, s.email, s.name, s.status, s.created_at, s.confirmed_at, s.timezone,
        COALESCE((SELECT array_agg(t.topic ORDER BY t.topic) FROM subscriber_topics t WHERE t.subscriber_id = s.id), '{}') AS topics
 FROM subscribers s
 WHERE s.status <> 'erased'
@@ -204,12 +210,14 @@ SELECT email_hash FROM suppressions WHERE email_hash = ANY($1::bytea[]);
 -- name: import-upsert
 -- One statement per chunk. Suppression is re-checked here, and an unsubscribed or erased reader is
 -- never re-activated by an import (the WHERE on DO UPDATE leaves them alone and returns nothing).
-INSERT INTO subscribers (email, name, status, confirmed_at)
-SELECT u.email, u.name, 'confirmed', now()
-FROM unnest($1::text[], $2::text[], $3::bytea[]) AS u(email, name, hash)
+-- $4 the readers' time zones (NULL: none given, an existing reader keeps theirs).
+INSERT INTO subscribers (email, name, status, confirmed_at, timezone)
+SELECT u.email, u.name, 'confirmed', now(), u.timezone
+FROM unnest($1::text[], $2::text[], $3::bytea[], $4::text[]) AS u(email, name, hash, timezone)
 WHERE NOT EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = u.hash)
 ON CONFLICT ((lower(email))) DO UPDATE
   SET name = COALESCE(EXCLUDED.name, subscribers.name), status = 'confirmed',
+      timezone = COALESCE(EXCLUDED.timezone, subscribers.timezone),
       confirmed_at = COALESCE(subscribers.confirmed_at, now()), updated_at = now()
   WHERE subscribers.status IN ('pending', 'confirmed')
 RETURNING id, lower(email) AS key, (xmax = 0) AS inserted;

@@ -8,6 +8,7 @@ import type { Config } from './shape';
 import { DELIVERABILITY_ENV, deliverabilityConfig, deliverabilityProblems } from './deliverability';
 import { scaleConfig, scaleKeys } from './scale';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
+import { SCHEDULE_ENV, scheduleConfig } from './schedule';
 
 const intString = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z
@@ -118,6 +119,8 @@ const schema = z
     // Readers (docs/readers.md): re-dispatch of subscribe requests and transactional mails.
     READERS_SWEEP_INTERVAL_MS: intString(30000, 50, 3600000),
     READERS_SWEEP_AGE_SECONDS: intString(60, 0, 86400),
+    // Scheduled sends and reader-local delivery (docs/delivery.md "Scheduled sends").
+    ...SCHEDULE_ENV,
     // Outgoing webhooks (docs/integrations.md).
     WEBHOOK_ALLOW_PRIVATE: z.enum(['0', '1']).default('0'),
     // The welcome email after confirmation (docs/integrations.md).
@@ -277,6 +280,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       intervalMs: v.READERS_SWEEP_INTERVAL_MS,
       ageSeconds: v.READERS_SWEEP_AGE_SECONDS,
     }),
+    schedule: scheduleConfig(v),
     welcomeEmail: v.WELCOME_EMAIL === 'on',
     allowedOrigins: Object.freeze(v.ALLOWED_ORIGINS),
     webhooks: Object.freeze({

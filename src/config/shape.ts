@@ -79,6 +79,15 @@ export interface Config extends ScaleConfig {
     readonly intervalMs: number;
     readonly ageSeconds: number;
   };
+  /** Scheduled sends (docs/delivery.md "Scheduled sends"). */
+  readonly schedule: {
+    /** A schedule found due later than this (the service was down) is marked missed, not sent. */
+    readonly graceMinutes: number;
+    /** How often each worker looks for due schedules and zones. */
+    readonly pollMs: number;
+    /** The zone of readers who have none (IANA name, canonical spelling). */
+    readonly defaultTimezone: string;
+  };
   /** WELCOME_EMAIL: a welcome email after confirmation. */
   readonly welcomeEmail: boolean;
   /** ALLOWED_ORIGINS: sites that may embed the signup form (return_to) and call POST /api/subscriptions (CORS). */

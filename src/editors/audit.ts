@@ -22,6 +22,8 @@ export type EditorAction =
   | 'issue.update'
   | 'issue.import'
   | 'issue.test_send'
+  | 'send.schedule'
+  | 'send.unschedule'
   | 'send.start'
   | 'send.pause'
   | 'send.resume'

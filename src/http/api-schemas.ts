@@ -6,7 +6,9 @@
 import { z } from 'zod';
 import { LIMITS } from '../issues/document';
 import { ISSUE_STATUSES } from '../issues/status';
+import { SCHEDULE_STATES } from '../sending/schedule';
 import { DELIVERY_STATUSES, SEND_STATUSES } from '../sending/status';
+import { ZONE_STATES } from '../sending/zones';
 import { STATUSES as SUBSCRIBER_STATUSES } from '../subscribers/admin';
 import { SUPPRESSION_REASONS, SUPPRESSION_SOURCES } from '../subscribers/suppressions';
 
@@ -102,8 +104,24 @@ export const progress = z
     rate: z.number().nonnegative().meta({ description: 'Messages handed to SMTP per second over the last 10 seconds.' }),
     created_at: timestamp,
     completed_at: timestamp.nullable(),
+    zones: z
+      .array(z.object({ zone: z.string(), due_at: timestamp, state: z.enum(ZONE_STATES), total: count, sent: count, waiting: count }))
+      .optional()
+      .meta({ description: 'Local-time delivery only: each zone, when it is due, and whether it waits, is sending or is done.' }),
   })
   .meta({ id: 'SendProgress' });
+
+export const scheduledSend = z
+  .object({
+    issue_id: id,
+    status: z.enum(SCHEDULE_STATES),
+    scheduled_at: timestamp.meta({ description: 'When the send starts (local-time delivery: when the first zone is due).' }),
+    local_time: z.string().nullable(),
+    date: z.string().nullable(),
+    default_zone: z.string().nullable(),
+    error: z.string().nullable().meta({ description: 'Why a schedule is missed.' }),
+  })
+  .meta({ id: 'ScheduledSend' });
 
 export const delivery = z.object({
   id,

@@ -12,6 +12,17 @@ export function jsonBody(limit = JSON_LIMIT): RequestHandler[] {
   ];
 }
 
+/** JSON when there is a body; a request without one (Content-Length 0 or none) reads as `{}`. */
+export function optionalJsonBody(limit = JSON_LIMIT): RequestHandler[] {
+  const parse = jsonBody(limit);
+  return parse.map((handler): RequestHandler => (req, res, next) => {
+    const none = !req.headers['transfer-encoding'] && (req.headers['content-length'] === undefined || req.headers['content-length'] === '0');
+    if (!none) return handler(req, res, next);
+    req.body = {};
+    next();
+  });
+}
+
 /** HTML forms: urlencoded, flat (no nested objects from a[b]=c). */
 export function formBody(limit = '20kb'): RequestHandler {
   return express.urlencoded({ limit, extended: false, parameterLimit: 100 });

@@ -15,6 +15,8 @@ const subscriptionBody = z.strictObject(
     email: z.string({ error: 'Enter your email address.' }).meta({ description: 'One address, like name@example.com.' }),
     name: z.string({ error: 'The name must be text.' }).nullable().optional(),
     topics: z.array(z.string({ error: 'topics must be a list of topic names.' }), { error: 'topics must be a list of topic names.' }),
+    timezone: z.string({ error: 'timezone must be an IANA time zone name such as Europe/Brussels.' }).nullable().optional()
+      .meta({ description: 'The reader’s IANA time zone (local-time deliveries); DEFAULT_TIMEZONE when left out.' }),
   },
   { error: 'The body must be a JSON object.' },
 );
@@ -28,11 +30,11 @@ export const subscribeRoute = (deps: Deps) =>
     // Counted before the body is read: a client cannot probe for free with malformed requests.
     guard: (req) => deps.readers.subscriptions.limitClient(clientKey(req)),
     body: { types: ['application/json'], parse: jsonBody('16kb'), schema: subscriptionBody },
-    codes: { email: 'invalid_email', name: 'invalid_name', topics: 'invalid_topics' },
+    codes: { email: 'invalid_email', name: 'invalid_name', topics: 'invalid_topics', timezone: 'invalid_timezone' },
     responses: { 202: { description: 'Accepted (pending confirmation).', schema: z.object({ status: z.literal('pending') }) } },
     errors: [422, 429],
     handler: async ({ body, req }) => {
-      await deps.readers.subscriptions.subscribe({ email: body.email, name: body.name, topics: body.topics }, consentContext(req, 'api'));
+      await deps.readers.subscriptions.subscribe({ email: body.email, name: body.name, topics: body.topics, timezone: body.timezone }, consentContext(req, 'api'));
       return { status: 202, json: { status: 'pending' } };
     },
   });

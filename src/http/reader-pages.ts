@@ -63,7 +63,7 @@ export function readerPagesRouter(c: Pick<Container, 'config' | 'readers' | 'top
     await readers.subscriptions.limitClient(clientKey(req));
     try {
       await readers.subscriptions.subscribe(
-        { email: body.email, name: body.name, topics: body.topics, honeypot: body.website },
+        { email: body.email, name: body.name, topics: body.topics, timezone: body.timezone, honeypot: body.website },
         consentContext(req, 'form'),
       );
     } catch (err) {
@@ -99,6 +99,7 @@ export function readerPagesRouter(c: Pick<Container, 'config' | 'readers' | 'top
       csrf: readers.formTokens.sign('preferences', token),
       sub: await readers.preferences.view(id),
       topics: await c.topics.list(),
+      defaultZone: c.config.schedule.defaultTimezone,
       ...message,
     });
 
@@ -124,6 +125,8 @@ export function readerPagesRouter(c: Pick<Container, 'config' | 'readers' | 'top
         await readers.preferences.requestConfirmation(subscriberId, body.topics, ctx);
         notice = 'We sent you a confirmation email. Press the button in it to receive Tidings again.';
       } else if (body.action === 'save' || body.action === undefined) {
+        // The zone first: a bad one refuses the whole form before the topics change.
+        if (body.timezone !== undefined) await readers.preferences.setTimezone(subscriberId, body.timezone);
         await readers.preferences.setTopics(subscriberId, body.topics, ctx);
         notice = 'Your preferences are saved.';
       } else {

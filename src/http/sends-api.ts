@@ -9,14 +9,19 @@ import { z } from 'zod';
 import type { Container } from '../container';
 import { DELIVERY_STATUSES } from '../sending/status';
 import { apiRoute, idParam, intQuery, mountApi } from './api-route';
-import { auditActions, delivery, progress, sendReport, topicDeliverability } from './api-schemas';
-import { jsonBody } from './body';
+import { NotFoundError } from '../errors';
+import { scheduleView } from '../sending/schedule';
+import type { Progress } from '../sending/service';
+import { auditActions, delivery, progress, scheduledSend, sendReport, topicDeliverability } from './api-schemas';
+import { jsonBody, optionalJsonBody } from './body';
+import { scheduleRequest, sendBody } from './send-body';
 import { writeEventStream } from './sse';
 
 type Deps = Pick<Container, 'config' | 'editorAuth' | 'sending' | 'audit' | 'deliverability'>;
 
 const params = z.object({ id: idParam });
 const progressAnswer = { 200: { description: 'The send’s progress.', schema: progress } };
+const progressOrSchedule = z.union([progress, scheduledSend]);
 
 const idempotencyKey = z.object({
   'idempotency-key': z
@@ -38,6 +43,12 @@ const resolveBody = z
 
 export function sendsApiRoutes(deps: Deps) {
   const sends = deps.sending.service;
+  const { schedules, zones } = deps.sending;
+  // A local-time send's progress also shows its zones.
+  const withZones = async (p: Progress) => {
+    const z = await zones.progress(p.send_id);
+    return z ? { ...p, zones: z } : p;
+  };
   const control = (action: 'pause' | 'resume' | 'cancel', summary: string) =>
     apiRoute({
       method: 'post', path: `/api/issues/:id/send/${action}`, summary, auth: 'editor', params,
@@ -46,22 +57,42 @@ export function sendsApiRoutes(deps: Deps) {
     });
   return [
     apiRoute({
-      method: 'post', path: '/api/issues/:id/send', summary: 'Start the send (never a second one for the issue).', auth: 'editor',
-      params, headers: idempotencyKey,
-      responses: { 202: { description: 'Started, or the send that already exists.', schema: progress } }, errors: [404, 409],
-      handler: async ({ params: p, headers, editor }) => {
-        const { progress: answer } = await sends.start(p.id, editor, { idempotencyKey: headers['idempotency-key'] });
-        return { status: 202, json: answer };
+      method: 'post', path: '/api/issues/:id/send', auth: 'editor', params, headers: idempotencyKey,
+      summary: 'Start the send now (never a second one for the issue), or schedule it: {at} or {local_time, date} in each reader’s zone.',
+      body: { types: ['application/json'], parse: optionalJsonBody(), schema: sendBody },
+      responses: { 202: { description: 'Started (or the send that already exists), or scheduled.', schema: progressOrSchedule } }, errors: [404, 409],
+      handler: async ({ params: p, headers, body, editor }) => {
+        const key = headers['idempotency-key'];
+        const req = scheduleRequest(body);
+        if (req) return { status: 202, json: await schedules.schedule(p.id, editor, req, { idempotencyKey: key }) };
+        const { progress: answer } = await schedules.sendNow(p.id, editor, { idempotencyKey: key });
+        return { status: 202, json: await withZones(answer) };
       },
     }),
     apiRoute({
-      method: 'get', path: '/api/issues/:id/send', summary: 'Progress of the send.', auth: 'editor', params,
-      responses: progressAnswer, errors: [404],
-      handler: async ({ params: p }) => ({ status: 200, json: await sends.progress(p.id) }),
+      method: 'get', path: '/api/issues/:id/send', summary: 'Progress of the send, or its schedule while it waits.', auth: 'editor', params,
+      responses: { 200: { description: 'The send’s progress (with its zones), or the schedule.', schema: progressOrSchedule } }, errors: [404],
+      handler: async ({ params: p }) => {
+        try {
+          return { status: 200, json: await withZones(await sends.progress(p.id)) };
+        } catch (err) {
+          const waiting = err instanceof NotFoundError ? await schedules.get(p.id) : undefined;
+          if (!waiting || !['scheduled', 'starting', 'missed'].includes(waiting.status)) throw err;
+          return { status: 200, json: scheduleView(waiting) };
+        }
+      },
     }),
     control('pause', 'Pause the send.'),
     control('resume', 'Resume a paused send.'),
-    control('cancel', 'Cancel the send: nothing more is sent.'),
+    apiRoute({
+      method: 'post', path: '/api/issues/:id/send/cancel', auth: 'editor', params,
+      summary: 'Cancel a waiting schedule (the issue is a draft again), or the running send: nothing more is sent, remaining zones included.',
+      responses: { 200: { description: 'The cancelled schedule, or the send’s progress.', schema: progressOrSchedule } }, errors: [404, 409],
+      handler: async ({ params: p, editor }) => {
+        const unscheduled = await schedules.cancel(p.id, editor);
+        return { status: 200, json: unscheduled ?? (await withZones(await sends.cancel(p.id, editor))) };
+      },
+    }),
     apiRoute({
       method: 'get', path: '/api/issues/:id/send/deliveries', summary: 'Ledger rows of one status, by id.', auth: 'editor', params,
       query: z.object({

@@ -124,10 +124,22 @@ export class Deliverer {
       [batchId, token],
     );
     const r = rows[0];
-    // Retries due later get a delayed job; a batch left pending by a pause waits for the resume
-    // (which re-dispatches), and anything missed is the reconciler's.
-    // A draining worker hands its unfinished batch straight to another process.
-    if (r && r.status === 'pending' && (r.not_before || this.draining)) await this.d.dispatcher.batch(batchId, r.gen, Number(r.delay_ms ?? 0));
+    // Retries due later get a delayed job; rows due now (a paused send, or a local-time zone
+    // released while this batch was claimed) a job a second later, which a paused send refuses
+    // until the resume re-dispatches; a held batch (its zone not due, no delay) waits for the
+    // scheduler to release the zone. Anything missed is the reconciler's. (A draining worker's
+    // unfinished batch is such a due-now batch: another process takes it a second later.)
+    if (r && r.status === 'pending') {
+      if (r.not_before === null) await this.d.dispatcher.batch(batchId, r.gen, 1000);
+      else if (r.delay_ms !== null) await this.d.dispatcher.batch(batchId, r.gen, Number(r.delay_ms));
+      else {
+        // Held, but a zone may have been released while this worker held the batch (after the
+        // release statement above read the rows): checked now, after it committed, so either this
+        // sees the released rows or the scheduler's unhold, which comes after, sees this batch held.
+        const un = await pool.query<{ gen: number }>(queries.sql('batch-unhold-if-due'), [batchId]);
+        if (un.rows[0]) await this.d.dispatcher.batch(batchId, un.rows[0].gen);
+      }
+    }
     const done = await pool.query(queries.sql('send-complete-if-done'), [sendId]);
     if (done.rowCount) await this.d.completion.completed(sendId, issueId);
   }

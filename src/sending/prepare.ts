@@ -56,7 +56,7 @@ export class Preparer {
     for (;;) {
       const row = await withTransaction(pool, async (client) => {
         // The row lock serialises concurrent preparers; the loser then sees the advanced cursor.
-        const { rows } = await client.query<{ status: string; prepared: boolean; prepare_cursor: number; max_subscriber_id: number }>(
+        const { rows } = await client.query<{ status: string; prepared: boolean; prepare_cursor: number; max_subscriber_id: number; default_zone: string | null }>(
           queries.sql('prepare-lock-send'),
           [sendId],
         );
@@ -68,6 +68,7 @@ export class Preparer {
           s.max_subscriber_id,
           readersPerStep(this.d.batchSize),
           this.d.batchSize,
+          s.default_zone,
         ]);
         return res.rows[0];
       });

@@ -12,7 +12,7 @@ import { withTransaction, type Pool } from '../db/pool';
 import { emit } from '../webhooks/emit';
 import { pauseSend } from './pause';
 import type { Queries } from '../db/queries';
-import type { EditorAudit } from '../editors/audit';
+import type { Actor, EditorAudit } from '../editors/audit';
 import type { Editor } from '../editors/keys';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { Logger } from '../logger';
@@ -64,6 +64,14 @@ export interface VariantRenderer {
   ensureVariants(issueId: number): Promise<unknown>;
 }
 
+export interface StartOptions {
+  idempotencyKey?: string;
+  /** Started by the scheduler: the issue must be `scheduled` (its variants are already rendered). */
+  scheduled?: boolean;
+  /** Local-time delivery: each reader at `time` on `date` in their zone (else `defaultZone`). */
+  local?: { date: string; time: string; defaultZone: string };
+}
+
 export interface SendServiceDeps {
   pool: Pool;
   queries: Queries;
@@ -87,7 +95,7 @@ export class SendService {
    * the unique issue_id: one inserts, both read the same row. An Idempotency-Key belongs to one
    * issue; reusing it for another issue is a conflict.
    */
-  async start(issueId: number, editor: Editor, opts: { idempotencyKey?: string } = {}): Promise<{ progress: Progress; created: boolean }> {
+  async start(issueId: number, editor: Actor, opts: StartOptions = {}): Promise<{ progress: Progress; created: boolean }> {
     const { pool, queries } = this.d;
     if (opts.idempotencyKey !== undefined) {
       const reuse = await pool.query(queries.sql('send-idempotency-other-issue'), [opts.idempotencyKey, issueId]);
@@ -101,17 +109,22 @@ export class SendService {
 
     const issue = await pool.query<{ id: number; status: string }>(queries.sql('send-issue-for-start'), [issueId]);
     if (!issue.rows[0]) throw new NotFoundError(`Issue ${issueId} does not exist.`);
-    if (issue.rows[0].status !== 'draft') throw new ConflictError(`Issue ${issueId} is ${issue.rows[0].status}; only a draft can be sent.`, 'not_draft');
+    const startable = opts.scheduled ? ['scheduled'] : ['draft', 'scheduled'];
+    if (!startable.includes(issue.rows[0].status)) throw new ConflictError(`Issue ${issueId} is ${issue.rows[0].status}; only a draft can be sent.`, 'not_draft');
 
-    // Render every topic set once, here, so that worker processes never load MJML.
-    await this.d.renderer.ensureVariants(issueId);
+    // Render every topic set once, here, so that worker processes never load MJML. A scheduled
+    // issue was rendered when it was scheduled and is frozen since, so the worker's scheduler
+    // starting it renders nothing.
+    if (!opts.scheduled) await this.d.renderer.ensureVariants(issueId);
     const variants = await pool.query(queries.sql('send-issue-has-variants'), [issueId]);
     if (!variants.rowCount) throw new ConflictError(`Issue ${issueId} has no rendered variants.`, 'not_rendered');
 
     // The send, its issue's new status and the send.started webhook event commit together.
     const sendId = await withTransaction(pool, async (client) => {
       const inserted = await client
-        .query<{ id: number }>(queries.sql('send-insert'), [issueId, opts.idempotencyKey ?? null, editor.id])
+        .query<{ id: number }>(queries.sql('send-insert'), [
+          issueId, opts.idempotencyKey ?? null, editor.id, opts.local?.date ?? null, opts.local?.time ?? null, opts.local?.defaultZone ?? null,
+        ])
         .catch(rethrowKeyReuse);
       const id = inserted.rows[0]?.id;
       if (id === undefined) return undefined;

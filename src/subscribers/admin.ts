@@ -32,6 +32,8 @@ interface Row {
   updated_at?: Date;
   confirmed_at: Date | null;
   unsubscribed_at: Date | null;
+  /** Read by the CSV export only. */
+  timezone?: string | null;
 }
 
 function toJson(r: Row) {

@@ -1,5 +1,6 @@
 /**
- * CSV import (`email,name,topics`, topics separated by ';' or spaces). Every line is validated with
+ * CSV import (`email,name,topics` and an optional `timezone` column of IANA names, topics separated
+ * by ';' or spaces). Every line is validated with
  * the same rules as the form; valid readers are written in chunks, one multi-row statement per table
  * and one transaction per chunk, so 100,000 rows take seconds. Imported readers are confirmed with
  * consent source 'import'. A suppressed address is reported and never written; an unsubscribed reader
@@ -14,7 +15,7 @@ import { AppError, BadRequestError } from '../errors';
 import type { Topics } from '../topics';
 import { unescapeCell } from './csv-cells';
 import { emailHash } from './email-hash';
-import { normalizeEmail, normalizeName, normalizeTopics } from './validation';
+import { normalizeEmail, normalizeName, normalizeTimezone, normalizeTopics } from './validation';
 
 export const IMPORT_CHUNK = 5000;
 export const MAX_IMPORT_ROWS = 500_000;
@@ -41,11 +42,12 @@ interface Row {
   key: string;
   name: string | null;
   topics: string[];
+  timezone: string | null;
   hash: Buffer;
   existing?: string;
 }
 
-type Record = { email?: string; name?: string; topics?: string };
+type Record = { email?: string; name?: string; topics?: string; timezone?: string };
 const TOPIC_SEPARATOR = /[;\s]+/;
 
 function readCsv(text: string): { record: Record; line: number }[] {
@@ -111,13 +113,14 @@ export class SubscriberImport {
         const email = normalizeEmail(unescapeCell(record.email));
         const name = normalizeName(unescapeCell(record.name) ?? null);
         const topics = normalizeTopics(record.topics ? record.topics.split(TOPIC_SEPARATOR).filter(Boolean) : [], known);
+        const timezone = normalizeTimezone(unescapeCell(record.timezone)?.trim() || null);
         const key = email.toLowerCase();
         if (seen.has(key)) {
           report.duplicates++;
           continue;
         }
         seen.add(key);
-        rows.push({ line, email, key, name, topics, hash: emailHash(email) });
+        rows.push({ line, email, key, name, topics, timezone, hash: emailHash(email) });
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
         report.invalidCount++;
@@ -158,7 +161,7 @@ export class SubscriberImport {
     const byKey = new Map(chunk.map((r) => [r.key, r]));
     await withTransaction(this.pool, async (client) => {
       const { rows } = await client.query<{ id: number; key: string; inserted: boolean }>(q.sql('import-upsert'), [
-        chunk.map((r) => r.email), chunk.map((r) => r.name), chunk.map((r) => r.hash),
+        chunk.map((r) => r.email), chunk.map((r) => r.name), chunk.map((r) => r.hash), chunk.map((r) => r.timezone),
       ]);
       const ids = rows.map((r) => r.id);
       const pairIds: number[] = [];

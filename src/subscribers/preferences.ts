@@ -17,7 +17,7 @@ import { emailHash } from './email-hash';
 import type { SubscriptionService } from './subscribe';
 import type { Suppressions } from './suppressions';
 import type { ConsentContext, SubscriberView } from './types';
-import { normalizeTopics } from './validation';
+import { normalizeTimezone, normalizeTopics } from './validation';
 
 interface Locked {
   id: number;
@@ -45,7 +45,13 @@ export class PreferencesService {
     return {
       id: r.id, email: r.email, name: r.name, status: r.status, topics: r.topics, suppressed,
       createdAt: r.created_at, updatedAt: r.updated_at, confirmedAt: r.confirmed_at, unsubscribedAt: r.unsubscribed_at,
+      timezone: r.timezone,
     };
+  }
+
+  /** Sets a confirmed reader's time zone ('' or none: the service's default); 422 for an unknown zone. */
+  async setTimezone(id: number, raw: unknown): Promise<void> {
+    await this.pool.query(this.queries.sql('subscriber-set-timezone'), [id, normalizeTimezone(raw)]);
   }
 
   /**

@@ -29,6 +29,7 @@ interface RequestRow {
   ip: string | null;
   user_agent: string | null;
   created_at: Date;
+  timezone: string | null;
 }
 
 /** `dropped`: every topic of the request was deleted before it was processed. */
@@ -76,7 +77,7 @@ export class SubscriptionRequests {
     // Refused (a complaint, a recent bounce): nothing is written and nothing is sent.
     if (standing === 'refused') return { outcome: 'suppressed' };
     const returning = standing === 'may_return';
-    const inserted = await client.query<{ id: number }>(q.sql('subscriber-insert-pending'), [req.email, req.name, hash, returning]);
+    const inserted = await client.query<{ id: number }>(q.sql('subscriber-insert-pending'), [req.email, req.name, hash, returning, req.timezone]);
     let id = inserted.rows[0]?.id;
     let kind: 'confirm' | 'already_subscribed' = 'confirm';
     if (id === undefined) {
@@ -91,7 +92,7 @@ export class SubscriptionRequests {
         // preferences link by email instead.
         kind = 'already_subscribed';
       } else {
-        await client.query(q.sql('subscriber-repend'), [id, req.name, returning]);
+        await client.query(q.sql('subscriber-repend'), [id, req.name, returning, req.timezone]);
         await client.query(q.sql('subscriber-topics-replace-delete'), [id, topics]);
       }
     }

@@ -14,7 +14,7 @@ import type { Topics } from '../topics';
 import { CONSENT_VERSION } from './consent';
 import { emailHash } from './email-hash';
 import type { ConsentContext } from './types';
-import { normalizeEmail, normalizeName, normalizeTopics } from './validation';
+import { lenientTimezone, normalizeEmail, normalizeName, normalizeTimezone, normalizeTopics } from './validation';
 
 export const SUBSCRIBE_WINDOW_SECONDS = 600;
 
@@ -22,6 +22,8 @@ export interface SubscribeInput {
   email: unknown;
   name?: unknown;
   topics: unknown;
+  /** IANA zone: from the form's browser field (ignored when unusable) or the JSON API (422 when bad). */
+  timezone?: unknown;
   /** The honeypot field: humans leave it empty. */
   honeypot?: unknown;
 }
@@ -54,6 +56,9 @@ export class SubscriptionService {
     const email = normalizeEmail(input.email);
     const name = normalizeName(input.name);
     const topics = normalizeTopics(input.topics, await this.topics.slugs());
+    // The form's field is filled by script from the browser; a value it cannot use is dropped,
+    // never shown to the reader as their mistake. The JSON API's caller is told.
+    const timezone = ctx.source === 'form' ? lenientTimezone(input.timezone) : normalizeTimezone(input.timezone);
     // The bucket key is a hash of the case-folded address (Ann@ and ann@ share a bucket), so Redis
     // never holds a readable address.
     const addressKey = createHash('sha256').update(emailHash(email)).digest('hex').slice(0, 32);
@@ -62,7 +67,7 @@ export class SubscriptionService {
     if (ctx.source !== 'form' && ctx.source !== 'api') throw new TypeError(`subscribe from source ${ctx.source}`);
 
     await this.pool.query(this.queries.prepared('subscription-request-insert'), [
-      email, name, topics, ctx.source, CONSENT_VERSION, ctx.ip, ctx.userAgent,
+      email, name, topics, ctx.source, CONSENT_VERSION, ctx.ip, ctx.userAgent, timezone,
     ]);
   }
 }

@@ -20,6 +20,8 @@ export interface SubscriberView {
   updatedAt: Date;
   confirmedAt: Date | null;
   unsubscribedAt: Date | null;
+  /** IANA zone for local-time deliveries; null: DEFAULT_TIMEZONE. */
+  timezone?: string | null;
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import addressparser from 'nodemailer/lib/addressparser';
 import { ValidationError } from '../errors';
+import { canonicalZone } from '../timezones';
 
 export const MAX_LOCAL = 64;
 export const MAX_ADDRESS = 254;
@@ -74,6 +75,19 @@ export function normalizeName(input: unknown, field = 'name'): string | null {
   const name = input.trim().replace(/\s+/g, ' ');
   if ([...name].length > MAX_NAME) throw new ValidationError(`The name must be at most ${MAX_NAME} characters.`, field, 'invalid_name');
   return name || null;
+}
+
+/** An optional IANA time zone (API, CSV import, preferences): canonical spelling; '' → null. */
+export function normalizeTimezone(input: unknown, field = 'timezone'): string | null {
+  if (input === undefined || input === null || input === '') return null;
+  const zone = typeof input === 'string' ? canonicalZone(input.trim()) : undefined;
+  if (!zone) throw new ValidationError('timezone must be an IANA time zone name such as Europe/Brussels.', field, 'invalid_timezone');
+  return zone;
+}
+
+/** The subscribe form's browser-filled zone: usable or nothing. */
+export function lenientTimezone(input: unknown): string | null {
+  return typeof input === 'string' ? (canonicalZone(input.trim()) ?? null) : null;
 }
 
 /**

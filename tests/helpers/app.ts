@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { buildContainer, startTidings, type Tidings } from '../../src/app';
+import type { Clock } from '../../src/clock';
 import type { Container } from '../../src/container';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
@@ -36,13 +37,16 @@ export interface TestAppOptions {
   /** Reuse a sink. */
   sink?: SmtpSink;
   queuePrefix?: string;
+  /** The container's calendar (scheduled sends); the system clock when left out. */
+  clock?: Clock;
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const db = opts.db ?? (await createTestDatabase());
   const sink = opts.localMailbox ? undefined : (opts.sink ?? (await new SmtpSink().start()));
   const queuePrefix = opts.queuePrefix ?? `tt_${randomBytes(5).toString('hex')}`;
-  const editorKey = 'test-editor-key-' + randomBytes(8).toString('hex');
+  // A fixed EDITOR_API_KEY lets several apps share one database (each start revokes other values).
+  const editorKey = opts.env?.EDITOR_API_KEY ?? 'test-editor-key-' + randomBytes(8).toString('hex');
   const config = loadConfig({
     PORT: '0',
     PUBLIC_URL: 'http://localhost:3000',
@@ -63,7 +67,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     ...scaleEnv(db.url),
   });
   const log = createLogger(config.logLevel);
-  const c = await buildContainer({ ...config, databaseUrl: config.databaseUrl ?? db.url }, { log, defaultMetrics: false });
+  const c = await buildContainer({ ...config, databaseUrl: config.databaseUrl ?? db.url }, { log, defaultMetrics: false, clock: opts.clock });
   const app = await startTidings(c);
   const url = app.url ?? '';
   // Every /api exchange made through fetch() is also held to the served OpenAPI document.

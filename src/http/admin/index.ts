@@ -13,6 +13,7 @@ import { toAppError } from '../error-handler';
 import { clicksRouter } from './clicks';
 import { issuesRouter } from './issues';
 import { requireSession, sessionCookie } from './session';
+import { scheduleRouter } from './schedule';
 import { settingsRouter } from './settings';
 import { signInRouter } from './sign-in';
 import { subscribersRouter } from './subscribers';
@@ -34,6 +35,7 @@ export function adminRouter(c: ConsoleDeps): Router {
   admin.get('/', (_req, res) => res.redirect(303, '/admin/issues'));
   admin.use(issuesRouter(c));
   admin.use(subscribersRouter(c));
+  admin.use(scheduleRouter(c));
   admin.use(settingsRouter(c));
   admin.use(suppressionsRouter(c));
   admin.use(clicksRouter(c));

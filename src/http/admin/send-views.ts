@@ -10,7 +10,9 @@ import { html, type SafeHtml } from '../html';
 import { scrollRegion } from '../layout';
 import { badge, csrfInput, notice, when } from './views';
 
-export function confirmView(o: { issue: Issue; variants: VariantSummary[]; audience: Map<string, number>; topics: Topic[]; csrf: string }): SafeHtml {
+export function confirmView(o: {
+  issue: Issue; variants: VariantSummary[]; audience: Map<string, number>; topics: Topic[]; csrf: string; later: SafeHtml;
+}): SafeHtml {
   const names = new Map(o.topics.map((t) => [t.slug, t.name]));
   const rows = o.variants.map((v) => ({ v, readers: o.audience.get(v.topics) ?? 0 }));
   const reached = rows.filter((r) => !r.v.empty).reduce((a, r) => a + r.readers, 0);
@@ -30,7 +32,8 @@ ${scrollRegion('Readers per variant', html`<table class="audience">
 ${canSend
     ? html`<form method="post" action="/admin/issues/${o.issue.id}/send" class="card">${csrfInput(o.csrf)}
 <p>Once started, the issue can no longer be edited. You can pause or cancel the send while it runs.</p>
-<p><button type="submit" id="start-send">Send to ${reached} readers</button></p></form>`
+<p><button type="submit" id="start-send">Send to ${reached} readers</button></p></form>
+${o.later}`
     : html`<p>${badge(o.issue.status)} This issue is not a draft; it cannot be sent.</p>`}`;
 }
 
@@ -60,6 +63,7 @@ ${button('cancel', 'Cancel the send', 'danger')}
 
 export function progressView(o: {
   issue: Issue; progress: Progress; report: SendReport | undefined; uncertain: UncertainRow[]; log: AuditEntry[]; csrf: string; note?: string;
+  zones: SafeHtml | string;
 }): SafeHtml {
   const p = o.progress;
   const done = p.total - p.pending;
@@ -83,6 +87,7 @@ ${stat('rate', 'Rate', `${p.rate}/s`)}${stat('eta', 'Time left', eta(p))}
 ${controls(id, p, o.csrf)}
 <p class="muted nojs-refresh"><a href="/admin/issues/${id}/send">Refresh</a></p>
 </section>
+${o.zones}
 ${o.report ? reportView(id, o.report) : ''}
 ${o.uncertain.length ? uncertainView(id, o.uncertain, o.csrf) : ''}
 <h2>Audit log</h2>

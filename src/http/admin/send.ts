@@ -5,7 +5,7 @@
  * audit log with the editor's name (the JSON API goes through the same calls).
  */
 import { Router, type Response } from 'express';
-import { NotFoundError } from '../../errors';
+import { AppError, NotFoundError } from '../../errors';
 import type { Progress } from '../../sending/service';
 import { isFinal } from '../../sending/status';
 import { pathId } from '../api-route';
@@ -14,7 +14,11 @@ import { writeEventStream } from '../sse';
 import type { ConsoleDeps } from './deps';
 import { consoleLocals, verifyCsrf } from './session';
 import { confirmView, progressView, type UncertainRow } from './send-views';
-import { consolePage } from './views';
+import { requestOf } from './schedule';
+import { scheduleForms, waitingView, zonesView } from './schedule-views';
+import { consolePage, notice } from './views';
+import { scheduleView } from '../../sending/schedule';
+import { html } from '../html';
 
 export function sendRouter(c: ConsoleDeps): Router {
   const sends = c.sending.service;
@@ -31,28 +35,37 @@ export function sendRouter(c: ConsoleDeps): Router {
     }
   };
 
-  const show = async (res: Response, id: number, note?: string) => {
+  const show = async (res: Response, id: number, note?: string, error?: string) => {
     const { session } = consoleLocals(res);
     const issue = await c.issues.get(id);
     const progress = await progressOrNone(id);
+    const defaultZone = c.config.schedule.defaultTimezone;
+    const problem = error ? html`<div class="errors" role="alert"><p><strong>There is a problem:</strong> ${error}</p></div>` : '';
+    const waiting = progress ? undefined : await c.sending.schedules.get(id);
+    if (waiting && ['scheduled', 'starting', 'missed'].includes(waiting.status)) {
+      const body = waitingView({ issueId: id, schedule: scheduleView(waiting), csrf: session.csrfToken, defaultZone });
+      res.type('html').send(consolePage(res, { title: `Scheduled: ${issue.title}`, mailbox, body: html`<h1>${issue.title}</h1>${problem}${notice(note)}${body}` }));
+      return;
+    }
     if (!progress) {
       const [variants, audience, topics] = await Promise.all([c.variants.ensureVariants(id), c.consoleOverview.audience(), c.topics.list()]);
       res.type('html').send(
-        consolePage(res, { title: `Send: ${issue.title}`, mailbox, body: confirmView({ issue, variants, audience, topics, csrf: session.csrfToken }) }),
+        consolePage(res, { title: `Send: ${issue.title}`, mailbox, body: html`${problem}${notice(note)}${confirmView({ issue, variants, audience, topics, csrf: session.csrfToken, later: scheduleForms(id, session.csrfToken, defaultZone) })}` }),
       );
       return;
     }
     const done = isFinal(progress.status);
-    const [report, uncertain, log] = await Promise.all([
+    const [report, uncertain, log, zones] = await Promise.all([
       done ? c.sending.reports.report(id) : undefined,
       progress.uncertain ? sends.listDeliveries(id, 'uncertain', 0, 200) : [],
       c.audit.forIssue(id),
+      c.sending.zones.progress(progress.send_id),
     ]);
     res.type('html').send(
       consolePage(res, {
         title: `Sending: ${issue.title}`,
         mailbox,
-        body: progressView({ issue, progress, report, uncertain: uncertain as UncertainRow[], log, csrf: session.csrfToken, note }),
+        body: progressView({ issue, progress, report, uncertain: uncertain as UncertainRow[], log, csrf: session.csrfToken, note, zones: zonesView(zones) }),
       }),
     );
   };
@@ -60,7 +73,7 @@ export function sendRouter(c: ConsoleDeps): Router {
   r.get('/issues/:id/send', async (req, res) => {
     const notes: Record<string, string> = {
       started: 'The send has started.', paused: 'Paused.', resumed: 'Resumed.', cancelled: 'Cancelled: nothing more will be sent.',
-      resolved: 'Uncertain deliveries resolved.',
+      resolved: 'Uncertain deliveries resolved.', scheduled: 'Scheduled.', unscheduled: 'The schedule is cancelled; the issue is a draft again.',
     };
     await show(res, pathId(req.params.id), notes[String(req.query.done)]);
   });
@@ -69,14 +82,30 @@ export function sendRouter(c: ConsoleDeps): Router {
     const id = pathId(req.params.id);
     const { editor } = consoleLocals(res);
     // A second click (or a second editor) gets the send that already exists, not a second one.
-    await sends.start(id, editor);
+    await c.sending.schedules.sendNow(id, editor, {});
     res.redirect(303, `/admin/issues/${id}/send?done=started`);
+  });
+
+  // A refused schedule (in the past, a bad date) shows the page again with the problem announced.
+  r.post('/issues/:id/send/schedule', formBody(), verifyCsrf, async (req, res) => {
+    const id = pathId(req.params.id);
+    const { editor } = consoleLocals(res);
+    try {
+      await c.sending.schedules.schedule(id, editor, requestOf(req.body as Record<string, unknown>, c.config.schedule.defaultTimezone));
+    } catch (err) {
+      if (!(err instanceof AppError) || (err.status !== 409 && err.status !== 422)) throw err;
+      res.status(err.status);
+      return show(res, id, undefined, err.message);
+    }
+    res.redirect(303, `/admin/issues/${id}/send?done=scheduled`);
   });
 
   for (const action of ['pause', 'resume', 'cancel'] as const) {
     r.post(`/issues/:id/send/${action}`, formBody(), verifyCsrf, async (req, res) => {
       const id = pathId(req.params.id);
       const { editor } = consoleLocals(res);
+      // Cancel takes back a waiting schedule first (the issue is a draft again), else stops the send.
+      if (action === 'cancel' && (await c.sending.schedules.cancel(id, editor))) return res.redirect(303, `/admin/issues/${id}/send?done=unscheduled`);
       await sends[action](id, editor);
       res.redirect(303, `/admin/issues/${id}/send?done=${action === 'pause' ? 'paused' : action === 'resume' ? 'resumed' : 'cancelled'}`);
     });

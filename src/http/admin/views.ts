@@ -21,6 +21,7 @@ export function consolePage(res: Response, o: ShellOptions): string {
 <a href="/admin/issues">Issues</a>
 <a href="/admin/issues/new">New issue</a>
 <a href="/admin/issues/import">Import</a>
+<a href="/admin/schedule">Scheduled</a>
 <a href="/admin/subscribers">Subscribers</a>
 <a href="/admin/settings">Settings</a>
 <a href="/admin/suppressions">Suppressions</a>
@@ -36,7 +37,7 @@ ${o.mailbox ? html`<a href="/dev/mailbox">Mailbox</a>` : ''}
     nav,
     home: '/admin',
     styles: ['/assets/admin.css'],
-    scripts: ['/assets/admin.js'],
+    scripts: ['/assets/admin.js', '/assets/timezone.js'],
   });
 }
 

@@ -42,11 +42,13 @@ ${field === 'name' ? html`<p class="error" id="name-error">${err!.message}</p>` 
 ${field === 'topics' ? html`<p class="error" id="topics-error">${err!.message}</p>` : ''}
 ${topicBoxes(topics, state.topics ?? [], field === 'topics' ? 'topics-error' : undefined)}
 </fieldset>
+<input type="hidden" name="timezone" value="" data-browser-zone>
 <div class="hp" aria-hidden="true"><label for="website">Leave this empty</label><input type="text" id="website" name="website" tabindex="-1" autocomplete="off"></div>
 <p class="hint" id="consent">${CONSENT_TEXT}</p>
 <button type="submit">Subscribe</button>
 </form>`;
-  return page({ title: 'Subscribe', body });
+  // timezone.js fills the hidden field from the browser; without script the default zone applies.
+  return page({ title: 'Subscribe', body, scripts: ['/assets/timezone.js'] });
 }
 
 /** The one answer for every accepted request, whatever the address's state. */
