@@ -176,7 +176,7 @@ function buildReaders(s: Shared, dlv: Deliverability): Readers {
     confirmation: new ConfirmationService(pool, queries, s.suppressions, { on: config.welcomeEmail, mail }),
     preferences: new PreferencesService(pool, queries, topics, subscriptions, s.suppressions),
     admin: new SubscriberAdmin(pool, queries, topics, s.audit, s.suppressions),
-    importer: new SubscriberImport(pool, queries, topics, s.audit),
+    importer: new SubscriberImport(pool, queries, topics, s.audit, { on: config.welcomeEmail, mail }),
     mail,
     requests,
     listener: new RequestListener(listenUrl(config), (id) => void requests.dispatch(id, 0), log, async (after) =>

@@ -131,6 +131,13 @@ FROM consent_events WHERE subscriber_id = $1::bigint ORDER BY id;
 -- name: transactional-insert
 INSERT INTO transactional_messages (subscriber_id, kind) VALUES ($1::bigint, $2::text) RETURNING id;
 
+-- name: transactional-insert-welcomes
+-- The welcome emails an import asked for (?welcome=1): one statement per import chunk, in the chunk's
+-- transaction, for the readers that chunk inserted.
+INSERT INTO transactional_messages (subscriber_id, kind)
+SELECT u.id, 'welcome' FROM unnest($1::bigint[]) AS u(id) ORDER BY u.id
+RETURNING id;
+
 -- name: transactional-claim
 -- A job delivered twice (BullMQ retry after a stall, or a sweep's re-dispatch) finds the row no
 -- longer queued and sends nothing.

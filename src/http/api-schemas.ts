@@ -169,6 +169,7 @@ export const subscriberPage = z.object({ subscribers: z.array(subscriber), nextB
 export const importReport = z.object({
   dryRun: z.boolean(), imported: count, updated: count, invalid: z.array(z.object({ line: count, error: z.string() })),
   invalidCount: count, suppressed: count, unsubscribed: count, duplicates: count,
+  welcomed: count.meta({ description: 'Welcome emails queued (in a dry run: that would be) for the readers the import adds; 0 without ?welcome=1 or with WELCOME_EMAIL=off.' }),
 });
 
 const nullableTime = timestamp.nullable();

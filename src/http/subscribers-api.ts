@@ -51,8 +51,12 @@ export function subscribersApiRoutes(deps: Deps) {
       },
     }),
     apiRoute({
-      method: 'post', path: '/api/subscribers/import', summary: 'Import readers from CSV (email,name,topics); ?dryRun=1 only reports.', auth: 'editor',
-      query: z.object({ dryRun: z.enum(['0', '1', 'true', 'false'], { error: 'dryRun must be 1 or 0.' }).optional() }),
+      method: 'post', path: '/api/subscribers/import', summary: 'Import readers from CSV (email,name,topics); ?dryRun=1 only reports; ?welcome=1 sends the welcome email to the readers it adds.', auth: 'editor',
+      query: z.object({
+        dryRun: z.enum(['0', '1', 'true', 'false'], { error: 'dryRun must be 1 or 0.' }).optional(),
+        welcome: z.enum(['0', '1', 'true', 'false'], { error: 'welcome must be 1 or 0.' }).optional()
+          .meta({ description: 'Send the welcome email to each reader this import adds (never to existing or suppressed ones; nothing with WELCOME_EMAIL=off). Default off.' }),
+      }),
       body: {
         types: ['text/csv'],
         parse: [requireContentType(['text/csv']), express.text({ type: 'text/csv', limit: IMPORT_LIMIT, defaultCharset: 'utf-8' })],
@@ -60,8 +64,8 @@ export function subscribersApiRoutes(deps: Deps) {
       },
       responses: { 200: { description: 'What was (or would be) imported.', schema: importReport } }, errors: [],
       handler: async ({ query, body, editor }) => {
-        const dryRun = query.dryRun === '1' || query.dryRun === 'true';
-        return { status: 200, json: await deps.readers.importer.run(body, { dryRun, by: editor }) };
+        const yes = (v: string | undefined) => v === '1' || v === 'true';
+        return { status: 200, json: await deps.readers.importer.run(body, { dryRun: yes(query.dryRun), welcome: yes(query.welcome), by: editor }) };
       },
     }),
     apiRoute({

@@ -5,6 +5,9 @@
  * and one transaction per chunk, so 100,000 rows take seconds. Imported readers are confirmed with
  * consent source 'import'. A suppressed address is reported and never written; an unsubscribed reader
  * is reported and never re-activated (their withdrawal of consent outranks an old list).
+ * Imported readers get no welcome email unless the import asks for it (`welcome`, WELCOME_EMAIL=on):
+ * then each reader the import inserts (never an existing one) gets a `welcome` transactional message,
+ * inserted in the chunk's transaction and dispatched after its commit, like a confirmation's.
  */
 import { parse } from 'csv-parse/sync';
 import type { Pool } from '../db/pool';
@@ -13,6 +16,7 @@ import type { Queries } from '../db/queries';
 import type { Actor, EditorAudit } from '../editors/audit';
 import { AppError, BadRequestError } from '../errors';
 import type { Topics } from '../topics';
+import type { TransactionalMail } from './transactional';
 import { unescapeCell } from './csv-cells';
 import { emailHash } from './email-hash';
 import { normalizeEmail, normalizeName, normalizeTimezone, normalizeTopics } from './validation';
@@ -33,6 +37,8 @@ export interface ImportReport {
   unsubscribed: number;
   /** Repeated addresses within the file (the first occurrence wins). */
   duplicates: number;
+  /** Welcome emails queued (or, in a dry run, that would be) for the readers this import adds. */
+  welcomed: number;
 }
 
 interface Row {
@@ -78,14 +84,20 @@ export class SubscriberImport {
     private readonly queries: Queries,
     private readonly topics: Topics,
     private readonly audit: EditorAudit,
+    /** WELCOME_EMAIL and the transactional mail that sends the welcome emails an import asks for. */
+    private readonly welcome: { on: boolean; mail: Pick<TransactionalMail, 'dispatch'> },
   ) {}
 
-  /** A dry run only reports; a real import is recorded (`subscribers.import`) with its counts. */
-  async run(text: string, opts: { dryRun: boolean; by: Actor }): Promise<ImportReport> {
+  /**
+   * A dry run only reports; a real import is recorded (`subscribers.import`) with its counts.
+   * `welcome`: the readers it adds get the welcome email (ignored when WELCOME_EMAIL=off).
+   */
+  async run(text: string, opts: { dryRun: boolean; by: Actor; welcome?: boolean }): Promise<ImportReport> {
+    const welcome = opts.welcome === true && this.welcome.on;
     const records = readCsv(text);
     if (records.length > MAX_IMPORT_ROWS) throw new BadRequestError(`At most ${MAX_IMPORT_ROWS} rows per import.`, 'body', 'too_many_rows');
     const known = await this.topics.slugs();
-    const report: ImportReport = { dryRun: opts.dryRun, imported: 0, updated: 0, invalid: [], invalidCount: 0, suppressed: 0, unsubscribed: 0, duplicates: 0 };
+    const report: ImportReport = { dryRun: opts.dryRun, imported: 0, updated: 0, invalid: [], invalidCount: 0, suppressed: 0, unsubscribed: 0, duplicates: 0, welcomed: 0 };
     const seen = new Set<string>();
     // Validating a chunk is CPU work in Node, storing one is work in Postgres: chunk k+1 is
     // validated while chunk k is being checked and written, so on a 2-core machine they overlap.
@@ -94,14 +106,15 @@ export class SubscriberImport {
     for (let i = 0; i < records.length; i += IMPORT_CHUNK) {
       const rows = this.validate(records.slice(i, i + IMPORT_CHUNK), known, seen, report);
       await inFlight;
-      const next = this.store(rows, opts.dryRun, report);
+      const next = this.store(rows, { dryRun: opts.dryRun, welcome }, report);
       // Handled by the await above or below; this only keeps a failure from being reported as
       // unhandled while the next chunk is being validated.
       next.catch(() => undefined);
       inFlight = next;
     }
     await inFlight;
-    if (!opts.dryRun) await this.audit.record(opts.by, 'subscribers.import', { detail: `${report.imported} imported, ${report.updated} updated` });
+    const welcomed = report.welcomed ? `, ${report.welcomed} welcome emails` : '';
+    if (!opts.dryRun) await this.audit.record(opts.by, 'subscribers.import', { detail: `${report.imported} imported, ${report.updated} updated${welcomed}` });
     return report;
   }
 
@@ -131,7 +144,7 @@ export class SubscriberImport {
   }
 
   /** Checks one chunk against the suppression list and existing readers, then writes what may be. */
-  private async store(chunk: Row[], dryRun: boolean, report: ImportReport): Promise<void> {
+  private async store(chunk: Row[], { dryRun, welcome }: { dryRun: boolean; welcome: boolean }, report: ImportReport): Promise<void> {
     if (!chunk.length) return;
     const [suppressed, existing] = await Promise.all([
       this.pool.query<{ email_hash: Buffer }>(this.queries.sql('import-suppressed'), [chunk.map((r) => r.hash)]),
@@ -149,17 +162,20 @@ export class SubscriberImport {
     if (dryRun) {
       for (const r of writable) {
         if (r.existing) report.updated++;
-        else report.imported++;
+        else {
+          report.imported++;
+          if (welcome) report.welcomed++;
+        }
       }
       return;
     }
-    if (writable.length) await this.writeChunk(writable, report);
+    if (writable.length) await this.writeChunk(writable, welcome, report);
   }
 
-  private async writeChunk(chunk: Row[], report: ImportReport): Promise<void> {
+  private async writeChunk(chunk: Row[], welcome: boolean, report: ImportReport): Promise<void> {
     const q = this.queries;
     const byKey = new Map(chunk.map((r) => [r.key, r]));
-    await withTransaction(this.pool, async (client) => {
+    const welcomeIds = await withTransaction(this.pool, async (client) => {
       const { rows } = await client.query<{ id: number; key: string; inserted: boolean }>(q.sql('import-upsert'), [
         chunk.map((r) => r.email), chunk.map((r) => r.name), chunk.map((r) => r.hash), chunk.map((r) => r.timezone),
       ]);
@@ -186,6 +202,15 @@ export class SubscriberImport {
       if (updatedIds.length) await client.query(q.sql('import-topics-clear'), [updatedIds]);
       await client.query(q.sql('import-topics-insert'), [pairIds, pairTopics]);
       await client.query(q.sql('import-consent'), [ids, kinds, topicLists]);
+      // Only the readers this statement inserted: an existing reader (confirmed, or pending and
+      // confirmed by this import) is not welcomed again, and a suppressed one was never written.
+      const added = rows.filter((w) => w.inserted).map((w) => w.id);
+      if (!welcome || !added.length) return [];
+      return (await client.query<{ id: number }>(q.sql('transactional-insert-welcomes'), [added])).rows.map((r) => r.id);
     });
+    report.welcomed += welcomeIds.length;
+    // After the commit, like every transactional mail; the jobs of one turn go to Redis together
+    // (one addBulk per chunk), and a lost dispatch is the sweeper's.
+    await Promise.all(welcomeIds.map((id) => this.welcome.mail.dispatch(id, 0)));
   }
 }

@@ -3,7 +3,8 @@
  * its subject and Markdown body in the console (stored in settings); the mail always ends with the
  * reader's topics and their preferences link, so it can never fail to say how to change them.
  * `[[tidings:topics]]` and `[[tidings:preferences_url]]` may also be used in the body.
- * Readers who arrive by CSV import never pass through confirmation, so they get none.
+ * Readers who arrive by CSV import never pass through confirmation, so they get none unless the
+ * import asks for it (`?welcome=1`, the console's checkbox; src/subscribers/csv-import.ts).
  */
 import type { Pool } from '../db/pool';
 import type { Queries } from '../db/queries';

@@ -40,10 +40,16 @@ ${o.result.subscribers.length === 0 ? html`<p>No subscriber matches.</p>` : scro
 ${o.result.nextBefore ? html`<p><a href="/admin/subscribers?${qs({ ...o.raw, before: String(o.result.nextBefore) })}">Older →</a></p>` : ''}`;
 }
 
-export function importView(csrf: string, o: { report?: ImportReport; error?: string; csv?: string }): SafeHtml {
+/** The opt-in to the welcome email for the readers an import adds (off by default), or why there is none. */
+function welcomeBox(id: string, o: { welcome?: boolean; welcomeOn: boolean }): SafeHtml {
+  if (!o.welcomeOn) return html`<p class="muted">The welcome email is off (<code>WELCOME_EMAIL=off</code>): imported readers get none.</p>`;
+  return html`<label class="check" for="${id}"><input type="checkbox" id="${id}" name="welcome" value="1"${o.welcome ? html` checked` : ''}> Send the welcome email to the readers this import adds</label>`;
+}
+
+export function importView(csrf: string, o: { report?: ImportReport; error?: string; csv?: string; welcome?: boolean; welcomeOn: boolean }): SafeHtml {
   const rep = o.report;
   return html`<p><a href="/admin/subscribers">← Subscribers</a></p><h1>Import subscribers</h1>
-<p>A CSV file with the header <code>email,name,topics</code>; topics separated by <code>;</code> or spaces. Imported readers are confirmed (consent source <em>import</em>); suppressed and unsubscribed addresses are never re-activated. Run a dry run first: it reports without writing.</p>
+<p>A CSV file with the header <code>email,name,topics</code>; topics separated by <code>;</code> or spaces. Imported readers are confirmed (consent source <em>import</em>) and get no welcome email unless the import asks for it (only the readers it adds, never existing ones); suppressed and unsubscribed addresses are never re-activated. Run a dry run first: it reports without writing.</p>
 ${o.error ? html`<div class="errors" role="alert"><p>${o.error}</p></div>` : ''}
 ${rep ? html`<section class="card import-report" id="import-report"><h2>${rep.dryRun ? 'Dry run: nothing was written' : 'Imported'}</h2>
 <dl class="stats">
@@ -52,16 +58,19 @@ ${rep ? html`<section class="card import-report" id="import-report"><h2>${rep.dr
 <div class="stat"><dt>Invalid</dt><dd data-k="invalid">${rep.invalidCount}</dd></div>
 <div class="stat"><dt>Duplicates</dt><dd data-k="duplicates">${rep.duplicates}</dd></div>
 <div class="stat"><dt>Suppressed</dt><dd data-k="suppressed">${rep.suppressed}</dd></div>
-<div class="stat"><dt>Unsubscribed, left alone</dt><dd data-k="unsubscribed">${rep.unsubscribed}</dd></div></dl>
+<div class="stat"><dt>Unsubscribed, left alone</dt><dd data-k="unsubscribed">${rep.unsubscribed}</dd></div>
+<div class="stat"><dt>${rep.dryRun ? 'Would get the welcome email' : 'Welcome emails queued'}</dt><dd data-k="welcomed">${rep.welcomed}</dd></div></dl>
 ${rep.invalid.length ? html`<h3>Invalid lines</h3>${scrollRegion('Invalid lines', html`<table><thead><tr><th>Line</th><th>Reason</th></tr></thead>
 <tbody>${rep.invalid.slice(0, 200).map((i) => html`<tr><td>${i.line}</td><td>${i.error}</td></tr>`)}</tbody></table>`)}` : ''}
 ${rep.dryRun && o.csv !== undefined ? html`<form method="post" action="/admin/subscribers/import" enctype="multipart/form-data">${csrfInput(csrf)}
 <input type="hidden" name="csv" value="${o.csv}"><input type="hidden" name="dryRun" value="0">
+${welcomeBox('import-welcome-real', o)}
 <p><button type="submit">Import for real</button></p></form>` : ''}
 </section>` : ''}
 <form method="post" action="/admin/subscribers/import" enctype="multipart/form-data" class="card">${csrfInput(csrf)}
 <label for="file">CSV file</label><input type="file" id="file" name="file" accept=".csv,text/csv">
 <label class="check"><input type="checkbox" name="dryRun" value="1" checked> Dry run (report only)</label>
+${welcomeBox('import-welcome', o)}
 <p><button type="submit">Upload</button></p></form>`;
 }
 

@@ -51,12 +51,12 @@ export function subscribersRouter(c: ConsoleDeps): Router {
     res.end();
   });
 
-  const importPage = (res: Response, o: { report?: ImportReport; error?: string; csv?: string } = {}) => {
+  const importPage = (res: Response, o: { report?: ImportReport; error?: string; csv?: string; welcome?: boolean } = {}) => {
     const { session } = consoleLocals(res);
     return consolePage(res, {
       title: 'Import subscribers',
       mailbox,
-      body: importView(session.csrfToken, o),
+      body: importView(session.csrfToken, { ...o, welcomeOn: c.config.welcomeEmail }),
     });
   };
 
@@ -70,10 +70,12 @@ export function subscribersRouter(c: ConsoleDeps): Router {
     const csv = form.file?.text ?? form.fields.csv ?? '';
     if (!csv.trim()) return res.status(422).type('html').send(importPage(res, { error: 'Choose a CSV file.' }));
     const dryRun = form.fields.dryRun === '1';
+    // Off unless the editor ticks it: imported readers did not just ask for anything.
+    const welcome = form.fields.welcome === '1';
     try {
-      const report = await c.readers.importer.run(csv, { dryRun, by: consoleLocals(res).editor });
+      const report = await c.readers.importer.run(csv, { dryRun, welcome, by: consoleLocals(res).editor });
       // The dry run's file rides along in the "import for real" form, so nothing is uploaded twice.
-      res.type('html').send(importPage(res, { report, csv: dryRun && csv.length <= 1024 * 1024 ? csv : undefined }));
+      res.type('html').send(importPage(res, { report, welcome, csv: dryRun && csv.length <= 1024 * 1024 ? csv : undefined }));
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500) throw err;
       res.status(err.status).type('html').send(importPage(res, { error: err.message }));
