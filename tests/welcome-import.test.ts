@@ -1,17 +1,22 @@
 /**
  * Issue 19, "not for imported readers unless asked": a CSV import sends the welcome email only with
- * ?welcome=1 (the console's checkbox), only to the readers it adds, with their topics.
+ * ?welcome=1 (the console's checkbox, audited with axe-core), only to the readers it adds, with their topics.
  */
+import type { Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from './helpers/app';
+import { expectAccessible } from './helpers/axe';
+import { launchBrowser } from './helpers/browser';
 import { linkIn, mailTo } from './helpers/readers';
 
 let t: TestApp;
+let browser: Browser | undefined;
 
 beforeAll(async () => {
   t = await startTestApp({ env: { WELCOME_EMAIL: 'on' } });
 }, 30_000);
 
 afterAll(async () => {
+  await browser?.close();
   await t?.close();
 });
 
@@ -55,3 +60,30 @@ test('a bad welcome value is refused before anything is written', async () => {
   const res = await t.fetch('/api/subscribers/import?welcome=yes', { method: 'POST', editor: true, headers: { 'content-type': 'text/csv' }, body: 'email\nnope@example.org\n' });
   expect(res.status).toBe(422);
 });
+
+test('console: the checkbox (labelled, off by default) rides from the dry run to the real import', async () => {
+  browser = await launchBrowser();
+  const page = await browser.newPage();
+  await page.goto(`${t.url}/admin/sign-in`);
+  await page.fill('#key', t.editorKey);
+  await page.click('button[type=submit]');
+  await page.waitForURL((u) => u.pathname !== '/admin/sign-in');
+  await page.goto(`${t.url}/admin/subscribers/import`);
+  const box = page.getByLabel('Send the welcome email to the readers this import adds');
+  expect(await box.isChecked()).toBe(false);
+  await expectAccessible(page, 'subscriber import with the welcome checkbox');
+  await page.setInputFiles('#file', { name: 'r.csv', mimeType: 'text/csv', buffer: Buffer.from('email,name,topics\nconsole.welcome@example.org,,ai\nw1@example.org,,ai\n') });
+  await box.check();
+  await page.click('form.card button[type=submit]');
+  const report = page.locator('#import-report');
+  await report.waitFor();
+  expect(await report.locator('[data-k=welcomed]').textContent()).toBe('1');
+  expect(await page.isChecked('#import-welcome-real')).toBe(true);
+  await expectAccessible(page, 'subscriber import dry run, welcome ticked');
+  await page.click('#import-report button[type=submit]');
+  await page.locator('#import-report h2', { hasText: 'Imported' }).waitFor();
+  expect(await report.locator('[data-k=welcomed]').textContent()).toBe('1');
+  expect((await mailTo(t, 'console.welcome@example.org', 1)).parsed.subject).toBe('Welcome to Tidings');
+  await new Promise((r) => setTimeout(r, 1000));
+  expect(t.sink!.to('w1@example.org')).toHaveLength(1); // existing: still only the first welcome
+}, 60_000);
