@@ -12,6 +12,7 @@ import type { Queries } from '../db/queries';
 import type { Logger } from '../logger';
 import type { CompletionListener } from './completion';
 import type { Dispatcher } from './dispatcher';
+import { PeriodicPass } from './periodic';
 
 export interface ReconcileReport {
   ran: boolean;
@@ -36,8 +37,7 @@ export interface ReconcilerDeps {
 const MAX_CHECKS_PER_PASS = 2000;
 
 export class Reconciler {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private pass: PeriodicPass | undefined;
 
   constructor(private readonly d: ReconcilerDeps) {}
 
@@ -100,21 +100,11 @@ export class Reconciler {
   }
 
   start(): void {
-    if (this.timer) return;
-    const tick = () => {
-      if (this.running) return;
-      this.running = this.runOnce()
-        .catch((err) => this.d.log.warn({ err: (err as Error).message }, 'reconciler pass failed'))
-        .finally(() => (this.running = undefined));
-    };
-    this.timer = setInterval(tick, this.d.intervalMs);
-    this.timer.unref();
-    tick();
+    this.pass ??= new PeriodicPass(() => this.runOnce(), this.d.intervalMs, (err) => this.d.log.warn({ err: err.message }, 'reconciler pass failed'));
+    this.pass.start();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.pass?.stop();
   }
 }

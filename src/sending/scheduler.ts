@@ -16,6 +16,7 @@ import type { Actor } from '../editors/audit';
 import type { Logger } from '../logger';
 import type { SendService } from './service';
 import type { ZoneRelease } from './zones';
+import { PeriodicPass } from './periodic';
 
 export interface SchedulerDeps {
   pool: Pool;
@@ -47,8 +48,7 @@ export interface SchedulerReport {
 }
 
 export class Scheduler {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private pass: PeriodicPass | undefined;
 
   constructor(private readonly d: SchedulerDeps) {}
 
@@ -86,21 +86,11 @@ export class Scheduler {
   }
 
   start(): void {
-    if (this.timer) return;
-    const tick = () => {
-      if (this.running) return;
-      this.running = this.runOnce()
-        .catch((err) => this.d.log.warn({ err: (err as Error).message }, 'scheduler pass failed'))
-        .finally(() => (this.running = undefined));
-    };
-    this.timer = setInterval(tick, this.d.pollMs);
-    this.timer.unref();
-    tick();
+    this.pass ??= new PeriodicPass(() => this.runOnce(), this.d.pollMs, (err) => this.d.log.warn({ err: err.message }, 'scheduler pass failed'));
+    this.pass.start();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.pass?.stop();
   }
 }

@@ -9,7 +9,6 @@
  * then each reader the import inserts (never an existing one) gets a `welcome` transactional message,
  * inserted in the chunk's transaction and dispatched after its commit, like a confirmation's.
  */
-import { parse } from 'csv-parse/sync';
 import type { Pool } from '../db/pool';
 import { withTransaction } from '../db/pool';
 import type { Queries } from '../db/queries';
@@ -17,7 +16,7 @@ import type { Actor, EditorAudit } from '../editors/audit';
 import { AppError, BadRequestError } from '../errors';
 import type { Topics } from '../topics';
 import type { TransactionalMail } from './transactional';
-import { unescapeCell } from './csv-cells';
+import { readCsvRows, unescapeCell } from './csv-cells';
 import { emailHash } from './email-hash';
 import { normalizeEmail, normalizeName, normalizeTimezone, normalizeTopics } from './validation';
 
@@ -57,25 +56,7 @@ type Record = { email?: string; name?: string; topics?: string; timezone?: strin
 const TOPIC_SEPARATOR = /[;\s]+/;
 
 function readCsv(text: string): { record: Record; line: number }[] {
-  try {
-    const out = parse(text, {
-      bom: true,
-      columns: (header: string[]) => {
-        const cols = header.map((h) => h.trim().toLowerCase());
-        if (!cols.includes('email')) throw new BadRequestError('The header row must name the columns: email,name,topics.', 'header', 'bad_csv');
-        return cols;
-      },
-      skip_empty_lines: true,
-      relax_column_count: true,
-      max_record_size: 4096,
-      info: true,
-    }) as { record: Record; info: { lines: number } }[];
-    return out.map((r) => ({ record: r.record, line: r.info.lines }));
-  } catch (err) {
-    if (err instanceof AppError) throw err;
-    const line = (err as { lines?: number }).lines;
-    throw new BadRequestError(`The CSV could not be read${line ? ` (line ${line})` : ''}: ${(err as Error).message.slice(0, 200)}`, 'body', 'bad_csv');
-  }
+  return readCsvRows<Record>(text, (cols) => (cols.includes('email') ? null : 'The header row must name the columns: email,name,topics.'));
 }
 
 export class SubscriberImport {

@@ -3,11 +3,10 @@
  * hashes only, never an address) and the import, which takes that file back or another tool's list
  * of addresses. An import only adds (source `import`); it never lifts or lightens a suppression.
  */
-import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { Actor, EditorAudit } from '../editors/audit';
-import { AppError, BadRequestError } from '../errors';
-import { unescapeCell } from './csv-cells';
+import { BadRequestError } from '../errors';
+import { readCsvRows, unescapeCell } from './csv-cells';
 import { emailHash } from './email-hash';
 import { HASH_HEX, SUPPRESSION_REASONS, type SuppressionReason, type Suppressions } from './suppressions';
 
@@ -32,27 +31,8 @@ export interface SuppressionImportReport {
 type Record = { email?: string; email_hash?: string; reason?: string };
 
 function readCsv(text: string): { record: Record; line: number }[] {
-  try {
-    const out = parse(text, {
-      bom: true,
-      columns: (header: string[]) => {
-        const cols = header.map((h) => h.trim().toLowerCase());
-        if (!cols.includes('email') && !cols.includes('email_hash')) {
-          throw new BadRequestError('The header row must name an email or an email_hash column (and optionally reason).', 'header', 'bad_csv');
-        }
-        return cols;
-      },
-      skip_empty_lines: true,
-      relax_column_count: true,
-      max_record_size: 4096,
-      info: true,
-    }) as { record: Record; info: { lines: number } }[];
-    return out.map((r) => ({ record: r.record, line: r.info.lines }));
-  } catch (err) {
-    if (err instanceof AppError) throw err;
-    const line = (err as { lines?: number }).lines;
-    throw new BadRequestError(`The CSV could not be read${line ? ` (line ${line})` : ''}: ${(err as Error).message.slice(0, 200)}`, 'body', 'bad_csv');
-  }
+  return readCsvRows<Record>(text, (cols) =>
+    cols.includes('email') || cols.includes('email_hash') ? null : 'The header row must name an email or an email_hash column (and optionally reason).');
 }
 
 /** One row's hash and reason, or the reason it is refused. */
