@@ -12,7 +12,7 @@ import type { Queries } from '../db/queries';
 import type { Logger } from '../logger';
 import type { CompletionListener } from './completion';
 import type { Dispatcher } from './dispatcher';
-import { PeriodicPass } from './periodic';
+import { PeriodicPass } from '../periodic';
 
 export interface ReconcileReport {
   ran: boolean;

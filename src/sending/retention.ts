@@ -9,6 +9,7 @@ import type { Pool } from '../db/pool';
 import { withTransaction } from '../db/pool';
 import type { Queries } from '../db/queries';
 import type { Logger } from '../logger';
+import { PeriodicPass } from '../periodic';
 
 export interface RetentionReport {
   ran: boolean;
@@ -20,8 +21,7 @@ export interface RetentionReport {
 const SENDS_PER_PASS = 5;
 
 export class LedgerRetention {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private pass: PeriodicPass | undefined;
 
   constructor(
     private readonly deps: { pool: Pool; queries: Queries; log: Logger; retentionDays: number; intervalMs?: number },
@@ -58,24 +58,15 @@ export class LedgerRetention {
     });
   }
 
-  /** Hourly by default; a failed pass (a lock timeout, say) is retried by the next one. */
+  /** Hourly by default (first pass after a minute at most); a failed pass (a lock timeout, say) is retried by the next one. */
   start(): void {
-    if (this.timer) return;
     const every = this.deps.intervalMs ?? 3_600_000;
-    const tick = () => {
-      this.running = this.run()
-        .catch((err: unknown) => this.deps.log.warn({ err }, 'ledger retention pass failed; the next pass retries'))
-        .finally(() => {
-          this.running = undefined;
-          if (this.timer) this.timer = setTimeout(tick, every).unref();
-        });
-    };
-    this.timer = setTimeout(tick, Math.min(every, 60_000)).unref();
+    this.pass ??= new PeriodicPass(() => this.run(), every,
+      (err) => this.deps.log.warn({ err }, 'ledger retention pass failed; the next pass retries'), Math.min(every, 60_000));
+    this.pass.start();
   }
 
   async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.pass?.stop();
   }
 }

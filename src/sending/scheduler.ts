@@ -16,7 +16,7 @@ import type { Actor } from '../editors/audit';
 import type { Logger } from '../logger';
 import type { SendService } from './service';
 import type { ZoneRelease } from './zones';
-import { PeriodicPass } from './periodic';
+import { PeriodicPass } from '../periodic';
 
 export interface SchedulerDeps {
   pool: Pool;

@@ -13,6 +13,7 @@
 import type { Pool } from '../db/pool';
 import type { Queries } from '../db/queries';
 import type { Logger } from '../logger';
+import { PeriodicPass } from '../periodic';
 import type { SecretBox } from './secret-box';
 import { signWebhook } from './secret-box';
 import { postWebhook } from './target';
@@ -55,9 +56,7 @@ export function backoffSeconds(attempt: number, base: number): number {
 }
 
 export class WebhookDeliverer {
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = true;
-  private ticking: Promise<void> | undefined;
+  private pass: PeriodicPass | undefined;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly o: WebhookDelivererOptions) {}
@@ -97,23 +96,13 @@ export class WebhookDeliverer {
   }
 
   start(): void {
-    this.stopped = false;
-    // A chain of timeouts: a slow claim never overlaps the next one.
-    const loop = () => {
-      this.ticking = this.tick()
-        .then(() => undefined, (err: unknown) => this.o.log.warn({ err }, 'webhook claim failed'))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(loop, this.o.pollMs).unref();
-        });
-    };
-    loop();
+    this.pass ??= new PeriodicPass(() => this.tick(), this.o.pollMs, (err) => this.o.log.warn({ err }, 'webhook claim failed'));
+    this.pass.start();
   }
 
   /** Stops claiming and waits for the requests in flight (each bounded by its timeout). */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.ticking;
+    await this.pass?.stop();
     await Promise.allSettled([...this.inFlight]);
   }
 }
