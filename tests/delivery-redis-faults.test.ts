@@ -8,17 +8,12 @@
 import { startTestApp, type TestApp } from './helpers/app';
 import { createIssue, insertReaders, quietSink, ledger, spawnWorker, waitForStatus, waitUntil, type WorkerProcess } from './helpers/delivery';
 import { PrivateRedis } from './helpers/redis-server';
-import { audit, sendOf } from './helpers/reliability';
+import { audit, FAST_ENGINE_ENV, sendOf } from './helpers/reliability';
 
 const N = 300;
 const AWAY_MS = Number(process.env.CHAOS_REDIS_AWAY_MS ?? 4000);
 const WORKER_ENV = {
-  SEND_LEASE_SECONDS: '3',
-  SEND_RECONCILE_INTERVAL_MS: '300',
-  SEND_RATE_PER_SECOND: '60',
-  SEND_BATCH_SIZE: '50',
-  SEND_CHUNK_SIZE: '20',
-  WORKER_CONCURRENCY: '2',
+  ...FAST_ENGINE_ENV,
   SMTP_MAX_CONNECTIONS: '3',
   READERS_SWEEP_INTERVAL_MS: '500',
   READERS_SWEEP_AGE_SECONDS: '2',

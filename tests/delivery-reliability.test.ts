@@ -10,18 +10,13 @@ import pg from 'pg';
 import { startTestApp, type TestApp } from './helpers/app';
 import { createIssue, insertReaders, quietSink, ledger, spawnWorker, waitForStatus, waitUntil, type WorkerProcess } from './helpers/delivery';
 import { FaultProxy } from './helpers/fault-proxy';
-import { audit, sendOf } from './helpers/reliability';
+import { audit, FAST_ENGINE_ENV, sendOf } from './helpers/reliability';
 
 const N = 400;
 const CONNECTIONS = 3;
 const WORKER_ENV = {
-  SEND_LEASE_SECONDS: '3',
-  SEND_RECONCILE_INTERVAL_MS: '300',
-  SEND_RATE_PER_SECOND: '60',
-  SEND_BATCH_SIZE: '50',
-  SEND_CHUNK_SIZE: '20',
+  ...FAST_ENGINE_ENV,
   SEND_RETRY_BASE_MS: '200',
-  WORKER_CONCURRENCY: '2',
   SMTP_MAX_CONNECTIONS: String(CONNECTIONS),
   SHUTDOWN_TIMEOUT_MS: '5000',
 };

@@ -5,6 +5,16 @@
  */
 import type { TestApp } from './app';
 
+/** Engine settings of the fault tests: short leases and passes, small batches, so faults show quickly. */
+export const FAST_ENGINE_ENV = {
+  SEND_LEASE_SECONDS: '3',
+  SEND_RECONCILE_INTERVAL_MS: '300',
+  SEND_RATE_PER_SECOND: '60',
+  SEND_BATCH_SIZE: '50',
+  SEND_CHUNK_SIZE: '20',
+  WORKER_CONCURRENCY: '2',
+};
+
 export async function sendOf(t: TestApp, issueId: number): Promise<number> {
   const { rows } = await t.c.pool.query<{ id: number }>('SELECT id FROM sends WHERE issue_id = $1', [issueId]);
   return rows[0]!.id;
