@@ -107,14 +107,15 @@ test('send: confirmation, progress, report, uncertain deliveries, at 360 px', as
   ]);
   expect((await t.fetch(`/api/issues/${id}/send/pause`, { method: 'POST', editor: true })).status).toBe(200);
   await page.waitForURL(`**/admin/issues/${id}/send?done=started`);
-  // The live page shows the pause (and may reload for it); a fresh load is then a stable page.
-  await page.waitForFunction(() => document.querySelector('[data-k=status] .badge')?.textContent === 'paused');
-  await page.goto(`${t.url}/admin/issues/${id}/send`);
+  // The live page reloads itself when the state it rendered changes: the Resume button appears
+  // either server-rendered or after that reload; no navigation of ours may race the reload.
   await page.locator('button[data-action=resume]').waitFor();
+  await page.waitForLoadState('load');
   await expectAccessible(page, 'send progress, paused');
 
   await page.click('button[data-action=resume]');
   await page.locator('#report').waitFor({ timeout: 30_000 });
+  await page.waitForLoadState('load');
   await page.goto(`${t.url}/admin/issues/${id}/send`);
   await expect(page.locator('table.failures').textContent()).resolves.toContain('No such user');
   await expectAccessible(page, 'send report with a failure and the audit log');

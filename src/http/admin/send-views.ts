@@ -74,7 +74,7 @@ export function progressView(o: {
   return html`<p><a href="/admin/issues">← Issues</a> · <a href="/admin/issues/${id}/preview">Preview</a></p>
 <h1>${o.issue.title}</h1>
 ${notice(o.note)}
-<section class="card progress-card" id="progress" data-events="/admin/issues/${id}/send/events">
+<section class="card progress-card" id="progress" data-events="/admin/issues/${id}/send/events" data-status="${p.status}">
 <p class="row"><span data-k="status">${badge(p.status)}</span>${p.pause_reason && p.status === 'paused' ? html`<span class="muted" data-k="pause_reason">${p.pause_reason}</span>` : ''}</p>
 ${p.complaint_warning ? html`<p class="notice" role="status">Complaints: ${p.complaint_warning}</p>` : ''}
 <progress id="bar" max="100" value="${pct}" aria-label="Send progress">${pct}%</progress>

@@ -17,7 +17,9 @@
   var card = document.querySelector('[data-events]');
   if (card && window.EventSource) {
     var bar = card.querySelector('progress');
-    var lastStatus = null;
+    // The state the server rendered: the first event may already differ (a pause between the render
+    // and the stream's start), and the buttons on the page are then stale.
+    var lastStatus = card.getAttribute('data-status');
     var es = new EventSource(card.getAttribute('data-events'));
     var update = function (ev) {
       var p = JSON.parse(ev.data);
