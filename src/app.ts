@@ -96,8 +96,9 @@ type Shared = Pick<Container, 'config' | 'clock' | 'log' | 'metrics' | 'pool' | 
 
 export async function buildContainer(config: Omit<Config, 'databaseUrl'> & { databaseUrl: string }, opts: BuildOptions): Promise<Container> {
   const log = opts.log;
-  const pool = createPool(config.databaseUrl, config.database.poolSize);
-  const queries = Queries.load(undefined, { namedStatements: config.database.pooler !== 'transaction' });
+  const namedStatements = config.database.pooler !== 'transaction';
+  const pool = createPool(config.databaseUrl, config.database.poolSize, { genericPlans: namedStatements });
+  const queries = Queries.load(undefined, { namedStatements });
   await queries.check(pool);
   const secretKeys = await resolveSecretKeys(pool, queries, config.secretKey, config.secretKeyPrevious);
   const runtime: RuntimeConfig = Object.freeze({ ...config, secretKey: secretKeys[0]!, secretKeys });
@@ -207,8 +208,9 @@ function buildSending(s: Shared, smtpUrl: string, d: SendingParts): Sending {
       rate: new SendRateLimiter(s.redis, `${config.queuePrefix}:send-rate`, config.sendRatePerSecond),
       breaker: new FailureWindow({ minFailures: o.breakerMinFailures, failurePercent: o.breakerFailurePercent, windowMs: o.breakerWindowSeconds * 1000 }),
       variants: new VariantCache(d.variantStore, messageContext),
-      // Retries a lost connection for half a lease: the rows in flight stay ours meanwhile.
-      ledger: new LedgerWriter(pool, queries, log, { retryForMs: (o.leaseSeconds * 1000) / 2 }),
+      // Retries a lost connection for half a lease: the rows in flight stay ours meanwhile. Three
+      // statements in flight: measured in docs/performance.md (one left the writer saturated).
+      ledger: new LedgerWriter(pool, queries, log, { retryForMs: (o.leaseSeconds * 1000) / 2, maxInFlight: 3 }),
       verp: d.deliverability.verp, bounces: d.deliverability.service, onDelivered: (issueId, sets) => d.bursts.delivered(issueId, sets),
     }),
     reconciler: new Reconciler({ pool, queries, log, dispatcher, completion, leaseSeconds: o.leaseSeconds, intervalMs: o.reconcileIntervalMs }),

@@ -62,6 +62,17 @@ test('produces exactly the bytes of nodemailer DataStream on 3,000 random inputs
   }
 });
 
+test('a body of many chunks leaves as one piece, terminator included (one socket write)', async () => {
+  const stream = fastDataStream();
+  const pieces: Buffer[] = [];
+  stream.on('data', (c: Buffer) => pieces.push(c));
+  const ended = new Promise((r) => stream.on('end', r));
+  for (const c of ['Subject: x\r\n', '\r\n', '.dot\r\n', 'last line']) stream.write(Buffer.from(c));
+  stream.end();
+  await ended;
+  expect(pieces.map((p) => p.toString())).toEqual(['Subject: x\r\n\r\n..dot\r\nlast line\r\n.\r\n']);
+});
+
 test('passes a chunk that needs no change on without copying it', () => {
   const clean = Buffer.from('line one\r\nline two\r\n');
   expect(stuffChunk(clean, false)).toBe(clean);

@@ -44,13 +44,18 @@ function worker(): WorkerProcess {
   return w;
 }
 
-async function sent(sendId: number): Promise<number> {
-  return (await ledger(t.c.pool, sendId)).sent ?? 0;
-}
-
 async function progressBy(sendId: number, n: number, what: string): Promise<void> {
-  const before = await sent(sendId);
-  await waitUntil(async () => (await sent(sendId)) >= before + n, 30_000, what, 50);
+  let ledgerAt: Record<string, number> = {};
+  const sentNow = async (id: number) => {
+    ledgerAt = await ledger(t.c.pool, id);
+    return ledgerAt.sent ?? 0;
+  };
+  const before = await sentNow(sendId);
+  await waitUntil(async () => (await sentNow(sendId)) >= before + n, 30_000, what, 50).catch((err: Error) => {
+    // What the workers said is the first thing to read when a send stalls.
+    const said = children.map((w, i) => `worker ${i}:\n${w.output.join('').slice(-3000)}`).join('\n');
+    throw new Error(`${err.message}; ledger ${JSON.stringify(ledgerAt)}\n${said}`);
+  });
 }
 
 test('kill -9, every backend terminated, SIGTERM: 0 duplicates, 0 lost, uncertain ≤ connections per kill', async () => {

@@ -190,39 +190,50 @@ UPDATE send_batches SET lease_until = now() + make_interval(secs => $3::integer)
 WHERE id = $1::bigint AND claim_token = $2::uuid AND status = 'claimed'
 RETURNING id;
 
--- name: deliveries-skip-ineligible
--- Re-check at claim time: a reader who unsubscribed, was erased or suppressed, or dropped every
--- topic after the snapshot is skipped, not mailed.
-UPDATE deliveries d SET status = 'skipped', error = 'no longer subscribed', updated_at = now()
-FROM send_batches b
-WHERE b.id = $1::bigint AND d.send_id = b.send_id
-  AND d.subscriber_id BETWEEN b.first_subscriber_id AND b.last_subscriber_id AND d.status = 'pending'
-  AND NOT EXISTS (
-    SELECT 1 FROM subscribers s
-    WHERE s.id = d.subscriber_id AND s.status = 'confirmed' AND s.email IS NOT NULL
-      AND EXISTS (SELECT 1 FROM subscriber_topics st WHERE st.subscriber_id = s.id)
-      AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = s.email_hash));
-
--- name: deliveries-due-chunk
--- The next due rows of a batch this worker holds (read only: they stay 'pending' while the worker
--- waits for the rate limit, so a crash during that wait costs nothing).
-SELECT d.id FROM send_batches b
-JOIN deliveries d ON d.send_id = b.send_id
-  AND d.subscriber_id BETWEEN b.first_subscriber_id AND b.last_subscriber_id
-WHERE b.id = $1::bigint AND d.status = 'pending' AND (d.not_before IS NULL OR d.not_before <= now())
-ORDER BY d.subscriber_id LIMIT $2::integer;
+-- name: deliveries-next-chunk
+-- The next due rows of a batch this worker holds, read with what a message needs (address, name,
+-- the reader's current topic set) and re-checked in the same statement: a reader who unsubscribed,
+-- was erased or suppressed, or dropped every topic since the snapshot is skipped here (`ok` false),
+-- not mailed. Eligible rows stay 'pending': an SMTP lane marks each one 'sending' only right before
+-- its body (deliveries-step), so a crash while they wait costs nothing. A paused or cancelled send
+-- or a lost claim reads nothing. Only the chunk's rows are checked, never the whole batch range.
+-- $1 batch id, $2 claim token, $3 rows
+WITH due AS MATERIALIZED (
+  SELECT d.id, d.send_id, d.subscriber_id, d.attempts FROM send_batches b
+  JOIN sends x ON x.id = b.send_id AND x.status IN ('preparing', 'sending') AND NOT x.paused
+  JOIN deliveries d ON d.send_id = b.send_id
+    AND d.subscriber_id BETWEEN b.first_subscriber_id AND b.last_subscriber_id
+  WHERE b.id = $1::bigint AND b.claim_token = $2::uuid AND b.status = 'claimed'
+    AND d.status = 'pending' AND (d.not_before IS NULL OR d.not_before <= now())
+  ORDER BY d.subscriber_id LIMIT $3::integer
+), rows AS MATERIALIZED (
+  SELECT u.id, u.send_id, u.subscriber_id, u.attempts, s.email, s.name, t.topics,
+         COALESCE(s.status = 'confirmed' AND s.email IS NOT NULL AND t.topics IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = s.email_hash), false) AS ok
+  FROM due u
+  LEFT JOIN subscribers s ON s.id = u.subscriber_id
+  LEFT JOIN LATERAL (SELECT string_agg(st.topic, ',' ORDER BY st.topic) AS topics
+                     FROM subscriber_topics st WHERE st.subscriber_id = u.subscriber_id) t ON true
+), skipped AS (
+  UPDATE deliveries d SET status = 'skipped', error = 'no longer subscribed', updated_at = now()
+  FROM rows r WHERE d.id = r.id AND d.send_id = r.send_id AND NOT r.ok AND d.status = 'pending'
+  RETURNING d.id
+)
+SELECT r.id, r.subscriber_id, r.email, r.name, r.topics, r.attempts, r.ok FROM rows r
+ORDER BY r.subscriber_id;
 
 -- name: deliveries-step
 -- The grouped ledger write of the deliver stage (src/sending/ledger-writer.ts): one statement
--- records the replies of some SMTP lanes and claims the next row of others (distinct rows: a
--- recorded row is 'sending', a claimed one 'pending'). Recording changes only rows still 'sending':
--- a row the reconciler already declared uncertain (lease lost) keeps that verdict. Claiming moves a
--- row to 'sending' right before its SMTP handoff, re-checking the reader in the same statement (an
--- unsubscribe committed before it is honoured) and taking the reader's current topic set; a paused
--- or cancelled send, a lost lease, or an ineligible reader claims nothing.
+-- records the replies of some SMTP lanes and marks the next row of others 'sending' (distinct rows:
+-- a recorded row is 'sending', a marked one 'pending'). Recording changes only rows still 'sending':
+-- a row the reconciler already declared uncertain (lease lost) keeps that verdict. Marking happens
+-- while the lane's connection sends the envelope; the body waits for it. It re-checks the claim,
+-- the send (paused, cancelled) and the reader (an unsubscribe or suppression committed before it
+-- is honoured) and writes the topic set the message was built for; a row it does not mark is not
+-- sent and stays 'pending' (deliveries-next-chunk skips it if the reader left).
 -- $1 ids, $2 statuses, $3 smtp codes, $4 errors, $5 retry delays (seconds) of the outcomes;
--- $6 delivery ids, $7 their batch ids, $8 the batches' claim tokens to claim; $9 and $10 the sends
--- of the outcomes and of the claims (partition pruning, migration 025)
+-- $6 delivery ids, $7 their batch ids, $8 the batches' claim tokens, $11 the topic sets to mark;
+-- $9 and $10 the sends of the outcomes and of the marks (partition pruning, migration 025)
 WITH recorded AS (
   UPDATE deliveries d SET
     status = v.status,
@@ -236,22 +247,19 @@ WITH recorded AS (
     -- Each row names its send so the update probes that send's partition only (migration 025).
     AND d.send_id = v.send_id
   RETURNING d.id
-), claimed AS (
+), marked AS (
   UPDATE deliveries d
-  SET status = 'sending', attempts = d.attempts + 1, claimed_at = statement_timestamp(), updated_at = now(),
-      topics = COALESCE((SELECT string_agg(st.topic, ',' ORDER BY st.topic) FROM subscriber_topics st
-                         WHERE st.subscriber_id = s.id), d.topics)
-  FROM unnest($6::bigint[], $7::bigint[], $8::uuid[], $10::bigint[]) AS g(id, batch_id, token, send_id), subscribers s
+  SET status = 'sending', attempts = d.attempts + 1, claimed_at = statement_timestamp(), updated_at = now(), topics = g.topics
+  FROM unnest($6::bigint[], $7::bigint[], $8::uuid[], $10::bigint[], $11::text[]) AS g(id, batch_id, token, send_id, topics)
   WHERE d.id = g.id AND d.send_id = g.send_id AND d.batch_id = g.batch_id AND d.status = 'pending'
     AND EXISTS (SELECT 1 FROM send_batches b JOIN sends x ON x.id = b.send_id
                 WHERE b.id = g.batch_id AND b.claim_token = g.token AND b.status = 'claimed'
                   AND x.status IN ('preparing', 'sending') AND NOT x.paused)
-    AND s.id = d.subscriber_id AND s.status = 'confirmed' AND s.email IS NOT NULL
-    AND EXISTS (SELECT 1 FROM subscriber_topics st WHERE st.subscriber_id = s.id)
-    AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = s.email_hash)
-  RETURNING d.id, d.subscriber_id, s.email, s.name, d.topics, d.attempts
+    AND EXISTS (SELECT 1 FROM subscribers s WHERE s.id = d.subscriber_id AND s.status = 'confirmed' AND s.email IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = s.email_hash))
+  RETURNING d.id
 )
-SELECT c.id, c.subscriber_id, c.email, c.name, c.topics, c.attempts FROM claimed c
+SELECT m.id FROM marked m
 -- Referenced so the planner cannot drop it (data-modifying CTEs run anyway; this documents it).
 WHERE (SELECT count(*) FROM recorded) >= 0;
 

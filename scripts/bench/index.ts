@@ -54,7 +54,7 @@ async function bench(args: BenchArgs): Promise<BenchResult | PrepareResult> {
   const redis = await startRedis();
   cleanups.push(() => redis.stop());
   const db = benchDatabase();
-  cleanups.push(() => db.drop());
+  cleanups.push(() => (process.env.BENCH_KEEP_DB ? Promise.resolve() : db.drop()));
   await db.create();
   log(`database ${db.name}, redis ${redis.url}, sink ${sink.url}, logs ${LOG_DIR}`);
 
@@ -206,7 +206,7 @@ async function main(): Promise<void> {
   } finally {
     await cleanup();
   }
-  if (!failed) rmSync(LOG_DIR, { recursive: true, force: true });
+  if (!failed && !process.env.BENCH_KEEP_LOGS) rmSync(LOG_DIR, { recursive: true, force: true });
   process.exit(failed ? 1 : 0);
 }
 

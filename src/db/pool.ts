@@ -23,11 +23,30 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection/i.test(message);
 }
 
-export function createPool(connectionString: string, max = 10): pg.Pool {
+export interface PoolOptions {
+  /**
+   * Named statements (Queries.prepared) run their generic plan from the first execution. They are
+   * chosen to be key lookups and writes whose best plan does not depend on the values, yet Postgres
+   * keeps re-planning some per execution: for an UPDATE of the partitioned ledger its generic cost
+   * estimate looks worse than a custom plan's, so the deliver stage's grouped write was planned
+   * again every time (0.6 ms of planning for 0.15 ms of work, measured; docs/performance.md).
+   * Unnamed statements are always planned with their values, whatever this says. Off behind a
+   * transaction pooler, which uses no named statements and refuses startup options.
+   */
+  genericPlans?: boolean;
+}
+
+export function createPool(connectionString: string, max = 10, opts: PoolOptions = {}): pg.Pool {
   // Idle clients close after 30 s: behind PgBouncer or beside many processes, connections held for
   // nothing count against max_connections (docs/scaling.md, the connection budget). A bounded connect: with the
   // database unreachable a request answers 503 instead of hanging.
-  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 5_000,
+    ...(opts.genericPlans ? { options: '-c plan_cache_mode=force_generic_plan' } : {}),
+  });
   // An idle client losing its connection (Postgres restart) must not crash the process; the pool
   // discards it and the next query reconnects.
   pool.on('error', () => undefined);

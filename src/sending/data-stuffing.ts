@@ -6,9 +6,15 @@
  * delivering worker's CPU (docs/performance.md). Here `Buffer.indexOf` (native memchr) jumps from
  * line end to line end, and a chunk that needs no change is passed on as it is, without a copy.
  *
+ * The stuffed body also leaves in one socket write with its terminating dot: nodemailer writes each
+ * chunk as it comes and the dot on its own, and on loopback each write costs the sender the
+ * receiver's TCP work too (measured: 6–7 writes per message were the largest item of a delivering
+ * worker's profile). The transform therefore holds its output until the end; the engine's bodies
+ * are built in memory before DATA anyway, so this costs one copy, not latency.
+ *
  * nodemailer builds its DataStream inside SMTPConnection's internal `_createSendStream`, with no
- * option to supply another, so `installFastStuffing` replaces that stream's `_transform` on one
- * connection. It checks the shape it relies on and leaves the connection alone when a nodemailer
+ * option to supply another, so `installFastStuffing` replaces that stream's `_transform` and
+ * `_flush` on one connection. It checks the shape it relies on and leaves the connection alone when a nodemailer
  * release changes it (the byte loop then runs, slower and still correct); nodemailer is pinned to
  * an exact version, and tests/data-stuffing.test.ts compares both transforms byte for byte.
  */
@@ -70,6 +76,8 @@ interface DataStreamLike extends Transform {
   inByteCount: number;
   outByteCount: number;
   lastByte: PrevByte;
+  /** Ours: stuffed output held for the single write at the end. */
+  held?: Buffer[];
 }
 
 function fastTransform(this: DataStreamLike, chunk: Buffer | string, _enc: BufferEncoding, done: TransformCallback): void {
@@ -78,25 +86,42 @@ function fastTransform(this: DataStreamLike, chunk: Buffer | string, _enc: Buffe
   this.inByteCount += buf.length;
   const out = stuffChunk(buf, this.lastByte);
   this.outByteCount += out.length;
-  this.push(out);
+  (this.held ??= []).push(out);
   this.lastByte = buf[buf.length - 1]!;
+  done();
+}
+
+const END_AFTER_LF = Buffer.from('.\r\n');
+const END_AFTER_CR = Buffer.from('\n.\r\n');
+const END_OTHERWISE = Buffer.from('\r\n.\r\n');
+
+/** nodemailer's terminator rule (the body's last line completed, then the dot), with the held body in front. */
+function fastFlush(this: DataStreamLike, done: TransformCallback): void {
+  const end = this.lastByte === LF ? END_AFTER_LF : this.lastByte === CR ? END_AFTER_CR : END_OTHERWISE;
+  this.outByteCount += end.length;
+  const held = this.held ?? [];
+  this.held = undefined;
+  this.push(held.length ? Buffer.concat([...held, end]) : end);
   done();
 }
 
 function isDataStream(s: unknown): s is DataStreamLike {
   const d = s as Partial<DataStreamLike> | null;
-  return !!d && typeof d._transform === 'function' && typeof d.inByteCount === 'number' &&
+  return !!d && typeof d._transform === 'function' && typeof d._flush === 'function' && typeof d.inByteCount === 'number' &&
     typeof d.outByteCount === 'number' && d.lastByte === false;
 }
 
-/** Puts the indexOf transform on every DATA stream this connection creates; false if it cannot. */
+/** Puts the indexOf transform (and the one-write end) on every DATA stream this connection creates; false if it cannot. */
 export function installFastStuffing(connection: object): boolean {
   const c = connection as { _createSendStream?: (...args: unknown[]) => unknown };
   const create = c._createSendStream;
   if (typeof create !== 'function') return false;
   c._createSendStream = function (this: unknown, ...args: unknown[]) {
     const stream = create.apply(this, args);
-    if (isDataStream(stream)) stream._transform = fastTransform;
+    if (isDataStream(stream)) {
+      stream._transform = fastTransform;
+      stream._flush = fastFlush;
+    }
     return stream;
   };
   return true;

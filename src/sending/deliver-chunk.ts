@@ -1,9 +1,12 @@
 /**
  * One chunk of a batch through SMTP lanes. A lane is one pooled connection held for the chunk;
- * per message it (1) makes sure its connection is up, (2) in one grouped ledger step records the
- * reply of its previous message and claims the next row (`pending` → `sending`), (3) sends. Its last
- * reply is recorded before the connection goes back to the pool. So a lane never has more than one
- * row whose outcome is not durable, and rows it has not reached are still `pending`.
+ * per message it (1) makes sure its connection is up, (2) asks the grouped ledger writer, in one
+ * step, to record the reply of its previous message and mark the next row `sending`, and (3)
+ * meanwhile sends the envelope: the body waits for that step (src/sending/smtp-pool.ts's gate), so
+ * the database round trip overlaps the MAIL/RCPT/DATA round trips instead of adding to them. Its
+ * last reply is recorded before the connection goes back to the pool. So a lane never has more than
+ * one row whose outcome is not durable, no body starts before its row is `sending`, and rows it has
+ * not reached are still `pending`.
  */
 import type { Config } from '../config';
 import type { DeliverabilityEvent } from '../deliverability/events';
@@ -19,7 +22,7 @@ import { recipientLinks } from '../subscribers/links';
 import type { FailureWindow } from './breaker';
 import type { CompletionListener } from './completion';
 import type { Dispatcher } from './dispatcher';
-import type { ClaimedRow, LedgerWriter, Outcome } from './ledger-writer';
+import type { LedgerWriter, MarkRequest, Outcome } from './ledger-writer';
 import { pauseSend } from './pause';
 import type { SendRateLimiter } from './rate-limit';
 import type { SmtpLane, SmtpPool, SmtpResult } from './smtp-pool';
@@ -58,6 +61,16 @@ export interface BatchResult {
   skipped: number;
 }
 
+/** A due row read with what its message needs (deliveries-next-chunk); still `pending`. */
+export interface ClaimedRow {
+  id: number;
+  subscriber_id: number;
+  email: string;
+  name: string | null;
+  topics: string;
+  attempts: number;
+}
+
 export interface ChunkContext {
   batchId: number;
   token: string;
@@ -82,10 +95,10 @@ export async function sendChunk(
   d: DeliverDeps,
   retryDelaySeconds: (attempts: number) => number,
   ctx: ChunkContext,
-  ids: number[],
+  rows: ClaimedRow[],
   result: BatchResult,
 ): Promise<{ tripped: boolean; claimed: number }> {
-  const queue = [...ids];
+  const queue = [...rows];
   const tally: Tally = { claimed: 0, handed: 0, permanent: 0, authError: undefined, hardBounces: [], delivered: [] };
   const smtp = d.smtp();
   const lanes = Math.min(d.config.sending.smtpMaxConnections, queue.length);
@@ -124,42 +137,49 @@ async function runLane(
   d: DeliverDeps,
   ctx: ChunkContext,
   lane: SmtpLane,
-  queue: number[],
+  queue: ClaimedRow[],
   tally: Tally,
   result: BatchResult,
   outcomeOf: (row: ClaimedRow, o: SmtpResult) => Outcome,
 ): Promise<void> {
-  const { material, batchId, token } = ctx;
+  const { material, batchId, token, sendId } = ctx;
   let last: Outcome | undefined;
   try {
     for (;;) {
-      const id = ctx.stop() ? undefined : queue.shift();
-      if (id === undefined) break;
+      const row = ctx.stop() ? undefined : queue.shift();
+      if (row === undefined) break;
       // Connect first: a row becomes 'sending' only once a connection is ready for it.
       const refused = await lane.ready();
-      const outcome = last;
-      last = undefined;
-      const row = await d.ledger.step(outcome, { id, sendId: ctx.sendId, batchId, token });
-      if (!row) continue;
-      tally.claimed++;
-      if (refused) {
-        last = outcomeOf(row, refused);
-        continue;
-      }
+      const mark: MarkRequest = { id: row.id, sendId, batchId, token, topics: row.topics };
       const variant = material.variants.get(row.topics);
-      if (!variant || variant.empty) {
-        result.skipped++;
-        const error = variant ? 'nothing in this issue for these topics' : 'no variant for these topics';
-        last = { id: row.id, sendId: ctx.sendId, status: 'skipped', code: null, error, delay: 0 };
+      if (refused || !variant || variant.empty) {
+        // Nothing to hand over: mark it (the attempt counts), then record why it was not sent.
+        const marked = await d.ledger.step(last, mark);
+        last = undefined;
+        if (!marked) continue;
+        tally.claimed++;
+        if (refused) last = outcomeOf(row, refused);
+        else {
+          result.skipped++;
+          const error = variant ? 'nothing in this issue for these topics' : 'no variant for these topics';
+          last = { id: row.id, sendId, status: 'skipped', code: null, error, delay: 0 };
+        }
         continue;
       }
+      // The step runs while the envelope goes out; the body waits for it (the gate).
+      const gate = d.ledger.step(last, mark);
+      last = undefined;
       const topics = row.topics.split(',');
       const values = { ...recipientLinks(d.config.publicUrl, d.linkTokens, row.subscriber_id, topics), name: row.name ?? '' };
       const recipient = { subscriberId: row.subscriber_id, email: row.email, values };
-      tally.handed++;
       // bounces+<token>@BOUNCE_DOMAIN when configured, else MAIL_FROM's address.
-      const from = d.verp ? d.verp.address({ kind: 'delivery', sendId: ctx.sendId, subscriberId: row.subscriber_id }) : material.builder.fromAddress;
-      const sent = await lane.send(from, row.email, () => material.builder.buildChunks(variant, recipient));
+      const from = d.verp ? d.verp.address({ kind: 'delivery', sendId, subscriberId: row.subscriber_id }) : material.builder.fromAddress;
+      const sent = await lane.send(from, row.email, () => material.builder.buildChunks(variant, recipient), gate);
+      // Not marked (paused, cancelled, claim lost, reader left): no body went out, the row stays
+      // pending and the session was dropped. A failed step throws here, after the SMTP call ended.
+      if (!(await gate)) continue;
+      tally.claimed++;
+      tally.handed++;
       last = outcomeOf(row, sent);
     }
     // The last reply is durable before the connection can serve anyone else.

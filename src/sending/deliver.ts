@@ -3,11 +3,12 @@
  *
  *   claim the batch (conditional UPDATE, random token, lease renewed on a timer while held)
  *   repeat per chunk:
- *     skip rows whose reader is no longer eligible; read the next due rows (they stay 'pending')
- *     wait for the global rate, renew the lease (lost: stop at once)
- *     hand the rows to SMTP lanes (src/sending/deliver-chunk.ts): each lane claims one row at a
- *     time ('pending' → 'sending', re-checking the reader), sends it, and records its reply before
- *     its connection starts the next message — grouped across lanes (src/sending/ledger-writer.ts)
+ *     read the next due rows with their addresses, skipping readers no longer eligible (the rest
+ *     stay 'pending'); wait for the global rate, renew the lease (lost: stop at once)
+ *     hand the rows to SMTP lanes (src/sending/deliver-chunk.ts): each lane marks one row at a
+ *     time 'sending' (re-checking the reader) while its envelope goes out, sends the body once
+ *     marked, and records its reply before its connection sends the next body — grouped across
+ *     lanes (src/sending/ledger-writer.ts)
  *     suppress hard bounces; feed the breaker
  *   release the batch (done, or back to pending with its retries' due time) and complete the send
  *
@@ -17,7 +18,7 @@
  * row of the batch is still 'pending' and is sent later by another worker.
  */
 import { randomUUID } from 'node:crypto';
-import { sendChunk, type BatchResult, type ChunkContext, type DeliverDeps } from './deliver-chunk';
+import { sendChunk, type BatchResult, type ChunkContext, type ClaimedRow, type DeliverDeps } from './deliver-chunk';
 
 export type { BatchResult, DeliverDeps } from './deliver-chunk';
 
@@ -60,31 +61,31 @@ export class Deliverer {
     try {
       const material = await this.d.variants.get(sendId, issueId);
       const ctx: ChunkContext = { batchId, token, sendId, issueId, material, stop: () => this.draining || lease.lost };
+      let idle = 0;
       for (;;) {
         if (ctx.stop()) break;
-        const skipped = await pool.query(queries.sql('deliveries-skip-ineligible'), [batchId]);
-        result.skipped += skipped.rowCount ?? 0;
-        const due = await pool.query<{ id: number }>(queries.sql('deliveries-due-chunk'), [batchId, opts.chunkSize]);
-        if (due.rows.length === 0) break;
+        const next = await pool.query<ClaimedRow & { ok: boolean }>(queries.prepared('deliveries-next-chunk'), [batchId, token, opts.chunkSize]);
+        if (next.rows.length === 0) break; // done, or paused, cancelled, claim lost
+        const rows = next.rows.filter((r) => r.ok).map((r) => ({ ...r, id: Number(r.id), subscriber_id: Number(r.subscriber_id) }));
+        result.skipped += next.rows.length - rows.length;
+        if (rows.length === 0) continue;
         // Wait for the rate limit while the rows are still 'pending': a row is 'sending' only
         // while an SMTP lane holds it, so a slow wait never looks like a message in flight.
-        const wait = await this.d.rate.reserve(due.rows.length);
+        const wait = await this.d.rate.reserve(rows.length);
         if (wait > 0) await sleep(wait);
         const renewed = await pool.query(queries.sql('batch-renew'), [batchId, token, opts.leaseSeconds]);
         if (!renewed.rowCount) {
           this.d.log.warn({ batchId }, 'lease lost; stopping this batch');
           return result;
         }
-        const chunk = await sendChunk(this.d, (n) => this.retryDelaySeconds(n), ctx, due.rows.map((r) => Number(r.id)), result);
+        const chunk = await sendChunk(this.d, (n) => this.retryDelaySeconds(n), ctx, rows, result);
         if (chunk.tripped) break;
         if (chunk.claimed === 0) {
-          // Nothing claimable: a reader turned ineligible since the skip (skip again), or the send
-          // was paused or cancelled, or the lease was lost (stop).
-          const again = await pool.query(queries.sql('deliveries-skip-ineligible'), [batchId]);
-          result.skipped += again.rowCount ?? 0;
-          if ((again.rowCount ?? 0) > 0) continue;
-          break;
-        }
+          // Nothing marked: the send was paused or cancelled, the claim lost (the next read returns
+          // nothing), or every reader of the chunk left since it was read (the next read skips them).
+          // Twice in a row means the state keeps moving under us: leave the batch to its next job.
+          if (idle++) break;
+        } else idle = 0;
       }
     } finally {
       lease.stop();

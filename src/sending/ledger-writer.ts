@@ -1,11 +1,11 @@
 /**
  * The grouped ledger writer of the deliver stage: the one place that moves a delivery into and out
  * of `sending`. Each SMTP lane (one connection, src/sending/smtp-pool.ts) asks, per message, for
- * one step: "record the reply of my last message, and claim my next row". Steps of every lane of
- * the process are written together by one statement (`deliveries-step`), at most one statement in
- * flight: while it runs, new steps queue and go in the next one (group commit). A lane waits for
- * its step before it starts the next message, so:
- *   - a row is `sending` only while its lane holds it: from just before its envelope until its reply
+ * one step: "record the reply of my last message, and mark my next row `sending`". Steps of every
+ * lane of the process are written together by one statement (`deliveries-step`), at most one
+ * statement in flight: while it runs, new steps queue and go in the next one (group commit). The
+ * lane sends the next envelope meanwhile, but its body waits for the step (src/sending/deliver-chunk.ts), so:
+ *   - a row is `sending` only while its lane holds it: from just before its body until its reply
  *     is durable; rows of a batch not yet reached stay `pending` (a crash costs nothing for them);
  *   - a lane never has more than one row whose reply is unrecorded, hence a crashed process leaves
  *     at most `SMTP_MAX_CONNECTIONS` rows `sending` (they become `uncertain`).
@@ -29,26 +29,19 @@ export interface Outcome {
   delay: number;
 }
 
-export interface ClaimRequest {
+/** A row to mark `sending` under the batch's claim, with the topic set its message was built for. */
+export interface MarkRequest {
   id: number;
   sendId: number;
   batchId: number;
   token: string;
-}
-
-export interface ClaimedRow {
-  id: number;
-  subscriber_id: number;
-  email: string;
-  name: string | null;
   topics: string;
-  attempts: number;
 }
 
 interface Step {
   outcome: Outcome | undefined;
-  claim: ClaimRequest | undefined;
-  resolve: (row: ClaimedRow | undefined) => void;
+  claim: MarkRequest | undefined;
+  resolve: (marked: boolean) => void;
   reject: (err: unknown) => void;
 }
 
@@ -57,11 +50,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export interface LedgerWriterOptions {
   /** How long to keep retrying a statement whose connection was lost (kept under the lease). */
   retryForMs: number;
+  /**
+   * Statements in flight at once. Their rows are disjoint (a lane has one step in flight), so they
+   * cannot conflict; more than one lets a slow statement's wait overlap the next one's.
+   */
+  maxInFlight: number;
 }
 
 export class LedgerWriter {
   private queue: Step[] = [];
   private flushing = false;
+  private inFlight = 0;
 
   constructor(
     private readonly pool: Pool,
@@ -70,9 +69,12 @@ export class LedgerWriter {
     private readonly opts: LedgerWriterOptions,
   ) {}
 
-  /** Records `outcome` (if any) and claims `claim` (if any) in the next grouped statement. */
-  step(outcome: Outcome | undefined, claim: ClaimRequest | undefined): Promise<ClaimedRow | undefined> {
-    if (!outcome && !claim) return Promise.resolve(undefined);
+  /**
+   * Records `outcome` (if any) and marks `claim` (if any) in the next grouped statement; true when
+   * the row was marked (false: paused, cancelled, claim lost, or the reader left; it stays pending).
+   */
+  step(outcome: Outcome | undefined, claim: MarkRequest | undefined): Promise<boolean> {
+    if (!outcome && !claim) return Promise.resolve(false);
     return new Promise((resolve, reject) => {
       this.queue.push({ outcome, claim, resolve, reject });
       if (!this.flushing) void this.flush();
@@ -81,25 +83,28 @@ export class LedgerWriter {
 
   private async flush(): Promise<void> {
     this.flushing = true;
-    try {
-      // One tick lets the other lanes that finished at the same moment join this statement.
-      await new Promise((r) => setImmediate(r));
-      while (this.queue.length) {
-        const steps = this.queue;
-        this.queue = [];
-        try {
-          const rows = await this.write(steps);
-          for (const s of steps) s.resolve(s.claim ? rows.get(s.claim.id) : undefined);
-        } catch (err) {
+    // One tick lets the other lanes that finished at the same moment join this statement.
+    await new Promise((r) => setImmediate(r));
+    this.flushing = false;
+    while (this.queue.length && this.inFlight < this.opts.maxInFlight) {
+      const steps = this.queue;
+      this.queue = [];
+      this.inFlight++;
+      void this.write(steps).then(
+        (rows) => {
+          for (const s of steps) s.resolve(s.claim ? rows.has(s.claim.id) : false);
+        },
+        (err: unknown) => {
           for (const s of steps) s.reject(err);
-        }
-      }
-    } finally {
-      this.flushing = false;
+        },
+      ).finally(() => {
+        this.inFlight--;
+        if (this.queue.length && !this.flushing) void this.flush();
+      });
     }
   }
 
-  private async write(steps: Step[]): Promise<Map<number, ClaimedRow>> {
+  private async write(steps: Step[]): Promise<Set<number>> {
     const outcomes = steps.flatMap((s) => (s.outcome ? [s.outcome] : []));
     const claims = steps.flatMap((s) => (s.claim ? [s.claim] : []));
     const params = [
@@ -113,12 +118,13 @@ export class LedgerWriter {
       claims.map((c) => c.token),
       outcomes.map((o) => o.sendId),
       claims.map((c) => c.sendId),
+      claims.map((c) => c.topics),
     ];
     const end = Date.now() + this.opts.retryForMs;
     for (let attempt = 1; ; attempt++) {
       try {
-        const { rows } = await this.pool.query<ClaimedRow>(this.queries.sql('deliveries-step'), params);
-        return new Map(rows.map((r) => [Number(r.id), r]));
+        const { rows } = await this.pool.query<{ id: string }>(this.queries.prepared('deliveries-step'), params);
+        return new Set(rows.map((r) => Number(r.id)));
       } catch (err) {
         if (!isDatabaseUnavailable(err) || Date.now() > end) throw err;
         this.log.warn({ attempt, err: (err as Error).message }, 'ledger write lost its connection; retrying');

@@ -42,14 +42,38 @@ interface SmtpError extends Error {
   response?: string;
 }
 
-/** A stream that records whether the connection ever asked for its bytes. */
+/** The body was held back because its gate said no: nothing of it reached the server. */
+export class BodyWithheld extends Error {
+  constructor() {
+    super('message withdrawn before its body');
+  }
+}
+
+/**
+ * A stream that records whether any of its bytes were handed to the connection. With a gate, the
+ * bytes wait for it: the connection asks for them once the server has answered DATA, and they go
+ * only if the gate resolves true; otherwise the stream fails and the session is dropped before the
+ * terminating dot, so the server discards the message.
+ */
 class BodyStream extends Readable {
   started = false;
-  constructor(private readonly chunks: readonly Buffer[]) {
+  private asked = false;
+  constructor(
+    private readonly chunks: readonly Buffer[],
+    private readonly gate: Promise<boolean> | undefined,
+  ) {
     super();
   }
   override _read(): void {
-    if (this.started) return;
+    if (this.asked) return;
+    this.asked = true;
+    if (!this.gate) return this.release();
+    this.gate.then(
+      (ok) => (ok ? this.release() : this.destroy(new BodyWithheld())),
+      () => this.destroy(new BodyWithheld()),
+    );
+  }
+  private release(): void {
     this.started = true;
     for (const c of this.chunks) this.push(c);
     this.push(null);
@@ -74,8 +98,12 @@ export type MessageSource = Buffer | readonly Buffer[] | (() => Buffer | readonl
 export interface SmtpLane {
   /** Connects if needed; undefined when a connection is ready, else why not (auth or transient). */
   ready(): Promise<SmtpResult | undefined>;
-  /** Sends one message on the lane's connection, replacing a broken one first; never throws. */
-  send(from: string, to: string, source: MessageSource): Promise<SmtpResult>;
+  /**
+   * Sends one message on the lane's connection, replacing a broken one first; never throws. With a
+   * gate, the body waits for it after the server answered DATA (the envelope goes meanwhile), and
+   * a gate that says no (or fails) drops the session before the body: the result is then transient.
+   */
+  send(from: string, to: string, source: MessageSource, gate?: Promise<boolean>): Promise<SmtpResult>;
   /** Gives the connection back to the pool (closed if broken). */
   release(): void;
 }
@@ -217,9 +245,9 @@ export class SmtpPool {
         const c = await ready();
         return 'c' in c ? undefined : c;
       },
-      send: async (from, to, source) => {
+      send: async (from, to, source, gate) => {
         const c = await ready();
-        return 'c' in c ? this.sendOn(c, from, to, source) : c;
+        return 'c' in c ? this.sendOn(c, from, to, source, gate) : c;
       },
       release: () => {
         if (conn) this.release(conn);
@@ -236,7 +264,7 @@ export class SmtpPool {
   }
 
   /** One message on a held connection; the connection is left clean (RSET) or marked broken. */
-  private async sendOn(conn: Conn, from: string, to: string, source: MessageSource): Promise<SmtpResult> {
+  private async sendOn(conn: Conn, from: string, to: string, source: MessageSource, gate?: Promise<boolean>): Promise<SmtpResult> {
     let signed: readonly Buffer[];
     try {
       signed = await this.sign(typeof source === 'function' ? source() : source);
@@ -244,7 +272,7 @@ export class SmtpPool {
       // Nothing reached the server: the connection is still clean, and the row can be retried.
       return { kind: 'transient', code: undefined, error: `message could not be built: ${describe(e as SmtpError)}` };
     }
-    const body = new BodyStream(signed);
+    const body = new BodyStream(signed, gate);
     return new Promise<SmtpResult>((resolve) => {
       const size = signed.reduce((n, c) => n + c.length, 0);
       conn.c.send({ from, to: [to], size }, body, (e, info) => {
