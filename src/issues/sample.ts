@@ -4,6 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { ConflictError } from '../errors';
 import { EMAILS_DIR } from '../paths';
 import type { Importers } from './importers';
 import type { IssuesService } from './service';
@@ -17,14 +18,22 @@ export function sampleIssueFiles(): string[] {
     .map((f) => path.join(SAMPLE_DIR, f));
 }
 
-/** Creates the sample issues as drafts when there is no issue at all; returns how many. */
+/**
+ * Creates the sample issues as drafts when there is no issue at all; returns how many. Processes
+ * that boot together on a new database (an API and workers) all see no issue: the slug's unique
+ * index lets one create each sample, and the others take "already exists" as done.
+ */
 export async function loadSampleIssues(issues: IssuesService, importers: Importers): Promise<number> {
   if ((await issues.count()) > 0) return 0;
   let n = 0;
   for (const file of sampleIssueFiles()) {
     const { document } = await importers.import(readFileSync(file, 'utf8'), 'markdown');
-    await issues.create(document, { by: null });
-    n++;
+    try {
+      await issues.create(document, { by: null });
+      n++;
+    } catch (err) {
+      if (!(err instanceof ConflictError && err.code === 'slug_taken')) throw err;
+    }
   }
   return n;
 }

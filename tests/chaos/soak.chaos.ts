@@ -51,7 +51,10 @@ beforeAll(async () => {
   await insertReaders(t.c.pool, N);
   const base = { t, smtp, env: ENV };
   d = { ...base, redis, connections: CONNECTIONS, redisAwayMs: Number(process.env.CHAOS_REDIS_AWAY_MS ?? 30_000), workers: { stable: startWorker(base), target: startWorker(base) } };
-  await Promise.all([d.workers.stable.ready, d.workers.target.ready]);
+  // A worker that never says it is running: its output is the first thing to read.
+  const late = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(
+    `workers not ready in 100 s:\n${Object.entries(d.workers).map(([k, w]) => `${k}: ${w.output.join('').slice(-2000)}`).join('\n')}`)), 100_000).unref());
+  await Promise.race([Promise.all([d.workers.stable.ready, d.workers.target.ready]), late]);
 }, 120_000);
 
 afterAll(async () => {
