@@ -8,6 +8,9 @@ import { SmtpPool } from '../src/sending/smtp-pool';
 
 type Mode = 'ok' | 'drop-before-data' | 'drop-after-body' | '550' | '451';
 
+/** What the fake server saw, in order: '354' when it asked for a body, 'body' at its first byte, 'queued'. */
+const seen: string[] = [];
+
 function fakeSmtp(modeOf: (rcpt: string) => Mode): Promise<{ url: string; close: () => Promise<void> }> {
   const server = net.createServer((socket) => {
     let rcpt = '';
@@ -16,6 +19,7 @@ function fakeSmtp(modeOf: (rcpt: string) => Mode): Promise<{ url: string; close:
     socket.write('220 fake ESMTP\r\n');
     socket.on('error', () => undefined);
     socket.on('data', (chunk) => {
+      if (inData && buf === '') seen.push('body');
       buf += chunk.toString('latin1');
       if (inData) {
         const end = buf.indexOf('\r\n.\r\n');
@@ -23,6 +27,7 @@ function fakeSmtp(modeOf: (rcpt: string) => Mode): Promise<{ url: string; close:
         buf = buf.slice(end + 5);
         inData = false;
         if (modeOf(rcpt) === 'drop-after-body') return void socket.destroy();
+        seen.push('queued');
         socket.write('250 2.0.0 queued\r\n');
       }
       let nl: number;
@@ -41,6 +46,7 @@ function fakeSmtp(modeOf: (rcpt: string) => Mode): Promise<{ url: string; close:
           else socket.write('250 2.1.5 ok\r\n');
         } else if (cmd === 'DATA') {
           inData = true;
+          seen.push('354');
           socket.write('354 go ahead\r\n');
         } else if (cmd === 'RSET' || cmd === 'NOOP') socket.write('250 ok\r\n');
         else if (cmd === 'QUIT') {
@@ -93,5 +99,40 @@ test('an unreachable relay is transient, not uncertain', async () => {
     expect((await pool.send('a@example.test', 'ok@x.test', message)).kind).toBe('transient');
   } finally {
     pool.close();
+  }
+});
+
+test('a gated body waits for its gate after DATA; a gate that says no drops the session before any body byte', async () => {
+  const server = await fakeSmtp(() => 'ok');
+  const pool = new SmtpPool({ url: server.url, maxConnections: 1 });
+  const lane = pool.lane();
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  try {
+    seen.length = 0;
+    let open!: (ok: boolean) => void;
+    const sending = lane.send('a@example.test', 'ok@x.test', message, new Promise<boolean>((r) => (open = r)));
+    await sleep(300);
+    // The envelope went out and the server asked for the body; none of it was sent.
+    expect(seen).toEqual(['354']);
+    open(true);
+    expect((await sending).kind).toBe('sent');
+    expect(seen).toEqual(['354', 'body', 'queued']);
+
+    seen.length = 0;
+    const refused = lane.send('a@example.test', 'ok@x.test', message, sleep(100).then(() => false));
+    // Withheld: nothing reached the server, so it is not uncertain, and nothing was queued.
+    expect((await refused).kind).toBe('transient');
+    await sleep(100);
+    expect(seen).toEqual(['354']);
+
+    // The lane replaces the dropped session and goes on; a failed gate is withheld like a refusal.
+    seen.length = 0;
+    expect((await lane.send('a@example.test', 'ok@x.test', message, Promise.resolve(true))).kind).toBe('sent');
+    expect((await lane.send('a@example.test', 'ok@x.test', message, Promise.reject(new Error('db away')))).kind).toBe('transient');
+    expect(seen.filter((e) => e === 'queued')).toHaveLength(1);
+  } finally {
+    lane.release();
+    pool.close();
+    await server.close();
   }
 });

@@ -168,6 +168,8 @@ async function runLane(
       }
       // The step runs while the envelope goes out; the body waits for it (the gate).
       const gate = d.ledger.step(last, mark);
+      // Awaited only once the SMTP call ends: a step that fails meanwhile is not unhandled.
+      gate.catch(() => undefined);
       last = undefined;
       const topics = row.topics.split(',');
       const values = { ...recipientLinks(d.config.publicUrl, d.linkTokens, row.subscriber_id, topics), name: row.name ?? '' };
