@@ -156,7 +156,7 @@ async function runLane(
         // Nothing to hand over: mark it (the attempt counts), then record why it was not sent.
         const marked = await d.ledger.step(last, mark);
         last = undefined;
-        if (!marked) continue;
+        if (!marked) break; // see below
         tally.claimed++;
         if (refused) last = outcomeOf(row, refused);
         else {
@@ -178,8 +178,10 @@ async function runLane(
       const from = d.verp ? d.verp.address({ kind: 'delivery', sendId, subscriberId: row.subscriber_id }) : material.builder.fromAddress;
       const sent = await lane.send(from, row.email, () => material.builder.buildChunks(variant, recipient), gate);
       // Not marked (paused, cancelled, claim lost, reader left): no body went out, the row stays
-      // pending and the session was dropped. A failed step throws here, after the SMTP call ended.
-      if (!(await gate)) continue;
+      // pending and the session was dropped. The lane stops: after a pause every further row would
+      // cost the relay another dropped session; rows left go back to the next chunk read, which
+      // returns nothing for a paused send and skips a reader who left. A failed step throws here.
+      if (!(await gate)) break;
       tally.claimed++;
       tally.handed++;
       last = outcomeOf(row, sent);
