@@ -6,11 +6,11 @@
  * directly, the message is a stream that the connection only starts reading once the server has
  * accepted the envelope and answered DATA, so "has the body been read" is exact.
  */
-import { Readable } from 'node:stream';
 import DKIM from 'nodemailer/lib/dkim';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { smtpTarget, tlsRefusal, type SmtpTarget } from '../mail/smtp-options';
 import { DKIM_SIGNED_HEADERS } from '../mail/transport';
+import { BodyStream } from './body-stream';
 import { installFastStuffing } from './data-stuffing';
 
 export type SmtpResult =
@@ -40,44 +40,6 @@ interface SmtpError extends Error {
   code?: string;
   responseCode?: number;
   response?: string;
-}
-
-/** The body was held back because its gate said no: nothing of it reached the server. */
-export class BodyWithheld extends Error {
-  constructor() {
-    super('message withdrawn before its body');
-  }
-}
-
-/**
- * A stream that records whether any of its bytes were handed to the connection. With a gate, the
- * bytes wait for it: the connection asks for them once the server has answered DATA, and they go
- * only if the gate resolves true; otherwise the stream fails and the session is dropped before the
- * terminating dot, so the server discards the message.
- */
-class BodyStream extends Readable {
-  started = false;
-  private asked = false;
-  constructor(
-    private readonly chunks: readonly Buffer[],
-    private readonly gate: Promise<boolean> | undefined,
-  ) {
-    super();
-  }
-  override _read(): void {
-    if (this.asked) return;
-    this.asked = true;
-    if (!this.gate) return this.release();
-    this.gate.then(
-      (ok) => (ok ? this.release() : this.destroy(new BodyWithheld())),
-      () => this.destroy(new BodyWithheld()),
-    );
-  }
-  private release(): void {
-    this.started = true;
-    for (const c of this.chunks) this.push(c);
-    this.push(null);
-  }
 }
 
 function describe(err: SmtpError): string {
