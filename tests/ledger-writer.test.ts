@@ -36,3 +36,14 @@ test('twenty lanes stepping at once: at most two statements, every caller answer
     await pool.end();
   }
 });
+
+test('a pool for named statements runs their generic plans; other pools keep the default', async () => {
+  const generic = createPool(db.url, 1, { genericPlans: true });
+  const plain = createPool(db.url, 1);
+  try {
+    expect((await generic.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')).rows[0]!.plan_cache_mode).toBe('force_generic_plan');
+    expect((await plain.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')).rows[0]!.plan_cache_mode).toBe('auto');
+  } finally {
+    await Promise.all([generic.end(), plain.end()]);
+  }
+});

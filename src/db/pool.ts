@@ -30,8 +30,10 @@ export interface PoolOptions {
    * keeps re-planning some per execution: for an UPDATE of the partitioned ledger its generic cost
    * estimate looks worse than a custom plan's, so the deliver stage's grouped write was planned
    * again every time (0.6 ms of planning for 0.15 ms of work, measured; docs/performance.md).
-   * Unnamed statements are always planned with their values, whatever this says. Off behind a
-   * transaction pooler, which uses no named statements and refuses startup options.
+   * Unnamed statements are always planned with their values, whatever this says. Set with a
+   * session `SET` when a connection opens rather than a startup option, which PgBouncer (even in
+   * session mode) and some proxies refuse; off behind a transaction pooler, where a session
+   * setting would leak to other clients and no named statements are used.
    */
   genericPlans?: boolean;
 }
@@ -45,7 +47,6 @@ export function createPool(connectionString: string, max = 10, opts: PoolOptions
     max,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 5_000,
-    ...(opts.genericPlans ? { options: '-c plan_cache_mode=force_generic_plan' } : {}),
   });
   // An idle client losing its connection (Postgres restart) must not crash the process; the pool
   // discards it and the next query reconnects.
@@ -53,7 +54,12 @@ export function createPool(connectionString: string, max = 10, opts: PoolOptions
   // The same for a client checked out but between queries (a reconciler pass waiting on Redis, a
   // transaction's gap) when its backend is terminated: without a listener the 'error' event would
   // end the process. The next query on it fails instead, and the pool drops it on release.
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+    // Queued before any query the pool's caller sends on this client. A server without the
+    // setting (before PostgreSQL 12) keeps its default plans.
+    if (opts.genericPlans) client.query('SET plan_cache_mode = force_generic_plan').catch(() => undefined);
+  });
   return pool;
 }
 
