@@ -47,6 +47,11 @@ export function createPool(connectionString: string, max = 10, opts: PoolOptions
     max,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 5_000,
+    // Awaited by the pool before it hands the new client out (its typing says void; pg-pool awaits
+    // a promise). A server without the setting (before PostgreSQL 12) keeps its default plans.
+    ...(opts.genericPlans
+      ? { onConnect: (client: pg.ClientBase) => client.query('SET plan_cache_mode = force_generic_plan').then(() => undefined, () => undefined) }
+      : {}),
   });
   // An idle client losing its connection (Postgres restart) must not crash the process; the pool
   // discards it and the next query reconnects.
@@ -54,12 +59,7 @@ export function createPool(connectionString: string, max = 10, opts: PoolOptions
   // The same for a client checked out but between queries (a reconciler pass waiting on Redis, a
   // transaction's gap) when its backend is terminated: without a listener the 'error' event would
   // end the process. The next query on it fails instead, and the pool drops it on release.
-  pool.on('connect', (client) => {
-    client.on('error', () => undefined);
-    // Queued before any query the pool's caller sends on this client. A server without the
-    // setting (before PostgreSQL 12) keeps its default plans.
-    if (opts.genericPlans) client.query('SET plan_cache_mode = force_generic_plan').catch(() => undefined);
-  });
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
