@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 
 /** The body was held back because its gate said no: nothing of it reached the server. */
-export class BodyWithheld extends Error {
+class BodyWithheld extends Error {
   constructor() {
     super('message withdrawn before its body');
   }

@@ -62,7 +62,7 @@ export interface BatchResult {
 }
 
 /** A due row read with what its message needs (deliveries-next-chunk); still `pending`. */
-export interface ClaimedRow {
+export interface DueRow {
   id: number;
   subscriber_id: number;
   email: string;
@@ -86,7 +86,7 @@ interface Tally {
   handed: number;
   permanent: number;
   authError: string | undefined;
-  hardBounces: { row: ClaimedRow; event: DeliverabilityEvent }[];
+  hardBounces: { row: DueRow; event: DeliverabilityEvent }[];
   /** Topic sets of the messages the relay accepted (for onDelivered). */
   delivered: string[];
 }
@@ -95,14 +95,14 @@ export async function sendChunk(
   d: DeliverDeps,
   retryDelaySeconds: (attempts: number) => number,
   ctx: ChunkContext,
-  rows: ClaimedRow[],
+  rows: DueRow[],
   result: BatchResult,
 ): Promise<{ tripped: boolean; claimed: number }> {
   const queue = [...rows];
   const tally: Tally = { claimed: 0, handed: 0, permanent: 0, authError: undefined, hardBounces: [], delivered: [] };
   const smtp = d.smtp();
   const lanes = Math.min(d.config.sending.smtpMaxConnections, queue.length);
-  const outcomeOf = (row: ClaimedRow, o: SmtpResult): Outcome => ({ ...classify(d, retryDelaySeconds, row, o, tally, result), sendId: ctx.sendId });
+  const outcomeOf = (row: DueRow, o: SmtpResult): Outcome => ({ ...classify(d, retryDelaySeconds, row, o, tally, result), sendId: ctx.sendId });
   const runs = Array.from({ length: lanes }, () => runLane(d, ctx, smtp.lane(), queue, tally, result, outcomeOf));
   // Every lane runs to its end (and records its last reply) even if another failed.
   const settled = await Promise.allSettled(runs);
@@ -137,10 +137,10 @@ async function runLane(
   d: DeliverDeps,
   ctx: ChunkContext,
   lane: SmtpLane,
-  queue: ClaimedRow[],
+  queue: DueRow[],
   tally: Tally,
   result: BatchResult,
-  outcomeOf: (row: ClaimedRow, o: SmtpResult) => Outcome,
+  outcomeOf: (row: DueRow, o: SmtpResult) => Outcome,
 ): Promise<void> {
   const { material, batchId, token, sendId } = ctx;
   let last: Outcome | undefined;
@@ -197,7 +197,7 @@ async function runLane(
 function classify(
   d: DeliverDeps,
   retryDelaySeconds: (attempts: number) => number,
-  row: ClaimedRow,
+  row: DueRow,
   o: SmtpResult,
   tally: Tally,
   result: BatchResult,

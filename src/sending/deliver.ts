@@ -18,7 +18,7 @@
  * row of the batch is still 'pending' and is sent later by another worker.
  */
 import { randomUUID } from 'node:crypto';
-import { sendChunk, type BatchResult, type ChunkContext, type ClaimedRow, type DeliverDeps } from './deliver-chunk';
+import { sendChunk, type BatchResult, type ChunkContext, type DueRow, type DeliverDeps } from './deliver-chunk';
 
 export type { BatchResult, DeliverDeps } from './deliver-chunk';
 
@@ -64,9 +64,9 @@ export class Deliverer {
       let idle = 0;
       for (;;) {
         if (ctx.stop()) break;
-        const next = await pool.query<ClaimedRow & { ok: boolean }>(queries.prepared('deliveries-next-chunk'), [batchId, token, opts.chunkSize]);
+        const next = await pool.query<DueRow & { ok: boolean }>(queries.prepared('deliveries-next-chunk'), [batchId, token, opts.chunkSize]);
         if (next.rows.length === 0) break; // done, or paused, cancelled, claim lost
-        const rows = next.rows.filter((r) => r.ok).map((r) => ({ ...r, id: Number(r.id), subscriber_id: Number(r.subscriber_id) }));
+        const rows: DueRow[] = next.rows.filter((r) => r.ok);
         result.skipped += next.rows.length - rows.length;
         if (rows.length === 0) continue;
         // Wait for the rate limit while the rows are still 'pending': a row is 'sending' only

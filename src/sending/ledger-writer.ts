@@ -2,9 +2,10 @@
  * The grouped ledger writer of the deliver stage: the one place that moves a delivery into and out
  * of `sending`. Each SMTP lane (one connection, src/sending/smtp-pool.ts) asks, per message, for
  * one step: "record the reply of my last message, and mark my next row `sending`". Steps of every
- * lane of the process are written together by one statement (`deliveries-step`), at most one
- * statement in flight: while it runs, new steps queue and go in the next one (group commit). The
- * lane sends the next envelope meanwhile, but its body waits for the step (src/sending/deliver-chunk.ts), so:
+ * lane of the process are written together by one statement (`deliveries-step`), with at most
+ * `maxInFlight` statements running: steps that arrive meanwhile queue and go in the next one (group
+ * commit). The lane sends the next envelope meanwhile, but its body waits for the step
+ * (src/sending/deliver-chunk.ts), so:
  *   - a row is `sending` only while its lane holds it: from just before its body until its reply
  *     is durable; rows of a batch not yet reached stay `pending` (a crash costs nothing for them);
  *   - a lane never has more than one row whose reply is unrecorded, hence a crashed process leaves
@@ -86,7 +87,8 @@ export class LedgerWriter {
     // One tick lets the other lanes that finished at the same moment join this statement.
     await new Promise((r) => setImmediate(r));
     this.flushing = false;
-    while (this.queue.length && this.inFlight < this.opts.maxInFlight) {
+    // Everything queued goes in one statement; with every slot busy it waits for the next free one.
+    if (this.queue.length && this.inFlight < this.opts.maxInFlight) {
       const steps = this.queue;
       this.queue = [];
       this.inFlight++;
@@ -123,8 +125,8 @@ export class LedgerWriter {
     const end = Date.now() + this.opts.retryForMs;
     for (let attempt = 1; ; attempt++) {
       try {
-        const { rows } = await this.pool.query<{ id: string }>(this.queries.prepared('deliveries-step'), params);
-        return new Set(rows.map((r) => Number(r.id)));
+        const { rows } = await this.pool.query<{ id: number }>(this.queries.prepared('deliveries-step'), params);
+        return new Set(rows.map((r) => r.id));
       } catch (err) {
         if (!isDatabaseUnavailable(err) || Date.now() > end) throw err;
         this.log.warn({ attempt, err: (err as Error).message }, 'ledger write lost its connection; retrying');
