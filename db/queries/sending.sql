@@ -197,11 +197,12 @@ RETURNING id;
 -- not mailed. Eligible rows stay 'pending': an SMTP lane marks each one 'sending' only right before
 -- its body (deliveries-step), so a crash while they wait costs nothing. A paused or cancelled send
 -- or a lost claim reads nothing. Only the chunk's rows are checked, never the whole batch range.
+-- `deliveries/*send*/`: run for one send, this names that send's partition (Queries.forSend).
 -- $1 batch id, $2 claim token, $3 rows
 WITH due AS MATERIALIZED (
   SELECT d.id, d.send_id, d.subscriber_id, d.attempts FROM send_batches b
   JOIN sends x ON x.id = b.send_id AND x.status IN ('preparing', 'sending') AND NOT x.paused
-  JOIN deliveries d ON d.send_id = b.send_id
+  JOIN deliveries/*send*/ d ON d.send_id = b.send_id
     AND d.subscriber_id BETWEEN b.first_subscriber_id AND b.last_subscriber_id
   WHERE b.id = $1::bigint AND b.claim_token = $2::uuid AND b.status = 'claimed'
     AND d.status = 'pending' AND (d.not_before IS NULL OR d.not_before <= now())
@@ -215,7 +216,7 @@ WITH due AS MATERIALIZED (
   LEFT JOIN LATERAL (SELECT string_agg(st.topic, ',' ORDER BY st.topic) AS topics
                      FROM subscriber_topics st WHERE st.subscriber_id = u.subscriber_id) t ON true
 ), skipped AS (
-  UPDATE deliveries d SET status = 'skipped', error = 'no longer subscribed', updated_at = now()
+  UPDATE deliveries/*send*/ d SET status = 'skipped', error = 'no longer subscribed', updated_at = now()
   FROM rows r WHERE d.id = r.id AND d.send_id = r.send_id AND NOT r.ok AND d.status = 'pending'
   RETURNING d.id
 )
@@ -233,9 +234,11 @@ ORDER BY r.subscriber_id;
 -- sent and stays 'pending' (deliveries-next-chunk skips it if the reader left).
 -- $1 ids, $2 statuses, $3 smtp codes, $4 errors, $5 retry delays (seconds) of the outcomes;
 -- $6 delivery ids, $7 their batch ids, $8 the batches' claim tokens, $11 the topic sets to mark;
--- $9 and $10 the sends of the outcomes and of the marks (partition pruning, migration 025)
+-- $9 and $10 the sends of the outcomes and of the marks (partition pruning, migration 025).
+-- `deliveries/*send*/`: when every step of the group is of one send, the statement names that
+-- send's partition (Queries.forSend); the parent form is for a group that spans sends.
 WITH recorded AS (
-  UPDATE deliveries d SET
+  UPDATE deliveries/*send*/ d SET
     status = v.status,
     smtp_code = v.code,
     error = v.error,
@@ -248,7 +251,7 @@ WITH recorded AS (
     AND d.send_id = v.send_id
   RETURNING d.id
 ), marked AS (
-  UPDATE deliveries d
+  UPDATE deliveries/*send*/ d
   SET status = 'sending', attempts = d.attempts + 1, claimed_at = statement_timestamp(), updated_at = now(), topics = g.topics
   FROM unnest($6::bigint[], $7::bigint[], $8::uuid[], $10::bigint[], $11::text[]) AS g(id, batch_id, token, send_id, topics)
   WHERE d.id = g.id AND d.send_id = g.send_id AND d.batch_id = g.batch_id AND d.status = 'pending'
@@ -265,7 +268,8 @@ WHERE (SELECT count(*) FROM recorded) >= 0;
 
 -- name: batch-release
 -- Ends a claim: the batch is done when nothing in it is pending; otherwise it goes back to
--- pending (retries due later, or a pause) under a new generation.
+-- pending (retries due later, or a pause) under a new generation. Run for the batch's send
+-- (Queries.forSend): `deliveries/*send*/` names its partition.
 UPDATE send_batches b SET
   status = CASE WHEN p.n > 0 THEN 'pending' ELSE 'done' END,
   gen = CASE WHEN p.n > 0 THEN b.gen + 1 ELSE b.gen END,
@@ -275,13 +279,13 @@ UPDATE send_batches b SET
   dispatched_at = now()
 -- A row with no due time (due now) makes the batch due now, not at its held or retried rows' time.
 FROM (SELECT count(*) AS n, CASE WHEN bool_and(d.not_before IS NOT NULL) THEN min(d.not_before) END AS due FROM send_batches x
-      JOIN deliveries d ON d.send_id = x.send_id
+      JOIN deliveries/*send*/ d ON d.send_id = x.send_id
         AND d.subscriber_id BETWEEN x.first_subscriber_id AND x.last_subscriber_id
       WHERE x.id = $1::bigint AND d.status = 'pending') p
 WHERE b.id = $1::bigint AND b.claim_token = $2::uuid
   -- A row still 'sending' means its outcome was never recorded (the worker failed mid-chunk):
   -- keep the claim so the lease expires and the reconciler declares those rows uncertain.
-  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.send_id = b.send_id AND d.status = 'sending'
+  AND NOT EXISTS (SELECT 1 FROM deliveries/*send*/ d WHERE d.send_id = b.send_id AND d.status = 'sending'
                     AND d.subscriber_id BETWEEN b.first_subscriber_id AND b.last_subscriber_id)
 -- A held batch (not_before 'infinity', a local-time zone not yet due) gets no job and no delay.
 RETURNING b.status, b.gen, b.not_before,

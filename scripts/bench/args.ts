@@ -20,13 +20,18 @@ export interface BenchArgs {
   cpuProf: string | undefined;
   /** Give up on phase 1 after this many seconds (default: 540, or longer for N > 42,000). */
   timeoutSeconds: number;
+  /**
+   * Completed sends created before the run, each with its ledger partition (migration 025): a
+   * deployment's history. 0 (default) is a fresh database.
+   */
+  pastSends: number;
   /** Only prepare the ledger of N readers and report rows/s and memory (docs/scaling.md). */
   prepareOnly: boolean;
 }
 
 export const USAGE = `usage: npm run bench -- [--subscribers N] [--workers K] [--json]
   [--api-seconds S] [--api-connections C] [--naive N] [--limit N] [--smtp-connections C]
-  [--cpu-prof DIR] [--timeout S] [--prepare-only]`;
+  [--cpu-prof DIR] [--timeout S] [--past-sends N] [--prepare-only]`;
 
 const DEFAULTS: BenchArgs = {
   subscribers: 100_000,
@@ -39,6 +44,7 @@ const DEFAULTS: BenchArgs = {
   smtpConnections: 5,
   cpuProf: undefined,
   timeoutSeconds: 0,
+  pastSends: 0,
   prepareOnly: false,
 };
 
@@ -51,6 +57,7 @@ const NUMERIC: Record<string, keyof BenchArgs> = {
   '--limit': 'limit',
   '--smtp-connections': 'smtpConnections',
   '--timeout': 'timeoutSeconds',
+  '--past-sends': 'pastSends',
 };
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
@@ -78,7 +85,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     if (!key) throw new Error(`unknown option ${name}\n${USAGE}`);
     // Accept 1e6 and 1_000_000 as well as 1000000.
     const n = Number(value.replace(/_/g, ''));
-    if (!Number.isInteger(n) || n < (key === 'naive' || key === 'limit' || key === 'apiSeconds' ? 0 : 1)) {
+    if (!Number.isInteger(n) || n < (key === 'naive' || key === 'limit' || key === 'apiSeconds' || key === 'pastSends' ? 0 : 1)) {
       throw new Error(`${name} must be a whole number (got ${value})`);
     }
     numbers[key] = n;

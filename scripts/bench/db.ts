@@ -71,6 +71,27 @@ export async function seedSampleIssue(url: string): Promise<void> {
   }
 }
 
+/**
+ * `--past-sends N`: N completed sends of N past issues, so the ledger has N more partitions, as a
+ * deployment does after N issues (their rows are not needed: what a partition costs a statement on
+ * the parent is its being there). Returns the seconds it took.
+ */
+export async function addPastSends(url: string, n: number): Promise<number> {
+  const started = performance.now();
+  const pool = createPool(url, 1);
+  try {
+    await pool.query(
+      `WITH i AS (INSERT INTO issues (slug, title, status, document)
+                  SELECT 'past-' || g, 'Past issue ' || g, 'sent', '{}' FROM generate_series(1, $1::integer) g RETURNING id)
+       INSERT INTO sends (issue_id, status, max_subscriber_id) SELECT id, 'completed', 0 FROM i`,
+      [n],
+    );
+  } finally {
+    await pool.end();
+  }
+  return (performance.now() - started) / 1000;
+}
+
 /** Topic set of subscriber `id`: a pseudo-random, non-empty subset (same for the same id). */
 export function topicsOf(id: number): string[] {
   // xorshift-style mix of the id, then one of the 7 non-empty subsets of three topics.

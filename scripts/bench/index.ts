@@ -9,7 +9,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, type BenchArgs } from './args';
-import { benchDatabase, loadSubscribers, seedSampleIssue } from './db';
+import { addPastSends, benchDatabase, loadSubscribers, seedSampleIssue } from './db';
 import { runApi } from './phase-api';
 import { runE2e } from './phase-e2e';
 import { runLimit } from './phase-limit';
@@ -61,6 +61,7 @@ async function bench(args: BenchArgs): Promise<BenchResult | PrepareResult> {
   await seedSampleIssue(db.url);
   const loadSeconds = await loadSubscribers(db.url, args.subscribers);
   log(`loaded ${args.subscribers} subscribers in ${loadSeconds.toFixed(1)} s`);
+  if (args.pastSends > 0) log(`added ${args.pastSends} past sends (ledger partitions) in ${(await addPastSends(db.url, args.pastSends)).toFixed(1)} s`);
 
   const env = {
     DATABASE_URL: db.url,
@@ -162,6 +163,7 @@ async function bench(args: BenchArgs): Promise<BenchResult | PrepareResult> {
   return {
     subscribers: args.subscribers,
     workers: args.workers,
+    pastSends: args.pastSends,
     e2e,
     limit,
     naive,

@@ -8,6 +8,8 @@ import type { NaiveResult } from './phase-naive';
 export interface BenchResult {
   subscribers: number;
   workers: number;
+  /** Ledger partitions of earlier sends (`--past-sends`). */
+  pastSends: number;
   e2e: E2eResult;
   limit: LimitResult | undefined;
   naive: NaiveResult | undefined;
@@ -31,6 +33,7 @@ export function summary(r: BenchResult): Record<string, number | string | number
   return {
     subscribers: r.subscribers,
     workers: r.workers,
+    past_sends: r.pastSends,
     e2e_emails_per_s: round(r.e2e.emailsPerS),
     e2e_seconds: round(r.e2e.seconds, 2),
     first_message_s: round(r.e2e.firstMessageS, 3),
@@ -107,6 +110,6 @@ export function table(r: BenchResult): string {
   ];
   const w0 = Math.max(...rows.map((x) => x[0].length));
   const w1 = Math.max(...rows.map((x) => x[1].length));
-  const head = `Tidings bench: N=${r.subscribers}, K=${r.workers}, ${os.cpus().length} CPUs, load ${r.loadAverage.map((x) => x.toFixed(2)).join(' ')}, ${new Date().toISOString()}`;
+  const head = `Tidings bench: N=${r.subscribers}, K=${r.workers},${r.pastSends ? ` ${r.pastSends} past sends,` : ''} ${os.cpus().length} CPUs, load ${r.loadAverage.map((x) => x.toFixed(2)).join(' ')}, ${new Date().toISOString()}`;
   return [head, ...rows.map(([a, b, c]) => `${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`)].join('\n');
 }

@@ -47,6 +47,10 @@ export function createPool(connectionString: string, max = 10, opts: PoolOptions
     max,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 5_000,
+    // A busy pool never idles its clients out: an hour's limit also bounds the named statements a
+    // connection keeps (one per send worked on, Queries.forSend). pg-pool ends a client only once
+    // it is released, never mid-query.
+    maxLifetimeSeconds: 3600,
     // Awaited by the pool before it hands the new client out (its typing says void; pg-pool awaits
     // a promise). A server without the setting (before PostgreSQL 12) keeps its default plans.
     ...(opts.genericPlans

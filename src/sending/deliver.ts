@@ -64,7 +64,7 @@ export class Deliverer {
       let idle = 0;
       for (;;) {
         if (ctx.stop()) break;
-        const next = await pool.query<DueRow & { ok: boolean }>(queries.prepared('deliveries-next-chunk'), [batchId, token, opts.chunkSize]);
+        const next = await pool.query<DueRow & { ok: boolean }>(queries.forSend('deliveries-next-chunk', sendId), [batchId, token, opts.chunkSize]);
         if (next.rows.length === 0) break; // done, or paused, cancelled, claim lost
         const rows: DueRow[] = next.rows.filter((r) => r.ok);
         result.skipped += next.rows.length - rows.length;
@@ -121,7 +121,7 @@ export class Deliverer {
   private async release(batchId: number, token: string, sendId: number, issueId: number): Promise<void> {
     const { pool, queries } = this.d;
     const { rows } = await pool.query<{ status: string; gen: number; not_before: Date | null; delay_ms: number | null }>(
-      queries.sql('batch-release'),
+      queries.forSend('batch-release', sendId),
       [batchId, token],
     );
     const r = rows[0];

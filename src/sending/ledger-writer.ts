@@ -122,10 +122,17 @@ export class LedgerWriter {
       claims.map((c) => c.sendId),
       claims.map((c) => c.topics),
     ];
+    // Nearly always every step is of one send: the statement then names its partition, whose cost
+    // does not grow with the number of sends (Queries.forSend); a group spanning sends (two sends
+    // in flight in one process) takes the parent table's form, the same rows either way.
+    const sends = new Set([...outcomes, ...claims].map((x) => x.sendId));
+    const statement = sends.size === 1
+      ? this.queries.forSend('deliveries-step', [...sends][0]!)
+      : this.queries.prepared('deliveries-step');
     const end = Date.now() + this.opts.retryForMs;
     for (let attempt = 1; ; attempt++) {
       try {
-        const { rows } = await this.pool.query<{ id: number }>(this.queries.prepared('deliveries-step'), params);
+        const { rows } = await this.pool.query<{ id: number }>(statement, params);
         return new Set(rows.map((r) => r.id));
       } catch (err) {
         if (!isDatabaseUnavailable(err) || Date.now() > end) throw err;
