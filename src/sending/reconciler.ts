@@ -54,9 +54,14 @@ export class Reconciler {
         return report;
       }
       report.ran = true;
-      const expired = await client.query<{ batches: number; uncertain: number }>(queries.sql('reconcile-expire-leases'));
-      report.expiredBatches = expired.rows[0]?.batches ?? 0;
-      report.uncertain = expired.rows[0]?.uncertain ?? 0;
+      const expired = await client.query<{ id: number; send_id: number; first_subscriber_id: number; last_subscriber_id: number }>(
+        queries.sql('reconcile-expire-leases'),
+      );
+      report.expiredBatches = expired.rowCount ?? 0;
+      for (const b of expired.rows) {
+        const lost = await client.query(queries.forSend('reconcile-batch-uncertain', b.send_id), [b.send_id, b.first_subscriber_id, b.last_subscriber_id]);
+        report.uncertain += lost.rowCount ?? 0;
+      }
 
       const prepares = await client.query<{ id: number; prepare_gen: number }>(queries.sql('reconcile-stale-prepares'), [this.d.leaseSeconds]);
       for (const p of prepares.rows) await dispatcher.prepare(p.id, p.prepare_gen);
