@@ -60,6 +60,9 @@ const NUMERIC: Record<string, keyof BenchArgs> = {
   '--past-sends': 'pastSends',
 };
 
+/** Options where 0 means "skip" or "none"; the others need at least 1. */
+const MAY_BE_ZERO = new Set<keyof BenchArgs>(['naive', 'limit', 'apiSeconds', 'pastSends']);
+
 export function parseArgs(argv: readonly string[]): BenchArgs {
   const args: BenchArgs = { ...DEFAULTS };
   const numbers = args as unknown as Record<string, number>;
@@ -85,7 +88,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     if (!key) throw new Error(`unknown option ${name}\n${USAGE}`);
     // Accept 1e6 and 1_000_000 as well as 1000000.
     const n = Number(value.replace(/_/g, ''));
-    if (!Number.isInteger(n) || n < (key === 'naive' || key === 'limit' || key === 'apiSeconds' || key === 'pastSends' ? 0 : 1)) {
+    if (!Number.isInteger(n) || n < (MAY_BE_ZERO.has(key) ? 0 : 1)) {
       throw new Error(`${name} must be a whole number (got ${value})`);
     }
     numbers[key] = n;

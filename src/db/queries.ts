@@ -18,6 +18,12 @@ import { ROOT } from '../paths';
 export type { QueryName };
 export const QUERIES_DIR = path.join(ROOT, 'db/queries');
 
+/** What pg's query() takes: a name makes it a server-side prepared statement. */
+export interface Statement {
+  name?: string;
+  text: string;
+}
+
 // `deliveries/*send*/` in a query: the ledger of the one send it runs for (Queries.forSend).
 const SEND_PARTITION = /\bdeliveries\/\*send\*\//g;
 
@@ -80,7 +86,22 @@ export class Queries {
     return sql;
   }
 
-  private readonly preparedConfigs = new Map<string, { name: string; text: string }>();
+  private readonly preparedConfigs = new Map<string, Statement>();
+  private readonly perSend = new Map<string, Statement>();
+
+  /**
+   * The statement pg runs for `key`, made once and kept in `cache`: named `tidings:<key>` so each
+   * connection parses and plans it once, or unnamed behind a transaction pooler (a named statement
+   * lives on one server connection, and the next transaction may run on another).
+   */
+  private statement(cache: Map<string, Statement>, key: string, text: () => string): Statement {
+    let config = cache.get(key);
+    if (!config) {
+      config = this.namedStatements ? { name: `tidings:${key}`, text: text() } : { text: text() };
+      cache.set(key, config);
+    }
+    return config;
+  }
 
   /**
    * The query as a server-side prepared statement (pg parses and plans it once per connection,
@@ -89,39 +110,24 @@ export class Queries {
    * plan depends on the values, so the rest stay unnamed. Measured on the subscribe INSERT:
    * +15-30% req/s in the bench's API phase (docs/performance.md).
    */
-  prepared(name: QueryName): { name?: string; text: string } {
-    if (!this.namedStatements) return { text: this.sql(name) };
-    let config = this.preparedConfigs.get(name);
-    if (!config) {
-      config = { name: `tidings:${name}`, text: this.sql(name) };
-      this.preparedConfigs.set(name, config);
-    }
-    return config;
+  prepared(name: QueryName): Statement {
+    return this.statement(this.preparedConfigs, name, () => this.sql(name));
   }
-
-  private readonly perSend = new Map<string, { name?: string; text: string }>();
 
   /**
    * A query on one send's ledger rows, naming that send's partition instead of the parent table
    * wherever its SQL marks `deliveries` with the comment `send` (migration 025). Why: a statement
    * on the partitioned parent whose send is not a constant pays for every partition on every
-   * execution (a generic plan
-   * locks and initialises all of them; a custom one plans all of them), so the deliver stage's
-   * per-message write got ≈ 15 µs slower per partition — 5 × at 100 sends (docs/performance.md).
-   * On the partition it costs the same at 1 or 1,000 sends. Named per send (each connection
-   * prepares it once per send it works on; a pool connection lives an hour at most, which drops
-   * them, src/db/pool.ts), so the cache here keeps only the latest sends.
+   * execution (a generic plan locks and initialises all of them; a custom one plans all of them),
+   * so the deliver stage's per-message write got ≈ 15 µs slower per partition — 5 × at 100 sends
+   * (docs/performance.md). On the partition it costs the same at 1 or 1,000 sends. Named per send
+   * (each connection prepares it once per send it works on; a pool connection lives an hour at
+   * most, which drops them, src/db/pool.ts), so the cache here keeps only the latest sends.
    */
-  forSend(name: QueryName, sendId: number): { name?: string; text: string } {
+  forSend(name: QueryName, sendId: number): Statement {
     if (!Number.isSafeInteger(sendId) || sendId <= 0) throw new Error(`forSend: bad send id ${String(sendId)}`);
-    const key = `${name}:s${sendId}`;
-    let config = this.perSend.get(key);
-    if (!config) {
-      const text = this.sql(name).replace(SEND_PARTITION, `deliveries_s${sendId}`);
-      config = this.namedStatements ? { name: `tidings:${key}`, text } : { text };
-      this.perSend.set(key, config);
-      if (this.perSend.size > 64) this.perSend.delete(this.perSend.keys().next().value as string);
-    }
+    const config = this.statement(this.perSend, `${name}:s${sendId}`, () => this.sql(name).replace(SEND_PARTITION, `deliveries_s${sendId}`));
+    if (this.perSend.size > 64) this.perSend.delete(this.perSend.keys().next().value as string);
     return config;
   }
 
