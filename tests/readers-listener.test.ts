@@ -46,6 +46,22 @@ test('a subscribe request is dispatched by the listener, and again after its con
   expect((await mailTo(t, 'heard.twice@example.org', 1)).parsed.subject).toMatch(/Confirm/);
 });
 
+test('requests inserted together (one statement, one notification of many ids) are each dispatched', async () => {
+  const emails = Array.from({ length: 25 }, (_, i) => `heard.together.${i}@example.org`);
+  const answers = await Promise.all(emails.map(subscribe));
+  expect(answers.map((r) => r.status)).toEqual(Array(25).fill(202));
+  // Every one of them gets its confirmation through the listener (the sweeper is an hour away)...
+  for (const email of emails) expect((await mailTo(t, email, 1)).parsed.subject).toMatch(/Confirm/);
+  // ...and they shared statements: a request's consent event keeps its row's created_at, which is
+  // the inserting transaction's start, so rows inserted together carry the same instant.
+  const { rows } = await t.c.pool.query<{ instants: number; events: number }>(
+    `SELECT count(DISTINCT c.created_at)::int AS instants, count(*)::int AS events FROM consent_events c
+     JOIN subscribers s ON s.id = c.subscriber_id WHERE s.email LIKE 'heard.together.%' AND c.kind = 'requested'`,
+  );
+  expect(rows[0]!.events).toBe(25);
+  expect(rows[0]!.instants).toBeLessThan(25);
+});
+
 test('the API answers a subscribe request without a single Redis command', async () => {
   // An API-only process on its own redis-server, so every command that server counts is the API's.
   const redis = await PrivateRedis.create();

@@ -111,4 +111,33 @@ describe('one-click unsubscribe (RFC 8058)', () => {
     expect((await post(`action=unsubscribe&csrf=${csrf}`)).status).toBe(200);
     expect(await status(email)).toBe('unsubscribed');
   });
+
+  it('one-clicks arriving together share one statement, and each reader gets exactly its own records', async () => {
+    // A webhook endpoint for subscriber.unsubscribed: the grouped statement must emit as emit() does.
+    await t.c.pool.query(
+      "INSERT INTO webhook_endpoints (url, events, secret_box, created_by) VALUES ('https://hooks.example.org/x', '{subscriber.unsubscribed}', 'x', 'test')",
+    );
+    const topics = [['ai'], ['ai', 'nev'], ['telecom', 'nev', 'ai']];
+    const ids = await Promise.all(Array.from({ length: 12 }, (_, i) => confirmedReader(t, `oneclick.group${i}@example.org`, topics[i % 3]!)));
+    // Every reader twice, all at once: the duplicates of a group must not double anything.
+    const post = (id: number) =>
+      t.fetch(`/unsubscribe/${t.c.linkTokens.sign(id, 'unsubscribe')}`, {
+        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click',
+      });
+    const answers = await Promise.all([...ids, ...ids].map(post));
+    expect(answers.map((r) => r.status)).toEqual(Array(24).fill(200));
+
+    const subs = await t.c.pool.query('SELECT id, status FROM subscribers WHERE id = ANY($1) ORDER BY id', [ids]);
+    expect(subs.rows.every((r) => r.status === 'unsubscribed')).toBe(true);
+    const consent = await t.c.pool.query(
+      "SELECT subscriber_id AS id, topics, source FROM consent_events WHERE subscriber_id = ANY($1) AND kind = 'unsubscribed' ORDER BY subscriber_id", [ids]);
+    const events = await t.c.pool.query(
+      "SELECT payload, order_key FROM webhook_events WHERE type = 'subscriber.unsubscribed' AND order_key = ANY($1) ORDER BY id", [ids.map((id) => `subscriber:${id}`)]);
+    const expected = ids.map((id, i) => ({ id, topics: [...topics[i % 3]!].sort(), source: 'email' })).sort((a, b) => a.id - b.id);
+    expect(consent.rows).toEqual(expected);
+    expect(events.rows.map((e) => e.payload).sort((a, b) => a.subscriber_id - b.subscriber_id))
+      .toEqual(expected.map(({ id, topics: tp }) => ({ subscriber_id: id, topics: tp })));
+    expect((await t.c.pool.query('SELECT count(*)::int AS n FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id WHERE e.order_key = ANY($1)',
+      [ids.map((id) => `subscriber:${id}`)])).rows[0].n).toBe(12);
+  });
 });

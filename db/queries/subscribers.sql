@@ -1,15 +1,17 @@
 -- Readers: subscribe, confirm, preferences, unsubscribe, editor management, privacy.
 
--- name: subscription-request-insert
--- The only work of a subscribe request: the same statement whatever the address's state. The
--- notification reaches the listening workers at commit (src/subscribers/request-listener.ts);
--- one that reaches nobody leaves the row to the sweeper.
+-- name: subscription-requests-insert
+-- The only work of a subscribe request: the same statement whatever the address's state, for every
+-- request of one group (src/db/grouped-writes.ts; $1 is a JSON array of requests). One notification
+-- carries the group's ids, comma-separated, to the listening workers at commit
+-- (src/subscribers/request-listener.ts); one that reaches nobody leaves the rows to the sweeper.
 WITH r AS (
   INSERT INTO subscription_requests (email, name, topics, source, consent_version, ip, user_agent, timezone)
-  VALUES ($1::text, $2::text, $3::text[], $4::text, $5::text, $6::inet, $7::text, $8::text)
+  SELECT email, name, topics, source, consent_version, ip, user_agent, timezone
+  FROM jsonb_to_recordset($1::jsonb) AS x(email text, name text, topics text[], source text, consent_version text, ip inet, user_agent text, timezone text)
   RETURNING id
 )
-SELECT id, pg_notify('tidings_subscription_requests', id::text) FROM r;
+SELECT pg_notify('tidings_subscription_requests', string_agg(id::text, ',')) FROM r;
 
 -- name: subscription-request-lock
 -- Blocks (no SKIP LOCKED) so a duplicate job waits for the first and then finds the row gone.
@@ -111,6 +113,38 @@ RETURNING id;
 UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = now(), updated_at = now()
 WHERE id = $1::bigint AND status IN ('pending', 'confirmed')
 RETURNING id;
+
+-- name: subscribers-unsubscribe
+-- Unsubscribes a group of readers in one statement (src/db/grouped-writes.ts: the one-click path
+-- every email's List-Unsubscribe hits; $1 is a JSON array of {id, source, ip, user_agent}). For each
+-- reader it changes (idempotent: an unsubscribed or erased reader is left alone) it records the
+-- consent event with the topics the reader had, and emits `subscriber.unsubscribed` exactly as
+-- webhook-event-emit does (src/webhooks/emit.ts), all in the statement's one transaction.
+WITH asked AS (
+  SELECT DISTINCT ON (id) id, source, ip, user_agent
+  FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, source text, ip inet, user_agent text)
+  ORDER BY id
+), changed AS (
+  UPDATE subscribers s SET status = 'unsubscribed', unsubscribed_at = now(), updated_at = now()
+  FROM asked a WHERE s.id = a.id AND s.status IN ('pending', 'confirmed')
+  RETURNING s.id, a.source, a.ip, a.user_agent,
+    ARRAY(SELECT t.topic FROM subscriber_topics t WHERE t.subscriber_id = s.id ORDER BY t.topic) AS topics
+), consent AS (
+  INSERT INTO consent_events (subscriber_id, kind, source, topics, ip, user_agent)
+  SELECT id, 'unsubscribed', source, topics, ip, user_agent FROM changed ORDER BY id
+), ev AS (
+  INSERT INTO webhook_events (type, payload, order_key)
+  SELECT 'subscriber.unsubscribed', jsonb_build_object('subscriber_id', id, 'topics', to_jsonb(topics)), 'subscriber:' || id
+  FROM changed
+  WHERE EXISTS (SELECT 1 FROM webhook_endpoints WHERE 'subscriber.unsubscribed' = ANY (events))
+  ORDER BY id
+  RETURNING id, order_key
+), deliveries AS (
+  INSERT INTO webhook_deliveries (endpoint_id, event_id, order_key)
+  SELECT e.id, ev.id, ev.order_key FROM webhook_endpoints e, ev
+  WHERE 'subscriber.unsubscribed' = ANY (e.events)
+)
+SELECT count(*)::int AS changed FROM changed;
 
 -- name: subscriber-touch
 UPDATE subscribers SET updated_at = now() WHERE id = $1::bigint;

@@ -137,6 +137,9 @@ async function bench(args: BenchArgs): Promise<BenchResult | PrepareResult> {
   // Workers stop here (their CPU profiles are written on exit); later phases must not share the CPU.
   await Promise.all(workers.map((w) => stopProcess(w.child)));
   const workerPeakRssMb = workers.map((w) => sampler.peakRss(w.label));
+  // The API's peak through the send (issue 20's figure: boot, rendering the variants, the send's
+  // status calls); phase 4 loads it with 50 connections afterwards, reported apart.
+  const apiSendPeakRssMb = sampler.peakRss('api');
 
   let limit;
   if (args.limit > 0) {
@@ -175,7 +178,8 @@ async function bench(args: BenchArgs): Promise<BenchResult | PrepareResult> {
     cpuSecondsPer1000: (cpuSeconds / Math.max(e2e.received, 1)) * 1000,
     sinkCpuSecondsPer1000: (sinkCpuSeconds / Math.max(e2e.received, 1)) * 1000,
     workerPeakRssMb,
-    apiPeakRssMb: sampler.peakRss('api'),
+    apiPeakRssMb: apiSendPeakRssMb,
+    apiPeakRssUnderLoadMb: sampler.peakRss('api'),
     sinkPeakRssMb: sampler.peakRss('sink'),
     redisPeakMb,
     loadAverage: os.loadavg(),

@@ -5,6 +5,7 @@
  * holder got one of the reader's emails (forwarded newsletters carry it too), so it never confirms
  * anyone: coming back goes through a new confirmation email (issue 11).
  */
+import { GroupedWrites } from '../db/grouped-writes';
 import type { Pool, PoolClient } from '../db/pool';
 import { withTransaction } from '../db/pool';
 import { emit } from '../webhooks/emit';
@@ -27,13 +28,19 @@ interface Locked {
 }
 
 export class PreferencesService {
+  private readonly unsubscribes: GroupedWrites<{ id: number; source: string; ip: string | null; user_agent: string | null }>;
+
   constructor(
     private readonly pool: Pool,
     private readonly queries: Queries,
     private readonly topics: Topics,
     private readonly subscriptions: Pick<SubscriptionService, 'subscribe'>,
     private readonly suppressions: Pick<Suppressions, 'readerStanding'>,
-  ) {}
+  ) {
+    this.unsubscribes = new GroupedWrites(async (readers) => {
+      await this.pool.query(this.queries.prepared('subscribers-unsubscribe'), [JSON.stringify(readers)]);
+    });
+  }
 
   /** The reader behind a verified link; an erased reader's link is as dead as a forged one. */
   async view(id: number): Promise<SubscriberView> {
@@ -90,18 +97,13 @@ export class PreferencesService {
     await this.subscriptions.subscribe({ email: sub.email, name: sub.name, topics: rawTopics }, ctx);
   }
 
-  /** Idempotent; effective at once for every message not yet claimed by a delivery worker. */
+  /**
+   * Idempotent; effective at once for every message not yet claimed by a delivery worker. This is
+   * the one-click path every email's List-Unsubscribe hits, so concurrent calls share one prepared
+   * statement that also records the consent event and the webhook event (subscribers-unsubscribe).
+   */
   async unsubscribe(id: number, ctx: ConsentContext): Promise<void> {
-    const q = this.queries;
-    await withTransaction(this.pool, async (client) => {
-      // Prepared statements: this is the one-click path every email's List-Unsubscribe hits.
-      const done = await client.query(q.prepared('subscriber-set-unsubscribed'), [id]);
-      if (done.rowCount) {
-        const topics = (await client.query<{ topic: string }>(q.prepared('subscriber-topics'), [id])).rows.map((r) => r.topic);
-        await client.query(q.prepared('consent-insert'), [id, 'unsubscribed', ctx.source, topics, null, ctx.ip, ctx.userAgent]);
-        await emit({ client, queries: q }, 'subscriber.unsubscribed', { subscriber_id: id, topics });
-      }
-    });
+    await this.unsubscribes.add({ id, source: ctx.source, ip: ctx.ip, user_agent: ctx.userAgent });
   }
 
   /** Drops one topic ("stop NEV news"); dropping the last one unsubscribes. Idempotent. */

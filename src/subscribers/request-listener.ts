@@ -1,8 +1,9 @@
 /**
- * The worker's ear for subscribe requests: the request's INSERT notifies
- * `tidings_subscription_requests` with the row id at commit, and every transactional worker that
- * LISTENs enqueues it (the job id `req-<id>-0` makes the copies from several workers one job). So
- * a subscribe request costs the API one INSERT and no Redis round trip.
+ * The worker's ear for subscribe requests: the requests' INSERT notifies
+ * `tidings_subscription_requests` with the row ids at commit (comma-separated: concurrent requests
+ * are inserted together), and every transactional worker that LISTENs enqueues each (the job id
+ * `req-<id>-0` makes the copies from several workers one job). So a subscribe request costs the API
+ * its share of one INSERT and no Redis round trip.
  *
  * Notifications are not durable: one sent while no worker listened (all down, or this connection
  * between a drop and its reconnect) is lost, and the row waits for the sweeper
@@ -59,8 +60,10 @@ export class RequestListener {
   private async connect(): Promise<void> {
     const client = new pg.Client({ connectionString: this.databaseUrl });
     client.on('notification', (msg) => {
-      const id = Number(msg.payload);
-      if (Number.isSafeInteger(id) && id > 0) this.onRequest(id);
+      for (const part of (msg.payload ?? '').split(',')) {
+        const id = Number(part);
+        if (Number.isSafeInteger(id) && id > 0) this.onRequest(id);
+      }
     });
     const lost = (err?: Error) => {
       if (this.client !== client) return;

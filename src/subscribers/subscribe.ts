@@ -2,11 +2,13 @@
  * One subscribe path for the form and the JSON API. Whatever the address's state — new, pending,
  * confirmed, unsubscribed, suppressed — the caller learns nothing: the same answer, the same
  * rate-limit buckets, and the same work. After validation and the limits, the request writes one
- * `subscription_requests` row, whose insert notifies the workers (they enqueue it); it never reads
- * the address's state and never talks to the queue. The transactional worker does the branching
+ * `subscription_requests` row (in one statement with the rows of concurrent requests), whose insert
+ * notifies the workers (they enqueue it); it never reads the address's state and never talks to the
+ * queue. The transactional worker does the branching
  * (src/subscribers/requests.ts), so no difference in database work can show in the response time.
  */
 import { createHash } from 'node:crypto';
+import { GroupedWrites } from '../db/grouped-writes';
 import type { Pool } from '../db/pool';
 import type { Queries } from '../db/queries';
 import type { RateLimiter } from '../ratelimit';
@@ -33,14 +35,33 @@ export interface SubscribeLimits {
   perAddress: number;
 }
 
+/** One row of subscription_requests, as the grouped insert takes it. */
+interface RequestRow {
+  email: string;
+  name: string | null;
+  topics: string[];
+  source: 'form' | 'api';
+  consent_version: string;
+  ip: string | null;
+  user_agent: string | null;
+  timezone: string | null;
+}
+
 export class SubscriptionService {
+  /** Concurrent requests' rows go to Postgres together: one statement and one commit per group. */
+  private readonly inserts: GroupedWrites<RequestRow>;
+
   constructor(
     private readonly pool: Pool,
     private readonly queries: Queries,
     private readonly topics: Topics,
     private readonly limiter: RateLimiter,
     private readonly limits: SubscribeLimits,
-  ) {}
+  ) {
+    this.inserts = new GroupedWrites(async (rows) => {
+      await this.pool.query(this.queries.prepared('subscription-requests-insert'), [JSON.stringify(rows)]);
+    });
+  }
 
   /** Counts one attempt from this client; every POST counts, valid or not, so floods are bounded. */
   async limitClient(ip: string | null): Promise<void> {
@@ -66,8 +87,8 @@ export class SubscriptionService {
     if (typeof input.honeypot === 'string' && input.honeypot.trim() !== '') return;
     if (ctx.source !== 'form' && ctx.source !== 'api') throw new TypeError(`subscribe from source ${ctx.source}`);
 
-    await this.pool.query(this.queries.prepared('subscription-request-insert'), [
-      email, name, topics, ctx.source, CONSENT_VERSION, ctx.ip, ctx.userAgent, timezone,
-    ]);
+    await this.inserts.add({
+      email, name, topics, source: ctx.source, consent_version: CONSENT_VERSION, ip: ctx.ip, user_agent: ctx.userAgent, timezone,
+    });
   }
 }
