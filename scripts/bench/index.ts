@@ -19,9 +19,6 @@ import { buildService, LOG_DIR, ProcSampler, readTail, startRedis, startTidings,
 import { summary, table, type BenchResult } from './report';
 import { SinkProcess } from './sink-client';
 
-/** As docker-compose.yml's worker service: 8 MB V8 semi-spaces (docs/performance.md, memory). */
-const WORKER_NODE_OPTIONS = '--max-semi-space-size=8';
-
 const cleanups: (() => Promise<void>)[] = [];
 let cleaning: Promise<void> | undefined;
 function cleanup(): Promise<void> {
@@ -94,7 +91,7 @@ async function bench(args: BenchArgs): Promise<BenchResult | PrepareResult> {
     }, args.cpuProf ? path.resolve(args.cpuProf) : undefined),
     ...Array.from({ length: args.workers }, (_, i) =>
       // --prepare-only holds deliveries back: each batch waits on a rate of one message a second.
-      startTidings(`worker${i + 1}`, { ...env, ROLE: 'worker', NODE_OPTIONS: WORKER_NODE_OPTIONS, ...(args.prepareOnly ? { SEND_RATE_PER_SECOND: '1' } : {}) }, args.cpuProf ? path.resolve(args.cpuProf) : undefined),
+      startTidings(`worker${i + 1}`, { ...env, ROLE: 'worker', ...(args.prepareOnly ? { SEND_RATE_PER_SECOND: '1' } : {}) }, args.cpuProf ? path.resolve(args.cpuProf) : undefined),
     ),
   ]);
   procs.push(apiProc);

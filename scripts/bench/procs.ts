@@ -68,12 +68,22 @@ export function buildService(): void {
   });
 }
 
+/**
+ * The Node flags of `npm start` (package.json), so every process runs as `npm start` and the Docker
+ * image run it (tests/start-command.test.ts keeps the two the same).
+ */
+function startFlags(): string[] {
+  const start = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/);
+  if (start[0] !== 'node' || start.at(-1) !== 'dist/src/main.js') throw new Error(`unexpected start script: ${start.join(' ')}`);
+  return start.slice(1, -1);
+}
+
 /** Starts `npm start`'s entry point (without the npm wrapper, so the pid is the Node process). */
 export async function startTidings(label: string, env: Record<string, string>, cpuProfDir?: string): Promise<TidingsProcess> {
   const port = await freePort();
   const logFile = path.join(LOG_DIR, `${label}.log`);
   const out = createWriteStream(logFile);
-  const execArgv: string[] = [];
+  const execArgv = startFlags();
   if (cpuProfDir) execArgv.push('--cpu-prof', '--cpu-prof-dir', path.join(cpuProfDir, label));
   const child = track(spawn(process.execPath, [...execArgv, 'dist/src/main.js'], {
     cwd: REPO_ROOT,
