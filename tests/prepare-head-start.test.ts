@@ -1,7 +1,7 @@
 /**
- * Prepare's head start (src/sending/prepare.ts): a fresh snapshot's first step is one delivery
- * batch, dispatched as soon as it commits, so the first messages do not wait for the whole
- * snapshot; every other batch is dispatched once the snapshot is complete. The preparer runs here
+ * Prepare's head start (src/sending/prepare.ts): a fresh snapshot's first step is one small
+ * delivery batch (SEND_CHUNK_SIZE readers), dispatched as soon as it commits, so the first messages
+ * do not wait for the whole snapshot; every other batch is dispatched once the snapshot is complete. The preparer runs here
  * on the app's real database and queue, its dispatcher wrapped to note, at each dispatch, what the
  * ledger held at that moment.
  */
@@ -11,11 +11,12 @@ import { startTestApp, type TestApp } from './helpers/app';
 import { createIssue, insertReaders } from './helpers/delivery';
 
 const BATCH = 100;
+const CHUNK = 20;
 let t: TestApp;
 
 beforeAll(async () => {
   // ROLE=api: the send's own prepare job waits in the queue with nobody to run it.
-  t = await startTestApp({ env: { ROLE: 'api', SEND_BATCH_SIZE: String(BATCH) } });
+  t = await startTestApp({ env: { ROLE: 'api', SEND_BATCH_SIZE: String(BATCH), SEND_CHUNK_SIZE: String(CHUNK) } });
   await insertReaders(t.c.pool, 12_000);
 }, 60_000);
 afterAll(() => t?.close());
@@ -48,17 +49,18 @@ test('the first batch is dispatched before the snapshot is complete, every other
   const dispatches: Dispatch[] = [];
   const s = t.c.sending;
   const preparer = new Preparer({
-    pool: t.c.pool, queries: t.c.queries, log: t.c.log, batchSize: BATCH, completion: s.completion,
+    pool: t.c.pool, queries: t.c.queries, log: t.c.log, batchSize: BATCH, headStartSize: CHUNK, completion: s.completion,
     dispatcher: noting(s.dispatcher, () => sendId, dispatches),
   });
   expect(await preparer.prepare(sendId)).toBe(12_000);
 
   const { rows } = await t.c.pool.query<{ id: string }>('SELECT id FROM send_batches WHERE send_id = $1 ORDER BY id', [sendId]);
   const all = rows.map((r) => Number(r.id));
-  expect(all).toHaveLength(12_000 / BATCH);
+  // The head start's batch of one chunk, then full batches (the last one holding the rest).
+  expect(all).toHaveLength(1 + Math.ceil((12_000 - CHUNK) / BATCH));
   expect(dispatches).toHaveLength(2);
   // The head start: one batch, the first, while the ledger held only its rows.
-  expect(dispatches[0]).toEqual({ batches: [all[0]], prepared: false, ledgerRows: BATCH });
+  expect(dispatches[0]).toEqual({ batches: [all[0]], prepared: false, ledgerRows: CHUNK });
   // Then the rest once the snapshot was complete (the head batch again: nobody claimed it here).
   expect(dispatches[1]).toEqual({ batches: all, prepared: true, ledgerRows: 12_000 });
 });

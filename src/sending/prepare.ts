@@ -9,9 +9,10 @@
  * CPU-bound, so overlapping it with prepare finished the send no sooner (100,000 readers: 1,884
  * vs 1,914 emails/s) while prepare, sharing the CPUs, wrote the ledger at a third less speed
  * (docs/performance.md). One exception, the head start: a fresh snapshot's first step is a single
- * delivery batch, dispatched as soon as it commits, so the first messages leave within a fraction
- * of a second of the send call whatever the list size (before: after the whole snapshot, ≈ 2 s for
- * 100,000 readers, ≈ 18 s for 1,000,000), while one batch's delivery barely overlaps the snapshot.
+ * small delivery batch (one deliver chunk of readers), dispatched as soon as it commits, so the
+ * first messages leave within a fraction of a second of the send call whatever the list size
+ * (before: after the whole snapshot, ≈ 2 s for 100,000 readers, ≈ 18 s for 1,000,000), while
+ * delivering those few messages barely overlaps the snapshot.
  * If that batch is still waiting when the snapshot completes, it gets a second job under a new
  * generation like every pending batch; the claim is conditional, so only one of them delivers it.
  */
@@ -46,12 +47,18 @@ export interface PrepareDeps {
   log: Logger;
   dispatcher: Dispatcher;
   batchSize: number;
+  /** Readers in the head start's batch (SEND_CHUNK_SIZE: what one deliver chunk reads). */
+  headStartSize: number;
   /** Told when this stage found the send complete. */
   completion: CompletionListener;
 }
 
 export class Preparer {
-  constructor(private readonly d: PrepareDeps) {}
+  private readonly headStartSize: number;
+
+  constructor(private readonly d: PrepareDeps) {
+    this.headStartSize = Math.min(d.batchSize, d.headStartSize);
+  }
 
   /** Runs (or resumes) the prepare stage of a send; returns the ledger rows this call wrote. */
   async prepare(sendId: number): Promise<number> {
@@ -72,8 +79,8 @@ export class Preparer {
           sendId,
           s.prepare_cursor,
           s.max_subscriber_id,
-          headStart ? this.d.batchSize : readersPerStep(this.d.batchSize),
-          this.d.batchSize,
+          headStart ? this.headStartSize : readersPerStep(this.d.batchSize),
+          headStart ? this.headStartSize : this.d.batchSize,
           s.default_zone,
         ]);
         return res.rows[0] && { ...res.rows[0], headStart };
