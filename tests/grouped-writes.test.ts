@@ -60,4 +60,16 @@ describe('GroupedWrites', () => {
     expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'fulfilled', 'rejected']);
     expect((await pool.query('SELECT count(*)::int AS c FROM items')).rows[0].c).toBe(2);
   });
+
+  it('a failure that is not about the data (the database away) fails the whole group without retrying each item', async () => {
+    const calls: number[] = [];
+    const down = new GroupedWrites<number>(async (items) => {
+      calls.push(items.length);
+      await pool.query('SELECT pg_sleep(0) FROM nonexistent_table_x');
+    });
+    // 42P01 (undefined table) stands for any error that no single item caused.
+    const outcomes = await Promise.allSettled([1, 2, 3, 4].map((n) => down.add(n)));
+    expect(outcomes.every((o) => o.status === 'rejected')).toBe(true);
+    expect(calls).toEqual([4]);
+  });
 });

@@ -8,8 +8,8 @@
  * Postgres a WAL flush; both were most of what a subscribe or a one-click cost beyond hello-world.
  *
  * Every caller still learns its own outcome: its promise settles when the statement carrying its
- * item has committed. When a group's statement fails, each of its items is tried again alone, so
- * one bad item fails only its own request. At most `maxInFlight` statements run at once (each holds
+ * item has committed. When Postgres refuses a group's statement over its data, each item is tried
+ * again alone, so one bad item fails only its own request. At most `maxInFlight` statements run at once (each holds
  * a pool connection); items arriving meanwhile wait for the next one, which is how groups grow
  * under load. When idle, an item waits only for the end of the current event-loop turn.
  */
@@ -75,10 +75,21 @@ export class GroupedWrites<I> {
       await this.write(group.map((w) => w.item));
       for (const w of group) w.resolve();
     } catch (err) {
-      if (group.length === 1) return group[0]!.reject(err);
+      if (group.length === 1 || !itemError(err)) return group.forEach((w) => w.reject(err));
       // One statement, one transaction: nothing of the group was written. Alone, each item
       // succeeds or fails on its own.
       await Promise.all(group.map((w) => this.write([w.item]).then(w.resolve, w.reject)));
     }
   }
+}
+
+/**
+ * Whether Postgres refused the statement for something in its data (SQLSTATE class 22, data
+ * exception, or 23, integrity constraint violation), which one item may have caused. Anything else
+ * (connection lost, timeout, database shutting down) fails the whole group at once: retrying every
+ * item alone would only multiply the load on a database in trouble.
+ */
+function itemError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }
