@@ -72,6 +72,7 @@ test('kill -9, every backend terminated, SIGTERM: 0 duplicates, 0 lost, uncertai
   const atKill = await ledger(t.c.pool, sendId);
   expect(atKill.sending ?? 0).toBeLessThanOrEqual(CONNECTIONS);
   expect(atKill.pending ?? 0).toBeGreaterThan(0);
+  const orphans = (await t.c.pool.query<{ id: string }>("SELECT id FROM deliveries WHERE send_id = $1 AND status = 'sending'", [sendId])).rows.map((r) => r.id);
 
   // Every backend of the database terminated mid-send: workers and API reconnect.
   const w2 = worker();
@@ -84,6 +85,13 @@ test('kill -9, every backend terminated, SIGTERM: 0 duplicates, 0 lost, uncertai
   expect(killed.rowCount).toBeGreaterThan(0);
   await progressBy(sendId, 40, 'progress after pg_terminate_backend');
   expect((await t.fetch(`/api/issues/${issueId}/send`, { editor: true })).status).toBe(200);
+
+  // The killed worker's rows stay 'sending' until its lease runs out and the reconciler marks them
+  // uncertain; wait for that, so that what is 'sending' after the drain can only be the drain's.
+  await waitUntil(async () => {
+    const { rows } = await t.c.pool.query("SELECT 1 FROM deliveries WHERE send_id = $1 AND id = ANY($2) AND status = 'sending'", [sendId, orphans]);
+    return rows.length === 0;
+  }, 30_000, "the killed worker's rows to leave 'sending'", 100);
 
   // SIGTERM mid-send: the worker finishes and records what it holds, and exits in time.
   const uncertainBefore = (await ledger(t.c.pool, sendId)).uncertain ?? 0;
