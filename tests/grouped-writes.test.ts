@@ -3,7 +3,7 @@
  * statements, every caller learns its own outcome, and a bad item fails only its own caller.
  */
 import { GroupedWrites } from '../src/db/grouped-writes';
-import { createPool, type Pool } from '../src/db/pool';
+import { createPool, isDataError, type Pool } from '../src/db/pool';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 
 describe('GroupedWrites', () => {
@@ -20,7 +20,7 @@ describe('GroupedWrites', () => {
     writes = new GroupedWrites(async (items) => {
       statements.push(items.length);
       await pool.query('INSERT INTO items SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(n int, label text)', [JSON.stringify(items)]);
-    }, { maxItems: 50, maxInFlight: 2 });
+    }, { maxItems: 50, maxInFlight: 2, retryAlone: isDataError });
   });
   afterAll(async () => {
     await pool.end();
@@ -66,7 +66,7 @@ describe('GroupedWrites', () => {
     const down = new GroupedWrites<number>(async (items) => {
       calls.push(items.length);
       await pool.query('SELECT pg_sleep(0) FROM nonexistent_table_x');
-    });
+    }, { retryAlone: isDataError });
     // 42P01 (undefined table) stands for any error that no single item caused.
     const outcomes = await Promise.allSettled([1, 2, 3, 4].map((n) => down.add(n)));
     expect(outcomes.every((o) => o.status === 'rejected')).toBe(true);

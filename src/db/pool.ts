@@ -23,6 +23,16 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection/i.test(message);
 }
 
+/**
+ * Whether Postgres refused a statement for something in its data (SQLSTATE class 22, data
+ * exception, or 23, integrity constraint violation), as one row of many may cause; not for a
+ * database that is away (isDatabaseUnavailable) or a bug in the statement.
+ */
+export function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}
+
 export interface PoolOptions {
   /**
    * Named statements (Queries.prepared) run their generic plan from the first execution. They are

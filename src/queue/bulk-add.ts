@@ -3,41 +3,31 @@
  * Redis round trip (a MULTI of BullMQ's add scripts) for every transactional job dispatched in
  * that turn (under load, the subscribe-request notifications a worker receives together), instead
  * of one per job. Each caller still learns its own outcome: the promise settles when its batch is
- * in Redis.
+ * in Redis. The grouping is GroupedWrites' (src/db/grouped-writes.ts), without its bounds: every
+ * turn's adds go at once, however many are still on their way.
  */
 import type { JobsOptions, Queue } from 'bullmq';
+import { GroupedWrites } from '../db/grouped-writes';
 
-interface Waiting {
-  job: { name: string; data: unknown; opts: JobsOptions };
-  resolve: () => void;
-  reject: (err: unknown) => void;
+interface Job {
+  name: string;
+  data: unknown;
+  opts: JobsOptions;
 }
 
 export class BulkAdder {
-  private waiting: Waiting[] = [];
-  private scheduled = false;
+  private readonly adds: GroupedWrites<Job>;
 
-  constructor(private readonly queue: () => Queue) {}
-
-  add(name: string, data: unknown, opts: JobsOptions): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ job: { name, data, opts }, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+  constructor(queue: () => Queue) {
+    this.adds = new GroupedWrites(
+      async (jobs) => {
+        await queue().addBulk(jobs);
+      },
+      { maxItems: Infinity, maxInFlight: Infinity },
+    );
   }
 
-  private flush(): void {
-    this.scheduled = false;
-    const batch = this.waiting;
-    this.waiting = [];
-    this.queue()
-      .addBulk(batch.map((w) => w.job))
-      .then(
-        () => batch.forEach((w) => w.resolve()),
-        (err: unknown) => batch.forEach((w) => w.reject(err)),
-      );
+  add(name: string, data: unknown, opts: JobsOptions): Promise<void> {
+    return this.adds.add({ name, data, opts });
   }
 }

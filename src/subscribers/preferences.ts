@@ -5,7 +5,7 @@
  * holder got one of the reader's emails (forwarded newsletters carry it too), so it never confirms
  * anyone: coming back goes through a new confirmation email (issue 11).
  */
-import { GroupedWrites } from '../db/grouped-writes';
+import { groupedStatement, type GroupedWrites } from '../db/grouped-writes';
 import type { Pool, PoolClient } from '../db/pool';
 import { withTransaction } from '../db/pool';
 import { emit } from '../webhooks/emit';
@@ -37,9 +37,7 @@ export class PreferencesService {
     private readonly subscriptions: Pick<SubscriptionService, 'subscribe'>,
     private readonly suppressions: Pick<Suppressions, 'readerStanding'>,
   ) {
-    this.unsubscribes = new GroupedWrites(async (readers) => {
-      await this.pool.query(this.queries.prepared('subscribers-unsubscribe'), [JSON.stringify(readers)]);
-    });
+    this.unsubscribes = groupedStatement(pool, queries.prepared('subscribers-unsubscribe'));
   }
 
   /** The reader behind a verified link; an erased reader's link is as dead as a forged one. */

@@ -17,19 +17,11 @@ import type { Topics } from '../topics';
 import { emailHash } from './email-hash';
 import type { Suppressions } from './suppressions';
 import type { TransactionalMail } from './transactional';
-import { dispatchAfterCommit, type TransactionalJob } from './types';
+import { dispatchAfterCommit, type SubscriptionRequestFields, type TransactionalJob } from './types';
 
-interface RequestRow {
+interface RequestRow extends SubscriptionRequestFields {
   id: number;
-  email: string;
-  name: string | null;
-  topics: string[];
-  source: 'form' | 'api';
-  consent_version: string;
-  ip: string | null;
-  user_agent: string | null;
   created_at: Date;
-  timezone: string | null;
 }
 
 /** `dropped`: every topic of the request was deleted before it was processed. */

@@ -8,14 +8,14 @@
  * (src/subscribers/requests.ts), so no difference in database work can show in the response time.
  */
 import { createHash } from 'node:crypto';
-import { GroupedWrites } from '../db/grouped-writes';
+import { groupedStatement, type GroupedWrites } from '../db/grouped-writes';
 import type { Pool } from '../db/pool';
 import type { Queries } from '../db/queries';
 import type { RateLimiter } from '../ratelimit';
 import type { Topics } from '../topics';
 import { CONSENT_VERSION } from './consent';
 import { emailHash } from './email-hash';
-import type { ConsentContext } from './types';
+import type { ConsentContext, SubscriptionRequestFields } from './types';
 import { lenientTimezone, normalizeEmail, normalizeName, normalizeTimezone, normalizeTopics } from './validation';
 
 export const SUBSCRIBE_WINDOW_SECONDS = 600;
@@ -35,21 +35,9 @@ export interface SubscribeLimits {
   perAddress: number;
 }
 
-/** One row of subscription_requests, as the grouped insert takes it. */
-interface RequestRow {
-  email: string;
-  name: string | null;
-  topics: string[];
-  source: 'form' | 'api';
-  consent_version: string;
-  ip: string | null;
-  user_agent: string | null;
-  timezone: string | null;
-}
-
 export class SubscriptionService {
   /** Concurrent requests' rows go to Postgres together: one statement and one commit per group. */
-  private readonly inserts: GroupedWrites<RequestRow>;
+  private readonly inserts: GroupedWrites<SubscriptionRequestFields>;
 
   constructor(
     private readonly pool: Pool,
@@ -58,9 +46,7 @@ export class SubscriptionService {
     private readonly limiter: RateLimiter,
     private readonly limits: SubscribeLimits,
   ) {
-    this.inserts = new GroupedWrites(async (rows) => {
-      await this.pool.query(this.queries.prepared('subscription-requests-insert'), [JSON.stringify(rows)]);
-    });
+    this.inserts = groupedStatement(pool, queries.prepared('subscription-requests-insert'));
   }
 
   /** Counts one attempt from this client; every POST counts, valid or not, so floods are bounded. */

@@ -6,6 +6,18 @@ export interface ConsentContext {
   userAgent: string | null;
 }
 
+/** What a subscribe request records (a subscription_requests row, before its id and time). */
+export interface SubscriptionRequestFields {
+  email: string;
+  name: string | null;
+  topics: string[];
+  source: 'form' | 'api';
+  consent_version: string;
+  ip: string | null;
+  user_agent: string | null;
+  timezone: string | null;
+}
+
 export type SubscriberStatus = 'pending' | 'confirmed' | 'unsubscribed' | 'erased';
 
 export interface SubscriberView {
