@@ -13,6 +13,7 @@ import { FaultProxy } from './helpers/fault-proxy';
 import { audit, FAST_ENGINE_ENV, sendOf } from './helpers/reliability';
 
 const N = 400;
+const OBSERVER = 'reliability-test-observer';
 const CONNECTIONS = 3;
 const WORKER_ENV = {
   ...FAST_ENGINE_ENV,
@@ -22,12 +23,17 @@ const WORKER_ENV = {
 };
 
 let t: TestApp;
+// The test reads the ledger through a pool of its own that the "every backend terminated" fault
+// spares: the API's pool is under test there, the observer's reads are not (a read racing the
+// termination on a shared pool failed the test instead of the product).
+let observer: pg.Pool;
 let smtp: FaultProxy;
 const children: WorkerProcess[] = [];
 
 beforeAll(async () => {
   t = await startTestApp({ env: { ROLE: 'api', ...WORKER_ENV } });
   quietSink(t.sink!);
+  observer = new pg.Pool({ connectionString: t.db.url, application_name: OBSERVER, max: 2 });
   smtp = await new FaultProxy(t.sink!.port, { smtp: true }).start();
   await insertReaders(t.c.pool, N);
 }, 60_000);
@@ -35,6 +41,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const w of children) if (w.child.exitCode === null) w.child.kill('SIGKILL');
   await smtp?.stop();
+  await observer?.end();
   await t?.close();
 });
 
@@ -47,7 +54,7 @@ function worker(): WorkerProcess {
 async function progressBy(sendId: number, n: number, what: string): Promise<void> {
   let ledgerAt: Record<string, number> = {};
   const sentNow = async (id: number) => {
-    ledgerAt = await ledger(t.c.pool, id);
+    ledgerAt = await ledger(observer, id);
     return ledgerAt.sent ?? 0;
   };
   const before = await sentNow(sendId);
@@ -69,10 +76,10 @@ test('kill -9, every backend terminated, SIGTERM: 0 duplicates, 0 lost, uncertai
   await progressBy(sendId, 40, 'first worker progress');
   w1.child.kill('SIGKILL');
   await w1.exited;
-  const atKill = await ledger(t.c.pool, sendId);
+  const atKill = await ledger(observer, sendId);
   expect(atKill.sending ?? 0).toBeLessThanOrEqual(CONNECTIONS);
   expect(atKill.pending ?? 0).toBeGreaterThan(0);
-  const orphans = (await t.c.pool.query<{ id: string }>("SELECT id FROM deliveries WHERE send_id = $1 AND status = 'sending'", [sendId])).rows.map((r) => r.id);
+  const orphans = (await observer.query<{ id: string }>("SELECT id FROM deliveries WHERE send_id = $1 AND status = 'sending'", [sendId])).rows.map((r) => r.id);
 
   // Every backend of the database terminated mid-send: workers and API reconnect.
   const w2 = worker();
@@ -80,7 +87,7 @@ test('kill -9, every backend terminated, SIGTERM: 0 duplicates, 0 lost, uncertai
   await progressBy(sendId, 40, 'second worker progress');
   const admin = new pg.Client({ connectionString: t.db.url });
   await admin.connect();
-  const killed = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+  const killed = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name <> $1`, [OBSERVER]);
   await admin.end();
   expect(killed.rowCount).toBeGreaterThan(0);
   await progressBy(sendId, 40, 'progress after pg_terminate_backend');
@@ -89,18 +96,18 @@ test('kill -9, every backend terminated, SIGTERM: 0 duplicates, 0 lost, uncertai
   // The killed worker's rows stay 'sending' until its lease runs out and the reconciler marks them
   // uncertain; wait for that, so that what is 'sending' after the drain can only be the drain's.
   await waitUntil(async () => {
-    const { rows } = await t.c.pool.query("SELECT 1 FROM deliveries WHERE send_id = $1 AND id = ANY($2) AND status = 'sending'", [sendId, orphans]);
+    const { rows } = await observer.query("SELECT 1 FROM deliveries WHERE send_id = $1 AND id = ANY($2) AND status = 'sending'", [sendId, orphans]);
     return rows.length === 0;
   }, 30_000, "the killed worker's rows to leave 'sending'", 100);
 
   // SIGTERM mid-send: the worker finishes and records what it holds, and exits in time.
-  const uncertainBefore = (await ledger(t.c.pool, sendId)).uncertain ?? 0;
+  const uncertainBefore = (await ledger(observer, sendId)).uncertain ?? 0;
   const t0 = Date.now();
   w2.child.kill('SIGTERM');
   const code = await w2.exited;
   expect(code).toBe(0);
   expect(Date.now() - t0).toBeLessThan(5000 + 3000);
-  const afterDrain = await ledger(t.c.pool, sendId);
+  const afterDrain = await ledger(observer, sendId);
   expect(afterDrain.sending ?? 0).toBe(0);
   expect(afterDrain.pending ?? 0).toBeGreaterThan(0);
 
