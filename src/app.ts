@@ -203,7 +203,7 @@ function buildSending(s: Shared, smtpUrl: string, d: SendingParts): Sending {
     service,
     reports: new SendReports(pool, queries, service, d.deliverability.reports),
     completion,
-    preparer: new Preparer({ pool, queries, log, dispatcher, batchSize: o.batchSize, headStartSize: o.chunkSize, completion }),
+    preparer: new Preparer({ pool, queries, log, dispatcher, batchSize: o.batchSize, headStartSize: o.chunkSize, streams: o.prepareStreams, completion }),
     deliverer: new Deliverer({
       pool, queries, log, config, dispatcher, completion, metrics: s.metrics, linkTokens: s.linkTokens, smtp: smtp.get,
       rate: new SendRateLimiter(s.redis, `${config.queuePrefix}:send-rate`, config.sendRatePerSecond),

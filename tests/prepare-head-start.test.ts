@@ -49,15 +49,18 @@ test('the first batch is dispatched before the snapshot is complete, every other
   const dispatches: Dispatch[] = [];
   const s = t.c.sending;
   const preparer = new Preparer({
-    pool: t.c.pool, queries: t.c.queries, log: t.c.log, batchSize: BATCH, headStartSize: CHUNK, completion: s.completion,
+    pool: t.c.pool, queries: t.c.queries, log: t.c.log, batchSize: BATCH, headStartSize: CHUNK, streams: 2, completion: s.completion,
     dispatcher: noting(s.dispatcher, () => sendId, dispatches),
   });
   expect(await preparer.prepare(sendId)).toBe(12_000);
 
-  const { rows } = await t.c.pool.query<{ id: string }>('SELECT id FROM send_batches WHERE send_id = $1 ORDER BY id', [sendId]);
+  const { rows } = await t.c.pool.query<{ id: string; size: number }>('SELECT id, size FROM send_batches WHERE send_id = $1 ORDER BY id', [sendId]);
   const all = rows.map((r) => Number(r.id));
-  // The head start's batch of one chunk, then full batches (the last one holding the rest).
-  expect(all).toHaveLength(1 + Math.ceil((12_000 - CHUNK) / BATCH));
+  // The head start's batch of one chunk first, then batches of at most BATCH readers (each range's
+  // last one holding its rest), covering every reader once.
+  expect(rows[0]!.size).toBe(CHUNK);
+  expect(Math.max(...rows.map((r) => r.size))).toBe(BATCH);
+  expect(rows.reduce((n, r) => n + r.size, 0)).toBe(12_000);
   expect(dispatches).toHaveLength(2);
   // The head start: one batch, the first, while the ledger held only its rows.
   expect(dispatches[0]).toEqual({ batches: [all[0]], prepared: false, ledgerRows: CHUNK });

@@ -112,23 +112,62 @@ UPDATE issues SET status = 'cancelled', updated_at = now()
 WHERE id = $1::bigint AND status IN ('draft', 'sending');
 
 -- name: prepare-lock-send
--- The row lock serialises two preparers of the same send (a re-dispatched job and a slow one).
-SELECT id, status, prepared, prepare_cursor, max_subscriber_id, default_zone FROM sends WHERE id = $1::bigint FOR UPDATE;
+-- The row lock serialises two preparers cutting the same send into ranges (prepare-split).
+SELECT id, status, prepared, prepare_cursor, prepare_ranges_left, max_subscriber_id, default_zone FROM sends WHERE id = $1::bigint FOR UPDATE;
 
--- name: prepare-batch
--- One step of the snapshot in one statement: walk confirmed subscribers by id (keyset, using
--- subscribers_confirmed_id), keep those not suppressed and with at least one topic, split them into
--- delivery batches of at most $5 rows, write the batch rows and their deliveries, and advance the
--- cursor. A step covers several delivery batches because the per-statement and per-commit costs
--- dominate small steps (measured: ~24,000 rows/s at 500 readers per statement, see
--- docs/performance.md), while a delivery batch must stay small enough to spread over workers.
--- $1 send id, $2 cursor, $3 max subscriber id, $4 readers per step, $5 delivery batch size,
--- $6 for a local-time send the zone of readers without one (its rows are written with their zone
--- and held, not_before = 'infinity', until the scheduler releases the zone), else NULL.
+-- name: prepare-split
+-- Cuts a send's span (prepare_cursor, max_subscriber_id] into $2 ranges of equal id span, once
+-- (under prepare-lock-send's lock; a send already cut or prepared is left alone). Equal id spans
+-- cost nothing to compute; the ranges are more than the streams, so uneven density (old ids mostly
+-- unsubscribed, say) only leaves one stream a shorter tail, not half the work.
+WITH s AS (
+  SELECT id, prepare_cursor AS c, max_subscriber_id AS m FROM sends
+  WHERE id = $1::bigint AND prepare_ranges_left IS NULL AND NOT prepared
+), r AS (
+  INSERT INTO send_prepare_ranges (send_id, part, lo, hi, cursor)
+  SELECT s.id, g, s.c + (s.m - s.c) * g / $2::integer, s.c + (s.m - s.c) * (g + 1) / $2::integer,
+         s.c + (s.m - s.c) * g / $2::integer
+  FROM s, generate_series(0, $2::integer - 1) g
+  WHERE s.m > s.c
+  RETURNING 1
+)
+-- A span with nobody in it (every id walked already, or an empty list) is prepared at once.
+UPDATE sends SET prepare_ranges_left = (SELECT count(*) FROM r),
+  prepared = (SELECT count(*) FROM r) = 0,
+  prepared_at = CASE WHEN (SELECT count(*) FROM r) = 0 THEN now() END,
+  status = CASE WHEN (SELECT count(*) FROM r) = 0 AND status = 'preparing' THEN 'sending' ELSE status END,
+  updated_at = now()
+WHERE id IN (SELECT id FROM s)
+RETURNING prepared;
+
+-- name: prepare-lock-range
+-- The next range of the send nobody is walking (SKIP LOCKED: concurrent streams, and a second
+-- preparer of the same send, each take a different range). Lowest part first, so a stream keeps
+-- the range it just stepped while it has more.
+SELECT r.part, r.cursor, r.hi, s.default_zone
+FROM send_prepare_ranges r JOIN sends s ON s.id = r.send_id
+WHERE r.send_id = $1::bigint AND NOT r.done AND s.status = 'preparing' AND NOT s.prepared
+ORDER BY r.part LIMIT 1
+FOR UPDATE OF r SKIP LOCKED;
+
+-- name: prepare-step
+-- One step of one range of the snapshot in one statement: walk confirmed subscribers by id (keyset,
+-- using subscribers_confirmed_id), keep those not suppressed and with at least one topic, split
+-- them into delivery batches of at most $6 rows, write the batch rows and their deliveries, and
+-- advance the range's cursor. A step covers several delivery batches because the per-statement and
+-- per-commit costs dominate small steps (measured: ~24,000 rows/s at 500 readers per statement,
+-- see docs/performance.md), while a delivery batch must stay small enough to spread over workers.
+-- The sends row is only counted, last and briefly (its row lock is held from this UPDATE to the
+-- commit, so concurrent steps queue there and not for the whole step); it matches nothing once the
+-- send is no longer preparing (cancelled meanwhile), and the caller then rolls the step back, so a
+-- cancel never leaves rows behind it.
+-- $1 send id, $2 range part, $3 range cursor, $4 range hi, $5 readers per step, $6 delivery batch
+-- size, $7 for a local-time send the zone of readers without one (its rows are written with their
+-- zone and held, not_before = 'infinity', until the scheduler releases the zone), else NULL.
 WITH ids AS MATERIALIZED (
   SELECT s.id, s.email, s.email_hash, s.timezone FROM subscribers s
-  WHERE s.status = 'confirmed' AND s.id > $2::bigint AND s.id <= $3::bigint
-  ORDER BY s.id LIMIT $4::integer
+  WHERE s.status = 'confirmed' AND s.id > $3::bigint AND s.id <= $4::bigint
+  ORDER BY s.id LIMIT $5::integer
 ), span AS (
   SELECT count(*) AS n, max(id) AS last FROM ids
 ), readers AS MATERIALIZED (
@@ -140,9 +179,9 @@ WITH ids AS MATERIALIZED (
   -- One grouped join over the step's range of subscriber_topics (its primary key) instead of a
   -- correlated subquery per reader; readers without topics drop out of the join.
   SELECT st.subscriber_id AS id, string_agg(st.topic, ',' ORDER BY st.topic) AS topics, min(r.timezone) AS timezone,
-         (row_number() OVER (ORDER BY st.subscriber_id) - 1) / $5::integer AS chunk
+         (row_number() OVER (ORDER BY st.subscriber_id) - 1) / $6::integer AS chunk
   FROM readers r JOIN subscriber_topics st ON st.subscriber_id = r.id
-  WHERE st.subscriber_id > $2::bigint AND st.subscriber_id <= (SELECT last FROM span)
+  WHERE st.subscriber_id > $3::bigint AND st.subscriber_id <= (SELECT last FROM span)
   GROUP BY st.subscriber_id
 ), chunks AS MATERIALIZED (
   -- Batch ids drawn up front so each delivery row can name its batch in the same statement.
@@ -157,22 +196,32 @@ WITH ids AS MATERIALIZED (
 ), ins AS (
   INSERT INTO deliveries (send_id, batch_id, subscriber_id, topics, zone, not_before)
   SELECT $1::bigint, c.id, e.id, e.topics,
-         CASE WHEN $6::text IS NOT NULL THEN COALESCE(e.timezone, $6::text) END,
-         CASE WHEN $6::text IS NOT NULL THEN 'infinity'::timestamptz END
+         CASE WHEN $7::text IS NOT NULL THEN COALESCE(e.timezone, $7::text) END,
+         CASE WHEN $7::text IS NOT NULL THEN 'infinity'::timestamptz END
   FROM eligible e JOIN chunks c ON c.chunk = e.chunk
   ON CONFLICT (send_id, subscriber_id) DO NOTHING
   RETURNING 1
+), range_step AS (
+  UPDATE send_prepare_ranges SET
+    cursor = COALESCE((SELECT last FROM span), $4::bigint),
+    done = (SELECT n FROM span) < $5::integer
+  WHERE send_id = $1::bigint AND part = $2::integer
+  RETURNING done
+), finished AS (
+  SELECT count(*) FILTER (WHERE done)::integer AS n FROM range_step
 )
+-- prepare_ranges_left is read from the row as locked (a step that waited for another's commit
+-- sees its count), so the last range to finish is the one that sets prepared.
 UPDATE sends SET
-  prepare_cursor = COALESCE((SELECT last FROM span), $3::bigint),
-  prepared = (SELECT n FROM span) < $4::integer,
-  prepared_at = CASE WHEN (SELECT n FROM span) < $4::integer THEN now() END,
-  status = CASE WHEN (SELECT n FROM span) < $4::integer AND status = 'preparing' THEN 'sending' ELSE status END,
+  prepare_ranges_left = prepare_ranges_left - (SELECT n FROM finished),
+  prepared = prepare_ranges_left - (SELECT n FROM finished) = 0,
+  prepared_at = CASE WHEN prepare_ranges_left - (SELECT n FROM finished) = 0 THEN now() END,
+  status = CASE WHEN prepare_ranges_left - (SELECT n FROM finished) = 0 THEN 'sending' ELSE status END,
   total = total + (SELECT count(*) FROM ins),
   prepare_heartbeat = now(),
   updated_at = now()
-WHERE id = $1::bigint
-RETURNING prepared, prepare_cursor, (SELECT count(*) FROM ins)::integer AS inserted;
+WHERE id = $1::bigint AND status = 'preparing' AND NOT prepared
+RETURNING prepared, (SELECT count(*) FROM ins)::integer AS inserted;
 
 -- name: batch-claim
 -- A batch is worked on by one worker at a time: the conditional update is the claim, the random

@@ -92,6 +92,8 @@ const schema = z
     // Delivery engine (docs/delivery.md).
     SEND_BATCH_SIZE: intString(500, 1, 10000),
     SEND_CHUNK_SIZE: intString(50, 1, 1000),
+    // Prepare transactions run at once, each on a range of readers (docs/delivery.md, "Prepare").
+    SEND_PREPARE_STREAMS: intString(2, 1, 16),
     SEND_LEASE_SECONDS: intString(60, 1, 3600),
     SEND_RECONCILE_INTERVAL_MS: intString(5000, 50, 600000),
     SEND_MAX_ATTEMPTS: intString(5, 1, 50),
@@ -254,6 +256,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sending: Object.freeze({
       batchSize: v.SEND_BATCH_SIZE,
       chunkSize: v.SEND_CHUNK_SIZE,
+      prepareStreams: v.SEND_PREPARE_STREAMS,
       leaseSeconds: v.SEND_LEASE_SECONDS,
       reconcileIntervalMs: v.SEND_RECONCILE_INTERVAL_MS,
       maxAttempts: v.SEND_MAX_ATTEMPTS,

@@ -42,6 +42,8 @@ export interface Config extends ScaleConfig {
   readonly sending: {
     readonly batchSize: number;
     readonly chunkSize: number;
+    /** SEND_PREPARE_STREAMS: prepare steps run at once, each on its own range of readers. */
+    readonly prepareStreams: number;
     readonly leaseSeconds: number;
     readonly reconcileIntervalMs: number;
     readonly maxAttempts: number;
