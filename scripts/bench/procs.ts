@@ -69,25 +69,19 @@ export function buildService(): void {
 }
 
 /**
- * The Node flags of `npm start` (package.json), so every process runs as `npm start` and the Docker
- * image run it (tests/start-command.test.ts keeps the two the same).
+ * Starts the service as `npm start` and the Docker image do: scripts/start.sh, which picks the V8
+ * heap flags of the process's ROLE and execs Node (no npm wrapper, and exec keeps the pid, so the
+ * sampler reads the Node process).
  */
-function startFlags(): string[] {
-  const start = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/);
-  if (start[0] !== 'node' || start.at(-1) !== 'dist/src/main.js') throw new Error(`unexpected start script: ${start.join(' ')}`);
-  return start.slice(1, -1);
-}
-
-/** Starts `npm start`'s entry point (without the npm wrapper, so the pid is the Node process). */
 export async function startTidings(label: string, env: Record<string, string>, cpuProfDir?: string): Promise<TidingsProcess> {
   const port = await freePort();
   const logFile = path.join(LOG_DIR, `${label}.log`);
   const out = createWriteStream(logFile);
-  const execArgv = startFlags();
-  if (cpuProfDir) execArgv.push('--cpu-prof', '--cpu-prof-dir', path.join(cpuProfDir, label));
-  const child = track(spawn(process.execPath, [...execArgv, 'dist/src/main.js'], {
+  const nodeFlags = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(cpuProfDir, label)] : [];
+  const child = track(spawn('sh', ['scripts/start.sh', ...nodeFlags], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+    // The launcher finds `node` on PATH: this Node first.
+    env: { PATH: [path.dirname(process.execPath), process.env.PATH ?? ''].join(path.delimiter), HOME: process.env.HOME ?? os.tmpdir(), LOG_LEVEL: 'warn', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   }));
   child.stdout!.pipe(out);

@@ -2,13 +2,31 @@
  * Operations endpoints: liveness, readiness (Postgres and Redis), Prometheus metrics. With
  * METRICS_TOKEN set, /metrics needs `Authorization: Bearer <token>`: its labels show routes, send
  * volumes and failure counts, which are nobody else's business on a public host.
+ *
+ * Written without Express: API processes mount them on their Express app (ops-router.ts), and
+ * worker processes, which serve nothing else, answer them from a bare node:http listener
+ * (ops-server.ts) and so never load Express and helmet (≈ 7 MB of a worker's resident memory).
  */
-import { Router, type RequestHandler } from 'express';
 import type { RedisClient } from '../queue';
 import type { Pool } from '../db/pool';
 import { tokensMatch } from '../editors/sessions';
 import { UnauthorizedError } from '../errors';
 import type { Metrics } from '../metrics';
+
+export interface OpsDeps {
+  pool: Pool;
+  redis: RedisClient;
+  metrics: Metrics;
+  config: { metricsToken: string | undefined };
+}
+
+/** An endpoint's answer, for whichever server sends it. */
+export interface OpsAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+  headers?: Record<string, string>;
+}
 
 async function within<T>(ms: number, p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -44,29 +62,43 @@ export async function checkReadiness(pool: Pool, redis: RedisClient): Promise<Re
   return { postgres, redis: redisState };
 }
 
+const json = (status: number, body: unknown, headers?: Record<string, string>): OpsAnswer => ({
+  status,
+  contentType: 'application/json; charset=utf-8',
+  body: JSON.stringify(body),
+  headers,
+});
+
 /** Constant-time check of the scraper's bearer token; no token configured lets every scrape in. */
-function metricsAuth(token: string | undefined): RequestHandler {
-  return (req, res, next) => {
-    if (token === undefined) return next();
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
-    if (match && tokensMatch(token, match[1])) return next();
-    res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
-    next(new UnauthorizedError('/metrics needs Authorization: Bearer <METRICS_TOKEN>.'));
-  };
+function scrapeAllowed(token: string | undefined, authorization: string | undefined): boolean {
+  if (token === undefined) return true;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  return match !== null && tokensMatch(token, match[1]!);
 }
 
-export function opsRouter(deps: { pool: Pool; redis: RedisClient; metrics: Metrics; config: { metricsToken: string | undefined } }): Router {
-  const r = Router();
-  r.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  r.get('/readyz', async (_req, res) => {
-    const checks = await checkReadiness(deps.pool, deps.redis);
-    const down = Object.entries(checks).filter(([, c]) => !c.ok).map(([name]) => name);
-    res.status(down.length ? 503 : 200).json({ status: down.length ? 'unavailable' : 'ok', down, checks });
-  });
-  r.get('/metrics', metricsAuth(deps.config.metricsToken), async (_req, res) => {
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-  });
-  return r;
+export type OpsEndpoint = (authorization: string | undefined) => Promise<OpsAnswer>;
+
+/** The endpoints by path (GET). */
+export function opsEndpoints(deps: OpsDeps): ReadonlyMap<string, OpsEndpoint> {
+  return new Map<string, OpsEndpoint>([
+    ['/healthz', async () => json(200, { status: 'ok' })],
+    [
+      '/readyz',
+      async () => {
+        const checks = await checkReadiness(deps.pool, deps.redis);
+        const down = Object.entries(checks).filter(([, c]) => !c.ok).map(([name]) => name);
+        return json(down.length ? 503 : 200, { status: down.length ? 'unavailable' : 'ok', down, checks });
+      },
+    ],
+    [
+      '/metrics',
+      async (authorization) => {
+        if (!scrapeAllowed(deps.config.metricsToken, authorization)) {
+          const err = new UnauthorizedError('/metrics needs Authorization: Bearer <METRICS_TOKEN>.');
+          return json(err.status, err.toJSON(), { 'WWW-Authenticate': 'Bearer realm="metrics"' });
+        }
+        return { status: 200, contentType: deps.metrics.registry.contentType, body: await deps.metrics.registry.metrics() };
+      },
+    ],
+  ]);
 }

@@ -16,7 +16,7 @@ import { clicksRouter } from './clicks';
 import { clicksApiRouter, clicksApiRoutes } from './clicks-api';
 import { issuesApiRouter, issuesApiRoutes } from './issues-api';
 import { mailboxRouter } from './mailbox';
-import { opsRouter } from './ops';
+import { opsRouter } from './ops-router';
 import { openApiRouter, openApiRoutes } from './openapi/router';
 import { readerApiRouter, subscribeRoute } from './reader-api';
 import { readerPagesRouter } from './reader-pages';

@@ -154,6 +154,11 @@ export class Preparer {
     const { queries } = this.d;
     try {
       return await withTransaction(this.d.pool, async (client) => {
+        // The step's commit does not wait for its WAL flush. Safe: a crash can only lose the last
+        // steps whole (rows, batches, cursor and counters together), which a resumed prepare
+        // writes again; and anything that depends on a step (a batch claimed, a message recorded
+        // sent) commits synchronously later, which flushes the WAL up to and past the step.
+        await client.query('SET LOCAL synchronous_commit = off');
         const { rows } = await client.query<{ part: number; cursor: string; hi: string; default_zone: string | null }>(queries.sql('prepare-lock-range'), [sendId]);
         const range = rows[0];
         if (!range) return undefined;

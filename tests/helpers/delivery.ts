@@ -119,10 +119,10 @@ export interface WorkerProcess {
 const ROOT = path.resolve(__dirname, '../..');
 
 /** Spawns `src/main.ts` as ROLE=worker against the test's database, Redis, prefix and sink. */
-export function spawnWorker(t: TestApp, env: Record<string, string> = {}): WorkerProcess {
+export function spawnWorker(t: TestApp, env: Record<string, string> = {}, nodeArgs: string[] = []): WorkerProcess {
   // `node --require tsx/cjs`, not the tsx CLI: the CLI runs the program in a child process, and
   // a SIGKILL to the CLI would leave that child running.
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'src/main.ts')], {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', ...nodeArgs, path.join(ROOT, 'src/main.ts')], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
