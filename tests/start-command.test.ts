@@ -22,7 +22,7 @@ test("the Dockerfile's CMD is the npm start script", () => {
 });
 
 const bin = mkdtempSync(path.join(os.tmpdir(), 'fake-node-'));
-writeFileSync(path.join(bin, 'node'), '#!/bin/sh\necho "$$|$(pwd)|$*"\n');
+writeFileSync(path.join(bin, 'node'), '#!/bin/sh\necho "$$|$(pwd)|$*|${MALLOC_ARENA_MAX:-unset}"\n');
 chmodSync(path.join(bin, 'node'), 0o755);
 
 function launch(env: Record<string, string>, args: string[] = []): Promise<{ pid: number; said: string }> {
@@ -36,15 +36,18 @@ function launch(env: Record<string, string>, args: string[] = []): Promise<{ pid
   });
 }
 
-test('a worker gets 2 MB semi-spaces and 10 % old-space growth; api, all and no ROLE get 8 MB semi-spaces', async () => {
+test('a worker gets 2 MB semi-spaces, 10 % old-space growth and two malloc arenas; api, all and no ROLE get 8 MB semi-spaces', async () => {
   const worker = await launch({ ROLE: 'worker' });
-  const [pid, dir, args] = worker.said.split('|');
+  const [pid, dir, args, arenas] = worker.said.split('|');
   // exec: Node runs in the launcher's own process, so signals and the bench's sampler reach it.
   expect(Number(pid)).toBe(worker.pid);
   expect(dir).toBe(root);
   expect(args).toBe('--max-semi-space-size=2 --heap-growing-percent=10 dist/src/main.js');
+  expect(arenas).toBe('2');
   for (const env of [{ ROLE: 'api' }, { ROLE: 'all' }, {}] as Record<string, string>[]) {
-    expect((await launch(env)).said.split('|')[2]).toBe('--max-semi-space-size=8 dist/src/main.js');
+    const [, , apiArgs, apiArenas] = (await launch(env)).said.split('|');
+    expect(apiArgs).toBe('--max-semi-space-size=8 dist/src/main.js');
+    expect(apiArenas).toBe('unset');
   }
 });
 

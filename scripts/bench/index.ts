@@ -15,7 +15,7 @@ import { runE2e } from './phase-e2e';
 import { runLimit } from './phase-limit';
 import { runNaive } from './phase-naive';
 import { runPrepareOnly, type PrepareResult } from './phase-prepare';
-import { buildService, LOG_DIR, ProcSampler, readTail, startRedis, startTidings, stopAll, stopProcess, type TidingsProcess } from './procs';
+import { buildService, LOG_DIR, postgresCpuSeconds, ProcSampler, readTail, startRedis, startTidings, stopAll, stopProcess, type TidingsProcess } from './procs';
 import { summary, table, type BenchResult } from './report';
 import { SinkProcess } from './sink-client';
 
@@ -102,6 +102,7 @@ async function bench(args: BenchArgs): Promise<BenchResult | PrepareResult> {
   const labels = ['api', ...workers.map((w) => w.label)];
   const cpuBefore = labels.reduce((n, l) => n + sampler.cpu(l), 0);
   const sinkCpuBefore = sampler.cpu('sink');
+  const pgCpuBefore = postgresCpuSeconds();
 
   if (args.prepareOnly) {
     log(`prepare only: the ledger of ${args.subscribers} subscribers, ${args.workers} worker processes`);
@@ -127,6 +128,8 @@ async function bench(args: BenchArgs): Promise<BenchResult | PrepareResult> {
   sampler.sample();
   const cpuSeconds = labels.reduce((n, l) => n + sampler.cpu(l), 0) - cpuBefore;
   const sinkCpuSeconds = sampler.cpu('sink') - sinkCpuBefore;
+  const pgCpuAfter = postgresCpuSeconds();
+  const pgCpuSeconds = pgCpuBefore !== undefined && pgCpuAfter !== undefined ? pgCpuAfter - pgCpuBefore : NaN;
   const redisPeakMb = await redis.peakMemoryMb();
   if (e2e.status !== 'completed') {
     log(`send did not complete (status ${e2e.status}); worker log tail:\n${readTail(workers[0]!.logFile)}`);
@@ -174,6 +177,7 @@ async function bench(args: BenchArgs): Promise<BenchResult | PrepareResult> {
     loadSeconds,
     cpuSecondsPer1000: (cpuSeconds / Math.max(e2e.received, 1)) * 1000,
     sinkCpuSecondsPer1000: (sinkCpuSeconds / Math.max(e2e.received, 1)) * 1000,
+    postgresCpuSecondsPer1000: (pgCpuSeconds / Math.max(e2e.received, 1)) * 1000,
     workerPeakRssMb,
     apiPeakRssMb: apiSendPeakRssMb,
     apiPeakRssUnderLoadMb: sampler.peakRss('api'),

@@ -8,7 +8,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { PushVia, PusherJob, PusherReport } from './limit-pusher';
-import { children } from './procs';
+import { children, readProc } from './procs';
 import type { SinkProcess } from './sink-client';
 
 export interface PushResult {
@@ -16,6 +16,10 @@ export interface PushResult {
   emailsPerS: number;
   duplicates: number;
   lost: number;
+  /** CPU of the pushing processes, user + system, per 1,000 messages. */
+  cpuSecondsPer1000: number;
+  /** The sink's CPU in the same round, per 1,000 messages. */
+  sinkCpuSecondsPer1000: number;
 }
 
 export interface LimitResult {
@@ -56,13 +60,20 @@ export async function runLimit(o: LimitOptions): Promise<LimitResult> {
     const round = async (via: PushVia): Promise<PushResult> => {
       await sink.phase(`limit-${via}`);
       const done = pushers.map((p) => next(p));
+      const cpu = () => pushers.reduce((n, p) => n + (readProc(p.pid!)?.cpuSeconds ?? 0), 0);
+      const sinkCpu = () => readProc(sink.pid)?.cpuSeconds ?? 0;
+      const [cpuBefore, sinkBefore] = [cpu(), sinkCpu()];
       const started = Date.now();
       pushers.forEach((p) => p.send(via));
       const finished = (await Promise.all(done)) as { done: number; failed: number }[];
       const accepted = finished.reduce((n, r) => n + r.done, 0);
       const s = await sink.waitFor(accepted, Date.now() + 10_000);
       const seconds = ((s.lastAt ?? Date.now()) - started) / 1000;
-      return { seconds, emailsPerS: s.received / Math.max(seconds, 1e-3), duplicates: s.duplicates, lost: messages - s.received };
+      const per1000 = (x: number) => (x / Math.max(s.received, 1)) * 1000;
+      return {
+        seconds, emailsPerS: s.received / Math.max(seconds, 1e-3), duplicates: s.duplicates, lost: messages - s.received,
+        cpuSecondsPer1000: per1000(cpu() - cpuBefore), sinkCpuSecondsPer1000: per1000(sinkCpu() - sinkBefore),
+      };
     };
     const nodemailer = await round('nodemailer');
     const smtpPool = await round('smtp-pool');

@@ -3,7 +3,7 @@
  * redis-server, and a sampler of their CPU time and memory read from /proc.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -189,6 +189,32 @@ export function readProc(pid: number): ProcUsage | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU seconds the local PostgreSQL server has used so far: every `postgres` process's own time,
+ * plus, on the postmaster, that of its children already gone (short-lived backends). Undefined when
+ * no server runs on this machine. The whole server is counted: meaningful on a machine that runs
+ * nothing but the bench.
+ */
+export function postgresCpuSeconds(): number | undefined {
+  let total = 0;
+  let found = false;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const parent = readFileSync(`/proc/${fields[1]}/comm`, 'utf8').trim();
+      // utime, stime; and cutime, cstime for the postmaster (whose parent is not postgres).
+      total += Number(fields[11]) + Number(fields[12]) + (parent === 'postgres' ? 0 : Number(fields[13]) + Number(fields[14]));
+      found = true;
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  return found ? total / CLK_TCK : undefined;
 }
 
 /** Samples processes every interval; keeps the last reading and the peak RSS of each. */

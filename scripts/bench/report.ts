@@ -18,6 +18,8 @@ export interface BenchResult {
   cpuSecondsPer1000: number;
   /** The sink's own CPU in phase 1: it shares the machine with the engine. */
   sinkCpuSecondsPer1000: number;
+  /** The local PostgreSQL server's CPU in phase 1 (NaN when it runs elsewhere). */
+  postgresCpuSecondsPer1000: number;
   workerPeakRssMb: number[];
   /** Through phase 1: boot, variants, the send. */
   apiPeakRssMb: number;
@@ -51,6 +53,9 @@ export function summary(r: BenchResult): Record<string, number | string | number
     prepare_seconds: round(r.e2e.prepareSeconds, 2),
     cpu_s_per_1000_emails: round(r.cpuSecondsPer1000, 3),
     sink_cpu_s_per_1000_emails: round(r.sinkCpuSecondsPer1000, 3),
+    postgres_cpu_s_per_1000_emails: round(r.postgresCpuSecondsPer1000, 3),
+    limit_smtp_pool_cpu_s_per_1000: round(r.limit?.smtpPool.cpuSecondsPer1000 ?? NaN, 3),
+    limit_sink_cpu_s_per_1000: round(r.limit?.smtpPool.sinkCpuSecondsPer1000 ?? NaN, 3),
     worker_peak_rss_mb: round(Math.max(0, ...r.workerPeakRssMb)),
     worker_peak_rss_mb_each: r.workerPeakRssMb.map((x) => round(x) ?? 0),
     api_peak_rss_mb: round(r.apiPeakRssMb),
@@ -99,7 +104,8 @@ export function table(r: BenchResult): string {
     ['end to end / limit', f(s.e2e_vs_limit), `vs the engine-pool limit ${f(s.e2e_vs_limit_smtp_pool)} (target ≥ 0.85)`],
     ['end to end / naive', f(s.e2e_vs_naive, '×'), 'target ≥ 50×'],
     ['prepare', f(s.prepare_rows_per_s, ' rows/s'), `target ≥ 100,000; send call → prepared ${f(s.prepare_seconds, ' s')}`],
-    ['CPU per 1,000 emails', f(s.cpu_s_per_1000_emails, ' s'), `API + workers, user + system, target ≤ 0.25 (the sink: ${f(s.sink_cpu_s_per_1000_emails, ' s')})`],
+    ['CPU per 1,000 emails', f(s.cpu_s_per_1000_emails, ' s'), `API + workers, user + system, target ≤ 0.25 (the sink: ${f(s.sink_cpu_s_per_1000_emails, ' s')}, Postgres: ${f(s.postgres_cpu_s_per_1000_emails, ' s')})`],
+    ['CPU per 1,000, engine-pool limit', f(s.limit_smtp_pool_cpu_s_per_1000, ' s'), `the pushing processes (the sink: ${f(s.limit_sink_cpu_s_per_1000, ' s')}; no Postgres)`],
     ['worker peak RSS', f(s.worker_peak_rss_mb, ' MB'), `each: ${(s.worker_peak_rss_mb_each as number[]).join(', ')} MB; target ≤ 100`],
     ['API peak RSS (the send)', f(s.api_peak_rss_mb, ' MB'), `target ≤ 150; with phase 4 ${f(s.api_peak_rss_under_load_mb, ' MB')}; sink ${f(s.sink_peak_rss_mb, ' MB')}`],
     ['Redis peak memory', f(s.redis_peak_mb, ' MB'), 'private redis-server, used_memory_peak'],
