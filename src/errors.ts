@@ -54,6 +54,16 @@ export class NotFoundError extends AppError {
   readonly code = 'not_found';
 }
 
+/** No route answers this path. Long segments (tokens) are elided: the answer never echoes one. */
+export function noRouteError(method: string | undefined, path: string): NotFoundError {
+  return new NotFoundError(`No route for ${method} ${path.replace(/\/[^/]{40,}/g, '/…')}`);
+}
+
+export class MethodNotAllowedError extends AppError {
+  readonly status = 405;
+  readonly code = 'method_not_allowed';
+}
+
 export class ConflictError extends AppError {
   readonly status = 409;
   constructor(message: string, readonly code: string = 'conflict') {
@@ -85,6 +95,9 @@ export class UnavailableError extends AppError {
   readonly status = 503;
   readonly code = 'unavailable';
 }
+
+/** What a 5xx (a bug) answers: nothing about its cause. */
+export const INTERNAL_ERROR_BODY = Object.freeze({ error: Object.freeze({ code: 'internal', message: 'Internal server error.' }) });
 
 /**
  * A start that cannot work as configured: no database at that address, a refused password, a port

@@ -90,6 +90,34 @@ async function midway(sendId: number): Promise<void> {
   await waitUntil(async () => (await observer.query('SELECT 1 FROM sends WHERE id = $1 AND total > 0', [sendId])).rowCount, 10_000, 'the first step', 2);
 }
 
+/**
+ * Starts a prepare of the send and, once it is under way, holds the sends row in a transaction of
+ * the test's (`hold` takes the lock) until both streams' steps wait behind it at their last
+ * statement, rows written; runs `meanwhile` with their pids, then commits. Returns the prepare.
+ */
+async function whileStepsWait(sendId: number, hold: (lock: pg.PoolClient) => Promise<void>, meanwhile: (pids: number[]) => Promise<void> = async () => undefined) {
+  const running = preparer().prepare(sendId);
+  // The caller looks at the outcome afterwards; until then a rejection is expected, not unhandled.
+  running.catch(() => undefined);
+  await midway(sendId);
+  const lock = await observer.connect();
+  try {
+    await lock.query('BEGIN');
+    await hold(lock);
+    const waiting = await waitUntil(async () => {
+      const pids = await stepsWaiting();
+      return pids.length === 2 ? pids : undefined;
+    }, 10_000, 'both streams to wait', 5);
+    await meanwhile(waiting);
+    await lock.query('COMMIT');
+  } finally {
+    // A failed test must not hand the pool a connection still holding the lock.
+    await lock.query('ROLLBACK').catch(() => undefined);
+    lock.release();
+  }
+  return { running };
+}
+
 test('two streams over an uneven list write every eligible reader once, and the counters agree', async () => {
   const sendId = await newSend('streams');
   expect(await preparer().prepare(sendId)).toBe(eligible);
@@ -109,21 +137,11 @@ test('two preparers of the same send at once share its ranges: each reader once,
 
 test('steps killed mid-statement roll back whole; the next prepare resumes each range and completes', async () => {
   const sendId = await newSend('killed');
-  const running = preparer().prepare(sendId);
-  await midway(sendId);
-  const lock = await observer.connect();
-  try {
-    // Holding the sends row makes each stream's step wait at its last statement, rows written.
-    await lock.query('BEGIN');
-    await lock.query('SELECT 1 FROM sends WHERE id = $1 FOR SHARE', [sendId]);
-    const waiting = await waitUntil(async () => ((await stepsWaiting()).length === 2 ? stepsWaiting() : undefined), 10_000, 'both streams to wait', 5);
-    await observer.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) pid', [waiting]);
-    await lock.query('COMMIT');
-  } finally {
-    // A failed test must not hand the pool a connection still holding the lock.
-    await lock.query('ROLLBACK').catch(() => undefined);
-    lock.release();
-  }
+  const { running } = await whileStepsWait(
+    sendId,
+    (lock) => lock.query('SELECT 1 FROM sends WHERE id = $1 FOR SHARE', [sendId]).then(() => undefined),
+    (waiting) => observer.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) pid', [waiting]).then(() => undefined),
+  );
   await expect(running).rejects.toThrow(/terminat/);
   const between = await state(sendId);
   expect(between.prepared).toBe(false);
@@ -138,22 +156,12 @@ test('steps killed mid-statement roll back whole; the next prepare resumes each 
 
 test('a cancel committed while steps wait rolls them back: nothing pending is left behind it', async () => {
   const sendId = await newSend('cancel-mid-step');
-  const running = preparer().prepare(sendId);
-  await midway(sendId);
-  const lock = await observer.connect();
-  try {
-    // The editor's cancel, as SendService.cancel runs it, its first statement held open until both
-    // streams wait behind it with their rows written.
-    await lock.query('BEGIN');
+  // The editor's cancel, as SendService.cancel runs it: its first statement held open until both
+  // streams wait behind it, then, once committed, its second.
+  const { running } = await whileStepsWait(sendId, async (lock) => {
     expect((await lock.query(t.c.queries.sql('send-cancel'), [sendId])).rowCount).toBe(1);
-    await waitUntil(async () => (await stepsWaiting()).length === 2, 10_000, 'both streams to wait', 5);
-    await lock.query('COMMIT');
-    await lock.query(t.c.queries.sql('deliveries-cancel-pending'), [sendId]);
-  } finally {
-    // A failed test must not hand the pool a connection still holding the lock.
-    await lock.query('ROLLBACK').catch(() => undefined);
-    lock.release();
-  }
+  });
+  await observer.query(t.c.queries.sql('deliveries-cancel-pending'), [sendId]);
   // The preparer stops without an error, and what the waiting steps wrote never commits.
   await running;
   const s = await state(sendId);

@@ -5,7 +5,7 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { isDatabaseUnavailable } from '../db/pool';
-import { AppError, BadRequestError, NotFoundError, PayloadTooLargeError, RateLimitedError, UnavailableError, UnsupportedMediaTypeError } from '../errors';
+import { AppError, BadRequestError, INTERNAL_ERROR_BODY, noRouteError, PayloadTooLargeError, RateLimitedError, UnavailableError, UnsupportedMediaTypeError } from '../errors';
 
 /** body-parser / raw-body errors carry `type` and `status`. */
 function fromBodyParser(err: { type?: string; status?: number; message?: string }): AppError | undefined {
@@ -51,7 +51,7 @@ export function errorHandler(renderHtml?: HtmlErrorRenderer): ErrorRequestHandle
     if (!appErr) {
       req.log?.error({ err }, 'unhandled error');
       if (res.headersSent) return;
-      res.status(500).json({ error: { code: 'internal', message: 'Internal server error.' } });
+      res.status(500).json(INTERNAL_ERROR_BODY);
       return;
     }
     if (res.headersSent) return;
@@ -70,5 +70,5 @@ export function errorHandler(renderHtml?: HtmlErrorRenderer): ErrorRequestHandle
 }
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
-  next(new NotFoundError(`No route for ${req.method} ${req.path.replace(/\/[^/]{40,}/g, '/…')}`));
+  next(noRouteError(req.method, req.path));
 };

@@ -5,14 +5,9 @@
  * else, `nosniff` and no caching, and the same request metrics.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { AppError, NotFoundError } from '../errors';
+import { INTERNAL_ERROR_BODY, MethodNotAllowedError, noRouteError } from '../errors';
 import type { Logger } from '../logger';
-import { opsEndpoints, type OpsAnswer, type OpsDeps } from './ops';
-
-class MethodNotAllowedError extends AppError {
-  readonly status = 405;
-  readonly code = 'method_not_allowed';
-}
+import { jsonAnswer, opsEndpoints, type OpsAnswer, type OpsDeps } from './ops';
 
 function send(req: IncomingMessage, res: ServerResponse, a: OpsAnswer): void {
   res.writeHead(a.status, {
@@ -23,10 +18,6 @@ function send(req: IncomingMessage, res: ServerResponse, a: OpsAnswer): void {
     ...a.headers,
   });
   res.end(req.method === 'HEAD' ? undefined : a.body);
-}
-
-function failure(err: AppError, headers?: Record<string, string>): OpsAnswer {
-  return { status: err.status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(err.toJSON()), headers };
 }
 
 export function opsListener(deps: OpsDeps, log: Logger): RequestListener {
@@ -40,16 +31,20 @@ export function opsListener(deps: OpsDeps, log: Logger): RequestListener {
       deps.metrics.httpRequests.inc({ method: req.method ?? '', route, status: String(res.statusCode) });
       end({ method: req.method ?? '', route });
     });
-    if (!endpoint) return send(req, res, failure(new NotFoundError(`No route for ${req.method} ${path.replace(/\/[^/]{40,}/g, '/…')}`)));
+    if (!endpoint) {
+      const err = noRouteError(req.method, path);
+      return send(req, res, jsonAnswer(err.status, err.toJSON()));
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      return send(req, res, failure(new MethodNotAllowedError(`${path} answers GET only.`), { Allow: 'GET, HEAD' }));
+      const err = new MethodNotAllowedError(`${path} answers GET only.`);
+      return send(req, res, jsonAnswer(err.status, err.toJSON(), { Allow: 'GET, HEAD' }));
     }
     endpoint(req.headers.authorization).then(
       (a) => send(req, res, a),
       (err: unknown) => {
         // Not expected (readiness catches its own failures): log it, answer a plain 500.
         log.error({ err, path }, 'operations endpoint failed');
-        if (!res.headersSent) send(req, res, { status: 500, contentType: 'application/json; charset=utf-8', body: JSON.stringify({ error: { code: 'internal', message: 'Internal server error.' } }) });
+        if (!res.headersSent) send(req, res, jsonAnswer(500, INTERNAL_ERROR_BODY));
       },
     );
   };

@@ -62,7 +62,7 @@ export async function checkReadiness(pool: Pool, redis: RedisClient): Promise<Re
   return { postgres, redis: redisState };
 }
 
-const json = (status: number, body: unknown, headers?: Record<string, string>): OpsAnswer => ({
+export const jsonAnswer = (status: number, body: unknown, headers?: Record<string, string>): OpsAnswer => ({
   status,
   contentType: 'application/json; charset=utf-8',
   body: JSON.stringify(body),
@@ -81,13 +81,13 @@ export type OpsEndpoint = (authorization: string | undefined) => Promise<OpsAnsw
 /** The endpoints by path (GET). */
 export function opsEndpoints(deps: OpsDeps): ReadonlyMap<string, OpsEndpoint> {
   return new Map<string, OpsEndpoint>([
-    ['/healthz', async () => json(200, { status: 'ok' })],
+    ['/healthz', async () => jsonAnswer(200, { status: 'ok' })],
     [
       '/readyz',
       async () => {
         const checks = await checkReadiness(deps.pool, deps.redis);
         const down = Object.entries(checks).filter(([, c]) => !c.ok).map(([name]) => name);
-        return json(down.length ? 503 : 200, { status: down.length ? 'unavailable' : 'ok', down, checks });
+        return jsonAnswer(down.length ? 503 : 200, { status: down.length ? 'unavailable' : 'ok', down, checks });
       },
     ],
     [
@@ -95,7 +95,7 @@ export function opsEndpoints(deps: OpsDeps): ReadonlyMap<string, OpsEndpoint> {
       async (authorization) => {
         if (!scrapeAllowed(deps.config.metricsToken, authorization)) {
           const err = new UnauthorizedError('/metrics needs Authorization: Bearer <METRICS_TOKEN>.');
-          return json(err.status, err.toJSON(), { 'WWW-Authenticate': 'Bearer realm="metrics"' });
+          return jsonAnswer(err.status, err.toJSON(), { 'WWW-Authenticate': 'Bearer realm="metrics"' });
         }
         return { status: 200, contentType: deps.metrics.registry.contentType, body: await deps.metrics.registry.metrics() };
       },
