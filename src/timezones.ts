@@ -16,8 +16,17 @@ function formatter(zone: string): Intl.DateTimeFormat {
   return f;
 }
 
+/**
+ * The names Intl resolves to "UTC" (any case). UTC, the default zone of every process, is answered
+ * without Intl: the first time-zone formatter of a process loads ICU's zone and locale data, about
+ * 8 MB of resident memory, which a worker that never sends by readers' zones does not need
+ * (docs/performance.md, "Memory").
+ */
+const UTC_NAMES = new Set(['UTC', 'ETC/UTC', 'GMT', 'ETC/GMT', 'ZULU', 'ETC/ZULU', 'UCT', 'ETC/UCT', 'UNIVERSAL', 'ETC/UNIVERSAL', 'GREENWICH', 'ETC/GREENWICH', 'GMT0', 'ETC/GMT0', 'GMT+0', 'GMT-0', 'ETC/GMT+0', 'ETC/GMT-0']);
+
 /** The canonical spelling of an IANA zone name ("europe/brussels" → "Europe/Brussels"), or undefined. */
 export function canonicalZone(name: string): string | undefined {
+  if (UTC_NAMES.has(name.toUpperCase())) return 'UTC';
   // Intl also takes offsets such as "+01:00"; only names are readers' zones.
   if (!/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(name)) return undefined;
   try {
@@ -29,6 +38,7 @@ export function canonicalZone(name: string): string | undefined {
 
 /** Wall-clock time in `zone` at `instantMs`, as milliseconds of a UTC date with those fields. */
 function wallClock(zone: string, instantMs: number): number {
+  if (zone === 'UTC') return Math.floor(instantMs / 1000) * 1000;
   const p: Record<string, number> = {};
   for (const part of formatter(zone).formatToParts(new Date(instantMs))) {
     if (part.type !== 'literal') p[part.type] = Number(part.value);

@@ -1,6 +1,7 @@
 /** Topics are rows (slug, name, description), so a new one needs no code change. */
 import type { Pool } from './db/pool';
 import type { Queries } from './db/queries';
+import { byCodeUnit } from './compare';
 
 export interface Topic {
   slug: string;
@@ -52,5 +53,5 @@ export function allTopicSets(slugs: readonly string[]): string[][] {
   const sorted = [...new Set(slugs)].sort();
   const sets: string[][] = [];
   for (let mask = 1; mask < 1 << sorted.length; mask++) sets.push(sorted.filter((_, i) => mask & (1 << i)));
-  return sets.sort((a, b) => a.length - b.length || a.join(',').localeCompare(b.join(',')));
+  return sets.sort((a, b) => a.length - b.length || byCodeUnit(a.join(','), b.join(',')));
 }

@@ -6,6 +6,7 @@
  */
 import type { Pool } from '../db/pool';
 import type { Queries } from '../db/queries';
+import { byCodeUnit } from '../compare';
 
 export interface Figures {
   delivered: number;
@@ -61,7 +62,7 @@ export class DeliverabilityReports {
     return {
       ...figures(rate.rows[0]?.delivered ?? 0, t.hard ?? 0, t.soft ?? 0, t.complaint ?? 0),
       complaint_warning: warning.rows[0]?.complaint_warning ?? null,
-      topics: [...topics].sort(([a], [b]) => a.localeCompare(b)).map(([topic, f]) => ({ topic, ...figures(f.delivered, f.hard, f.soft, f.complaint) })),
+      topics: [...topics].sort(([a], [b]) => byCodeUnit(a, b)).map(([topic, f]) => ({ topic, ...figures(f.delivered, f.hard, f.soft, f.complaint) })),
     };
   }
 

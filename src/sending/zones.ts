@@ -11,6 +11,7 @@ import type { Queries } from '../db/queries';
 import type { Logger } from '../logger';
 import { canonicalZone, zonedInstant } from '../timezones';
 import { dispatchPendingBatches, type Dispatcher } from './dispatcher';
+import { byCodeUnit } from '../compare';
 
 export const ZONE_STATES = ['waiting', 'sending', 'done'] as const;
 
@@ -76,6 +77,6 @@ export class ZoneRelease {
         sent: c.sent,
         waiting: c.waiting,
       }))
-      .sort((a, b) => a.due_at.localeCompare(b.due_at) || a.zone.localeCompare(b.zone));
+      .sort((a, b) => byCodeUnit(a.due_at, b.due_at) || byCodeUnit(a.zone, b.zone));
   }
 }
