@@ -43,6 +43,7 @@ import { Preparer } from './sending/prepare';
 import { SendRateLimiter } from './sending/rate-limit';
 import { Reconciler } from './sending/reconciler';
 import { LedgerRetention } from './sending/retention';
+import { LedgerUpkeep } from './sending/ledger-upkeep';
 import { SendReports } from './sending/report';
 import { ScheduleService } from './sending/schedule';
 import { Scheduler } from './sending/scheduler';
@@ -215,6 +216,7 @@ function buildSending(s: Shared, smtpUrl: string, d: SendingParts): Sending {
     }),
     reconciler: new Reconciler({ pool, queries, log, dispatcher, completion, leaseSeconds: o.leaseSeconds, intervalMs: o.reconcileIntervalMs }),
     retention: new LedgerRetention({ pool, queries, log, retentionDays: config.deliveryRetentionDays }),
+    upkeep: new LedgerUpkeep({ pool, queries, log }),
     // Test emails go through the process's ordinary transport, built like the newsletter.
     testSender: new TestSender({ context: messageContext, publicUrl: config.publicUrl, transport: s.transport, rateLimiter: s.rateLimiter,
       topics: s.topics, audit: s.audit, variants: d.variants, issues: d.issues }),
@@ -282,7 +284,7 @@ export async function startTidings(c: Container): Promise<Tidings> {
 
 export async function closeContainer(c: Container): Promise<void> {
   await Promise.all([c.sending.reconciler.stop(), c.sending.scheduler.stop()]);
-  await c.sending.retention.stop();
+  await Promise.all([c.sending.retention.stop(), c.sending.upkeep.stop()]);
   await c.clicks.counter.stop();
   c.sending.smtp.close();
   c.transport.close();

@@ -45,6 +45,7 @@ import type { Dispatcher } from './sending/dispatcher';
 import type { Preparer } from './sending/prepare';
 import type { Reconciler } from './sending/reconciler';
 import type { LedgerRetention } from './sending/retention';
+import type { LedgerUpkeep } from './sending/ledger-upkeep';
 import type { SendReports } from './sending/report';
 import type { ScheduleService } from './sending/schedule';
 import type { Scheduler } from './sending/scheduler';
@@ -99,6 +100,8 @@ export interface Sending {
   readonly reconciler: Reconciler;
   /** Rolls up and drops ledger partitions past DELIVERY_RETENTION_DAYS (worker processes). */
   readonly retention: LedgerRetention;
+  /** VACUUM / ANALYZE of live ledger partitions as they churn (worker processes). */
+  readonly upkeep: LedgerUpkeep;
   readonly testSender: TestSender;
   /** The newsletter relay's pool, opened on first delivery. */
   readonly smtp: LazySmtpPool;

@@ -24,6 +24,7 @@ export function deliverSpec(c: Pick<Container, 'config' | 'sending'>): Processor
     onStart: async () => {
       await c.sending.reconciler.start();
       c.sending.retention.start();
+      c.sending.upkeep.start();
       c.sending.scheduler.start();
     },
     // SIGTERM: lanes finish and record the message they hold, batches go back to pending with a
@@ -32,6 +33,7 @@ export function deliverSpec(c: Pick<Container, 'config' | 'sending'>): Processor
       c.sending.deliverer.drain();
       await c.sending.reconciler.stop();
       await c.sending.retention.stop();
+      await c.sending.upkeep.stop();
       await c.sending.scheduler.stop();
     },
   };

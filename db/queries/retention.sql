@@ -45,3 +45,22 @@ SELECT set_config('lock_timeout', '5s', true);
 
 -- name: ledger-drop-partition
 SELECT tidings_drop_delivery_partition($1::bigint) AS dropped;
+
+-- name: ledger-upkeep-due
+-- Ledger partitions that need VACUUM or ANALYZE now (src/sending/ledger-upkeep.ts): those of sends
+-- preparing, sending or finished within the hour, whose dead row versions, or rows changed since
+-- the last statistics, reached $2 of their live rows (and at least $1). Every delivery updates its
+-- row twice and no update is HOT (the status index), so a send's partition gathers dead versions
+-- at twice its sending rate. The counters are the server's own activity statistics, kept whether
+-- or not autovacuum runs.
+-- $1 minimum rows, $2 share of live rows, $3 partitions per pass
+SELECT s.id,
+       t.n_dead_tup >= greatest($1::bigint, t.n_live_tup * $2::float8) AS vacuum,
+       t.n_mod_since_analyze >= greatest($1::bigint, t.n_live_tup * $2::float8) AS analyze
+FROM sends s
+JOIN pg_stat_user_tables t ON t.relid = to_regclass('deliveries_s' || s.id)
+WHERE (s.status IN ('preparing', 'sending') OR s.completed_at > now() - interval '1 hour')
+  AND (t.n_dead_tup >= greatest($1::bigint, t.n_live_tup * $2::float8)
+       OR t.n_mod_since_analyze >= greatest($1::bigint, t.n_live_tup * $2::float8))
+ORDER BY s.id
+LIMIT $3::integer;

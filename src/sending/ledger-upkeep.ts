@@ -1,0 +1,116 @@
+/**
+ * Upkeep of the live ledger partitions: VACUUM and ANALYZE a send's partition while it is written,
+ * instead of leaving it to the server's autovacuum.
+ *
+ * Why Tidings does this itself: a send's partition is filled in seconds by prepare and then every
+ * row is updated twice (pending → sending → sent), none of them HOT because the status index
+ * covers the updated column. Autovacuum, where it runs, reacts late to a table that is new (its
+ * thresholds are a fifth of the rows, checked once a minute) and not at all where an operator has
+ * turned it off; meanwhile the planner plans against a partition it believes empty, and every
+ * lookup walks the dead versions of the rows it updates. Measured in a 1,000,000-reader send on a
+ * server without autovacuum: 483 emails/s before one VACUUM (ANALYZE) of the partition, 1,290
+ * after (docs/performance.md, "The ledger's upkeep").
+ *
+ * Every worker process runs it on a timer, like the reconciler. VACUUM cannot run inside a
+ * transaction, so no advisory lock guards it: SKIP_LOCKED makes a second VACUUM of the same
+ * partition (another worker's, or autovacuum's) a no-op instead of a wait. The statements are built
+ * here and not read from db/queries because VACUUM and ANALYZE cannot be prepared, and the boot
+ * check prepares every named query; the only variable part is a send id checked to be an integer.
+ */
+import type { Pool } from '../db/pool';
+import type { Queries } from '../db/queries';
+import type { Logger } from '../logger';
+import { PeriodicPass } from '../periodic';
+
+export interface LedgerUpkeepDeps {
+  pool: Pool;
+  queries: Queries;
+  log: Logger;
+  /** Between passes (a pass that finds nothing costs one query). */
+  intervalMs?: number;
+  /** A partition is vacuumed once its dead versions reach this share of its live rows… */
+  share?: number;
+  /** …and at least this many (small sends are left to the server). */
+  minRows?: number;
+}
+
+export interface UpkeepAction {
+  sendId: number;
+  vacuumed: boolean;
+  analyzed: boolean;
+  /** Someone else (autovacuum, another worker) held the partition: nothing was done this time. */
+  skipped: boolean;
+}
+
+const PARTITIONS_PER_PASS = 4;
+
+/** The statement that brings one send's partition up to date, or undefined when none is due. */
+export function upkeepStatement(sendId: number, vacuum: boolean, analyze: boolean): string | undefined {
+  if (!Number.isSafeInteger(sendId) || sendId <= 0) throw new Error(`ledger upkeep: bad send id ${String(sendId)}`);
+  const table = `deliveries_s${sendId}`;
+  if (vacuum) return `VACUUM (SKIP_LOCKED${analyze ? ', ANALYZE' : ''}) ${table}`;
+  if (analyze) return `ANALYZE (SKIP_LOCKED) ${table}`;
+  return undefined;
+}
+
+export class LedgerUpkeep {
+  private pass: PeriodicPass | undefined;
+
+  constructor(private readonly d: LedgerUpkeepDeps) {}
+
+  /** One pass: the partitions due, each vacuumed and/or analysed in its own statement. */
+  async run(): Promise<UpkeepAction[]> {
+    const { pool, queries } = this.d;
+    const due = await pool.query<{ id: string | number; vacuum: boolean; analyze: boolean }>(queries.sql('ledger-upkeep-due'), [
+      this.d.minRows ?? 10_000,
+      this.d.share ?? 0.1,
+      PARTITIONS_PER_PASS,
+    ]);
+    const done: UpkeepAction[] = [];
+    for (const row of due.rows) {
+      const sendId = Number(row.id);
+      const sql = upkeepStatement(sendId, row.vacuum, row.analyze);
+      if (!sql) continue;
+      const started = Date.now();
+      const outcome = await this.runStatement(sql);
+      if (outcome === 'gone') continue;
+      const action = { sendId, vacuumed: row.vacuum, analyzed: row.analyze, skipped: outcome === 'skipped' };
+      done.push(action);
+      this.d.log.info({ ...action, ms: Date.now() - started }, 'ledger partition upkeep');
+    }
+    return done;
+  }
+
+  /**
+   * Runs one VACUUM/ANALYZE on a client of its own, to hear the server's 55P03 warning that
+   * SKIP_LOCKED skipped the table. A partition dropped meanwhile (retention, a deleted send) is
+   * not an error of the pass.
+   */
+  private async runStatement(sql: string): Promise<'done' | 'skipped' | 'gone'> {
+    const client = await this.d.pool.connect();
+    let skipped = false;
+    const onNotice = (n: { code?: string }) => {
+      if (n.code === '55P03') skipped = true;
+    };
+    client.on('notice', onNotice);
+    try {
+      await client.query(sql);
+      return skipped ? 'skipped' : 'done';
+    } catch (err) {
+      if ((err as { code?: string }).code === '42P01') return 'gone';
+      throw err;
+    } finally {
+      client.off('notice', onNotice);
+      client.release();
+    }
+  }
+
+  start(): void {
+    this.pass ??= new PeriodicPass(() => this.run(), this.d.intervalMs ?? 5_000, (err) => this.d.log.warn({ err: err.message }, 'ledger upkeep pass failed'));
+    this.pass.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.pass?.stop();
+  }
+}

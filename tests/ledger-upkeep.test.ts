@@ -1,0 +1,106 @@
+/**
+ * The ledger's upkeep (src/sending/ledger-upkeep.ts): a live send's partition whose dead row
+ * versions pass the threshold is vacuumed and analysed by the pass, on the real server's activity
+ * statistics; one that is not due, or whose send finished long ago, is left alone; a partition
+ * someone else holds is skipped rather than waited for. The partition's own autovacuum is turned
+ * off in each test so the server's settings cannot race the pass.
+ */
+import { LedgerUpkeep, upkeepStatement } from '../src/sending/ledger-upkeep';
+import { createLogger } from '../src/logger';
+import { startTestApp, type TestApp } from './helpers/app';
+import { createIssue, insertReaders, waitForStatus, waitUntil } from './helpers/delivery';
+
+let t: TestApp;
+let sendId: number;
+let partition: string;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  await insertReaders(t.c.pool, 120);
+  const issueId = await createIssue(t, 'upkeep');
+  expect((await t.fetch(`/api/issues/${issueId}/send`, { method: 'POST', editor: true })).status).toBe(202);
+  const done = await waitForStatus(t, issueId, ['completed'], 60_000);
+  expect(done.sent).toBe(120);
+  sendId = done.send_id;
+  partition = `deliveries_s${sendId}`;
+  await t.c.pool.query(`ALTER TABLE ${partition} SET (autovacuum_enabled = false)`);
+}, 90_000);
+afterAll(async () => {
+  await t?.close();
+});
+
+const upkeep = (minRows = 100) => new LedgerUpkeep({ pool: t.c.pool, queries: t.c.queries, log: createLogger('silent'), minRows, share: 0.1 });
+
+async function stats() {
+  const { rows } = await t.c.pool.query<{ dead: string; vacuumed: boolean; analysed: boolean }>(
+    `SELECT n_dead_tup AS dead, (last_vacuum IS NOT NULL) AS vacuumed, (last_analyze IS NOT NULL) AS analysed
+     FROM pg_stat_user_tables WHERE relid = $1::regclass`,
+    [partition],
+  );
+  return { dead: Number(rows[0]!.dead), vacuumed: rows[0]!.vacuumed, analysed: rows[0]!.analysed };
+}
+
+/**
+ * Two more versions of every row, as a send's two status updates make: status changes, so neither
+ * is a HOT update that page pruning could clean up on its own.
+ */
+async function churn(): Promise<void> {
+  for (const status of ['uncertain', 'sent']) await t.c.pool.query(`UPDATE ${partition} SET status = $1, updated_at = now()`, [status]);
+}
+
+/** A backend reports its counts to the server's statistics when idle, up to ~10 s later. */
+const counted = () => waitUntil(async () => (await stats()).dead >= 240 || undefined, 25_000, 'the dead versions to be counted');
+
+test('the statements: VACUUM with or without ANALYZE, ANALYZE alone, nothing; a bad id throws', () => {
+  expect(upkeepStatement(7, true, true)).toBe('VACUUM (SKIP_LOCKED, ANALYZE) deliveries_s7');
+  expect(upkeepStatement(7, true, false)).toBe('VACUUM (SKIP_LOCKED) deliveries_s7');
+  expect(upkeepStatement(7, false, true)).toBe('ANALYZE (SKIP_LOCKED) deliveries_s7');
+  expect(upkeepStatement(7, false, false)).toBeUndefined();
+  expect(() => upkeepStatement(Number('7; DROP TABLE sends'), true, true)).toThrow(/bad send id/);
+  expect(() => upkeepStatement(0, true, true)).toThrow(/bad send id/);
+});
+
+test('below the minimum nothing is due; past it the partition is vacuumed and analysed, then nothing is due', async () => {
+  await churn();
+  await counted();
+  expect(await upkeep(10_000).run()).toEqual([]);
+  expect((await stats()).vacuumed).toBe(false);
+
+  const actions = await upkeep().run();
+  expect(actions).toEqual([{ sendId, vacuumed: true, analyzed: true, skipped: false }]);
+  const after = await stats();
+  expect(after).toMatchObject({ vacuumed: true, analysed: true });
+  // What VACUUM could not remove yet (a snapshot another connection still held), never the churn.
+  expect(after.dead).toBeLessThan(24);
+  expect(await upkeep().run()).toEqual([]);
+}, 60_000);
+
+test('a partition another session holds is skipped, not waited for', async () => {
+  await churn();
+  await counted();
+  const holder = await t.c.pool.connect();
+  try {
+    await holder.query('BEGIN');
+    // The lock VACUUM and ANALYZE take: a second one (autovacuum's, another worker's) would wait.
+    await holder.query(`LOCK TABLE ${partition} IN SHARE UPDATE EXCLUSIVE MODE`);
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<'waited'>((r) => (timer = setTimeout(() => r('waited'), 10_000)));
+    const result = await Promise.race([upkeep().run(), stuck]);
+    clearTimeout(timer);
+    expect(result).toEqual([{ sendId, vacuumed: true, analyzed: true, skipped: true }]);
+    await holder.query('ROLLBACK');
+  } finally {
+    holder.release();
+  }
+  expect((await stats()).dead).toBeGreaterThanOrEqual(240);
+  expect(await upkeep().run()).toEqual([{ sendId, vacuumed: true, analyzed: true, skipped: false }]);
+  expect((await stats()).dead).toBeLessThan(24);
+}, 60_000);
+
+test('a send finished more than an hour ago is left to the server', async () => {
+  await t.c.pool.query(`UPDATE sends SET completed_at = now() - interval '2 hours' WHERE id = $1`, [sendId]);
+  await churn();
+  await counted();
+  expect(await upkeep().run()).toEqual([]);
+  expect((await stats()).dead).toBeGreaterThanOrEqual(240);
+}, 60_000);
