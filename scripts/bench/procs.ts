@@ -52,6 +52,17 @@ export async function stopProcess(child: ChildProcess, graceMs = 10_000): Promis
   clearTimeout(timer);
 }
 
+/**
+ * For investigations only: BENCH_NODE_OPTIONS becomes the processes' NODE_OPTIONS (e.g. a --require
+ * hook such as memory-log.cjs), and MEMORY_LOG_DIR is passed on for that hook.
+ */
+function investigationEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (process.env.BENCH_NODE_OPTIONS) out.NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS;
+  if (process.env.MEMORY_LOG_DIR) out.MEMORY_LOG_DIR = process.env.MEMORY_LOG_DIR;
+  return out;
+}
+
 export interface TidingsProcess {
   label: string;
   child: ChildProcess;
@@ -81,7 +92,7 @@ export async function startTidings(label: string, env: Record<string, string>, c
   const child = track(spawn('sh', ['scripts/start.sh', ...nodeFlags], {
     cwd: REPO_ROOT,
     // The launcher finds `node` on PATH: this Node first.
-    env: { PATH: [path.dirname(process.execPath), process.env.PATH ?? ''].join(path.delimiter), HOME: process.env.HOME ?? os.tmpdir(), LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+    env: { PATH: [path.dirname(process.execPath), process.env.PATH ?? ''].join(path.delimiter), HOME: process.env.HOME ?? os.tmpdir(), LOG_LEVEL: 'warn', ...investigationEnv(), ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   }));
   child.stdout!.pipe(out);
