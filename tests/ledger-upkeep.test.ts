@@ -5,6 +5,9 @@
  * someone else holds is skipped rather than waited for. The partition's own autovacuum is turned
  * off in each test so the server's settings cannot race the pass.
  */
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import pino from 'pino';
 import { LedgerUpkeep, upkeepStatement } from '../src/sending/ledger-upkeep';
 import { createLogger } from '../src/logger';
 import { startTestApp, type TestApp } from './helpers/app';
@@ -95,6 +98,34 @@ test('a partition another session holds is skipped, not waited for', async () =>
   expect((await stats()).dead).toBeGreaterThanOrEqual(240);
   expect(await upkeep().run()).toEqual([{ sendId, vacuumed: true, analyzed: true, skipped: false }]);
   expect((await stats()).dead).toBeLessThan(24);
+}, 60_000);
+
+test('a role that does not own the partition is refused: warned about once, then it is left alone', async () => {
+  const role = 'tidings_upkeep_not_owner';
+  await t.c.pool.query(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role} LOGIN; END IF; END $$`);
+  await t.c.pool.query(`GRANT SELECT ON sends TO ${role}`);
+  const url = new URL(t.db.url);
+  url.username = role;
+  url.password = '';
+  const other = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  const lines: { level: number; msg: string; reason?: string }[] = [];
+  const log = pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(JSON.parse(chunk.toString())), done()) }));
+  try {
+    await churn();
+    await counted();
+    const upkeep = new LedgerUpkeep({ pool: other, queries: t.c.queries, log, minRows: 100, share: 0.1 });
+    expect(await upkeep.run()).toEqual([]);
+    expect(await upkeep.run()).toEqual([]);
+    const warnings = lines.filter((l) => l.level === 40);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.reason).toMatch(/owner/);
+    expect((await stats()).dead).toBeGreaterThanOrEqual(240);
+  } finally {
+    await other.end();
+    await t.c.pool.query(`REVOKE SELECT ON sends FROM ${role}`);
+  }
+  // The owner's pass still does it.
+  expect(await upkeep().run()).toEqual([{ sendId, vacuumed: true, analyzed: true, skipped: false }]);
 }, 60_000);
 
 test('a send finished more than an hour ago is left to the server', async () => {

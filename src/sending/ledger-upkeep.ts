@@ -42,6 +42,8 @@ export interface UpkeepAction {
   skipped: boolean;
 }
 
+type Outcome = { kind: 'done' | 'skipped' | 'gone' } | { kind: 'refused'; message: string };
+
 const PARTITIONS_PER_PASS = 4;
 
 /** The statement that brings one send's partition up to date, or undefined when none is due. */
@@ -55,6 +57,11 @@ export function upkeepStatement(sendId: number, vacuum: boolean, analyze: boolea
 
 export class LedgerUpkeep {
   private pass: PeriodicPass | undefined;
+  /**
+   * Sends whose partition the server would not let this role vacuum (not its owner): warned about
+   * once, then left to the server, instead of a refused statement every pass.
+   */
+  private readonly refused = new Set<number>();
 
   constructor(private readonly d: LedgerUpkeepDeps) {}
 
@@ -69,12 +76,18 @@ export class LedgerUpkeep {
     const done: UpkeepAction[] = [];
     for (const row of due.rows) {
       const sendId = Number(row.id);
+      if (this.refused.has(sendId)) continue;
       const sql = upkeepStatement(sendId, row.vacuum, row.analyze);
       if (!sql) continue;
       const started = Date.now();
       const outcome = await this.runStatement(sql);
-      if (outcome === 'gone') continue;
-      const action = { sendId, vacuumed: row.vacuum, analyzed: row.analyze, skipped: outcome === 'skipped' };
+      if (outcome.kind === 'gone') continue;
+      if (outcome.kind === 'refused') {
+        this.refused.add(sendId);
+        this.d.log.warn({ sendId, reason: outcome.message }, 'ledger partition upkeep refused by the server: left to its autovacuum');
+        continue;
+      }
+      const action = { sendId, vacuumed: row.vacuum, analyzed: row.analyze, skipped: outcome.kind === 'skipped' };
       done.push(action);
       this.d.log.info({ ...action, ms: Date.now() - started }, 'ledger partition upkeep');
     }
@@ -82,22 +95,26 @@ export class LedgerUpkeep {
   }
 
   /**
-   * Runs one VACUUM/ANALYZE on a client of its own, to hear the server's 55P03 warning that
-   * SKIP_LOCKED skipped the table. A partition dropped meanwhile (retention, a deleted send) is
-   * not an error of the pass.
+   * Runs one VACUUM/ANALYZE on a client of its own, to hear the server's warnings: 55P03 when
+   * SKIP_LOCKED skipped the table, any other when it refused it (a role that does not own the
+   * table is told so by a warning, not an error). A partition dropped meanwhile (retention, a
+   * deleted send) is not an error of the pass.
    */
-  private async runStatement(sql: string): Promise<'done' | 'skipped' | 'gone'> {
+  private async runStatement(sql: string): Promise<Outcome> {
     const client = await this.d.pool.connect();
     let skipped = false;
-    const onNotice = (n: { code?: string }) => {
+    let refusal: string | undefined;
+    const onNotice = (n: { code?: string; severity?: string; message?: string }) => {
       if (n.code === '55P03') skipped = true;
+      else if (n.severity === 'WARNING') refusal ??= n.message ?? 'warning';
     };
     client.on('notice', onNotice);
     try {
       await client.query(sql);
-      return skipped ? 'skipped' : 'done';
+      if (refusal !== undefined) return { kind: 'refused', message: refusal };
+      return { kind: skipped ? 'skipped' : 'done' };
     } catch (err) {
-      if ((err as { code?: string }).code === '42P01') return 'gone';
+      if ((err as { code?: string }).code === '42P01') return { kind: 'gone' };
       throw err;
     } finally {
       client.off('notice', onNotice);
