@@ -113,9 +113,9 @@ test('a role that does not own the partition is refused: warned about once, then
   try {
     await churn();
     await counted();
-    const upkeep = new LedgerUpkeep({ pool: other, queries: t.c.queries, log, minRows: 100, share: 0.1 });
-    expect(await upkeep.run()).toEqual([]);
-    expect(await upkeep.run()).toEqual([]);
+    const notOwner = new LedgerUpkeep({ pool: other, queries: t.c.queries, log, minRows: 100, share: 0.1 });
+    expect(await notOwner.run()).toEqual([]);
+    expect(await notOwner.run()).toEqual([]);
     const warnings = lines.filter((l) => l.level === 40);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.reason).toMatch(/owner/);

@@ -54,13 +54,13 @@ SELECT tidings_drop_delivery_partition($1::bigint) AS dropped;
 -- at twice its sending rate. The counters are the server's own activity statistics, kept whether
 -- or not autovacuum runs.
 -- $1 minimum rows, $2 share of live rows, $3 partitions per pass
-SELECT s.id,
-       t.n_dead_tup >= greatest($1::bigint, t.n_live_tup * $2::float8) AS vacuum,
-       t.n_mod_since_analyze >= greatest($1::bigint, t.n_live_tup * $2::float8) AS analyze
-FROM sends s
-JOIN pg_stat_user_tables t ON t.relid = to_regclass('deliveries_s' || s.id)
-WHERE (s.status IN ('preparing', 'sending') OR s.completed_at > now() - interval '1 hour')
-  AND (t.n_dead_tup >= greatest($1::bigint, t.n_live_tup * $2::float8)
-       OR t.n_mod_since_analyze >= greatest($1::bigint, t.n_live_tup * $2::float8))
-ORDER BY s.id
+SELECT id, vacuum_due AS vacuum, analyze_due AS analyze FROM (
+  SELECT s.id, t.n_dead_tup >= g.threshold AS vacuum_due, t.n_mod_since_analyze >= g.threshold AS analyze_due
+  FROM sends s
+  JOIN pg_stat_user_tables t ON t.relid = to_regclass('deliveries_s' || s.id)
+  CROSS JOIN LATERAL (SELECT greatest($1::bigint, t.n_live_tup * $2::float8) AS threshold) g
+  WHERE s.status IN ('preparing', 'sending') OR s.completed_at > now() - interval '1 hour'
+) due
+WHERE vacuum_due OR analyze_due
+ORDER BY id
 LIMIT $3::integer;

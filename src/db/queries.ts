@@ -27,6 +27,15 @@ export interface Statement {
 // `deliveries/*send*/` in a query: the ledger of the one send it runs for (Queries.forSend).
 const SEND_PARTITION = /\bdeliveries\/\*send\*\//g;
 
+/**
+ * The name of a send's ledger partition (migration 025's tidings_delivery_partition), for SQL that
+ * names it in its text: the id is checked to be a positive integer, the only variable part.
+ */
+export function deliveryPartition(sendId: number): string {
+  if (!Number.isSafeInteger(sendId) || sendId <= 0) throw new Error(`ledger partition: bad send id ${String(sendId)}`);
+  return `deliveries_s${sendId}`;
+}
+
 /** Every named query of a folder's *.sql files, in file then position order. */
 export function readQueryFiles(dir = QUERIES_DIR): Map<string, { file: string; sql: string }> {
   const byName = new Map<string, { file: string; sql: string }>();
@@ -125,8 +134,8 @@ export class Queries {
    * most, which drops them, src/db/pool.ts), so the cache here keeps only the latest sends.
    */
   forSend(name: QueryName, sendId: number): Statement {
-    if (!Number.isSafeInteger(sendId) || sendId <= 0) throw new Error(`forSend: bad send id ${String(sendId)}`);
-    const config = this.statement(this.perSend, `${name}:s${sendId}`, () => this.sql(name).replace(SEND_PARTITION, `deliveries_s${sendId}`));
+    const partition = deliveryPartition(sendId);
+    const config = this.statement(this.perSend, `${name}:s${sendId}`, () => this.sql(name).replace(SEND_PARTITION, partition));
     if (this.perSend.size > 64) this.perSend.delete(this.perSend.keys().next().value as string);
     return config;
   }

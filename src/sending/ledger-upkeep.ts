@@ -15,10 +15,10 @@
  * transaction, so no advisory lock guards it: SKIP_LOCKED makes a second VACUUM of the same
  * partition (another worker's, or autovacuum's) a no-op instead of a wait. The statements are built
  * here and not read from db/queries because VACUUM and ANALYZE cannot be prepared, and the boot
- * check prepares every named query; the only variable part is a send id checked to be an integer.
+ * check prepares every named query; the partition's name comes from deliveryPartition (db/queries.ts).
  */
 import type { Pool } from '../db/pool';
-import type { Queries } from '../db/queries';
+import { deliveryPartition, type Queries } from '../db/queries';
 import type { Logger } from '../logger';
 import { PeriodicPass } from '../periodic';
 
@@ -48,8 +48,7 @@ const PARTITIONS_PER_PASS = 4;
 
 /** The statement that brings one send's partition up to date, or undefined when none is due. */
 export function upkeepStatement(sendId: number, vacuum: boolean, analyze: boolean): string | undefined {
-  if (!Number.isSafeInteger(sendId) || sendId <= 0) throw new Error(`ledger upkeep: bad send id ${String(sendId)}`);
-  const table = `deliveries_s${sendId}`;
+  const table = deliveryPartition(sendId);
   if (vacuum) return `VACUUM (SKIP_LOCKED${analyze ? ', ANALYZE' : ''}) ${table}`;
   if (analyze) return `ANALYZE (SKIP_LOCKED) ${table}`;
   return undefined;
