@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { expectAccessible } from './helpers/axe';
 import { launchBrowser } from './helpers/browser';
 import { startTestApp, type TestApp } from './helpers/app';
-import { insertReaders, readerEmail } from './helpers/delivery';
+import { fakeUncertain, insertReaders, readerEmail } from './helpers/delivery';
 
 const SAMPLE = path.resolve(__dirname, '../emails/issues/2024-05-06-china-tmt.md');
 const READERS = 6;
@@ -130,11 +130,8 @@ test('send: confirmation, progress, report, uncertain deliveries, at 360 px', as
   await page.goto(`${t.url}/admin/issues/${id}/send`);
 
   // Deliveries the relay may or may not have accepted (a fixture: a crash is what makes them).
-  await t.c.pool.query(
-    `UPDATE deliveries SET status = 'uncertain' WHERE id IN (
-       SELECT d.id FROM deliveries d JOIN sends s ON s.id = d.send_id WHERE s.issue_id = $1 AND d.status = 'sent' ORDER BY d.id LIMIT 2)`,
-    [id],
-  );
+  const send = await t.c.pool.query<{ id: number }>('SELECT id FROM sends WHERE issue_id = $1', [id]);
+  await fakeUncertain(t.c.pool, send.rows[0]!.id, 2);
   await page.goto(`${t.url}/admin/issues/${id}/send`);
   await page.locator('#uncertain').waitFor();
   await expectAccessible(page, 'send report with uncertain deliveries');

@@ -8,7 +8,7 @@ import { BounceReceiver } from '../src/deliverability/receiver';
 import { emailHash } from '../src/subscribers/email-hash';
 import { startTestApp, type TestApp } from './helpers/app';
 import { count, deliveriesOf, freePort, reportFor, sendToReceiver, type SentDelivery } from './helpers/bounce-mail';
-import { createIssue, insertReaders, progress, readerEmail, waitForStatus, waitUntil } from './helpers/delivery';
+import { createIssue, insertReaders, progress, readerEmail, waitForStatus, waitUntil, tallyDrift } from './helpers/delivery';
 import { mailTo } from './helpers/readers';
 
 let t: TestApp;
@@ -184,4 +184,10 @@ test('a flood from one client: 450 past the per-client limit, the receiver keeps
   } finally {
     await receiver.stop();
   }
+});
+
+test('every send above: the tallies behind the counts match the ledger row for row (migration 028)', async () => {
+  expect(await tallyDrift(t.c.pool)).toEqual([]);
+  const sends = await t.c.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM delivery_tallies');
+  expect(sends.rows[0]!.n).toBeGreaterThan(0);
 });

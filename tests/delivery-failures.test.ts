@@ -5,7 +5,7 @@
  * circuit breaker.
  */
 import { startTestApp, type TestApp } from './helpers/app';
-import { createIssue, insertReaders, ledger, progress, readerEmail, waitForStatus, waitUntil } from './helpers/delivery';
+import { createIssue, insertReaders, ledger, progress, readerEmail, waitForStatus, waitUntil, tallyDrift, fakeUncertain } from './helpers/delivery';
 import { emailHash } from '../src/subscribers/email-hash';
 
 const N = 700;
@@ -221,10 +221,7 @@ test('uncertain deliveries are listed and resolved by the editor: mark-sent, or 
   const id = await sendId(issueId);
   await waitForStatus(t, issueId, ['completed'], 60_000);
   // Setup: pretend four handoffs ended without an answer (what a lost lease leaves behind).
-  const { rows } = await t.c.pool.query<{ id: number; subscriber_id: number }>(
-    `UPDATE deliveries SET status = 'uncertain' WHERE id IN (SELECT id FROM deliveries WHERE send_id = $1 AND status = 'sent' ORDER BY id LIMIT 4) RETURNING id, subscriber_id`,
-    [id],
-  );
+  const rows = await fakeUncertain(t.c.pool, id, 4);
   const list = await t.fetch(`/api/issues/${issueId}/send/deliveries?status=uncertain`, { editor: true });
   expect(list.status).toBe(200);
   const listed = ((await list.json()) as { deliveries: { id: number }[] }).deliveries.map((d) => d.id).sort((a, b) => a - b);
@@ -265,3 +262,9 @@ test('the circuit breaker pauses a send when permanent failures pass the thresho
   expect(p.status).toBe('paused');
   expect(p.pause_reason).toMatch(/too many permanent failures/);
 }, 60_000);
+
+test('every send above: the tallies behind the counts match the ledger row for row (migration 028)', async () => {
+  expect(await tallyDrift(t.c.pool)).toEqual([]);
+  const sends = await t.c.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM delivery_tallies');
+  expect(sends.rows[0]!.n).toBeGreaterThan(0);
+});

@@ -5,7 +5,7 @@
  */
 import { startTestApp, type TestApp } from './helpers/app';
 import { ALL_TOPICS_OK, checkHeaders } from './helpers/delivery-checks';
-import { createIssue, expectedTitles, insertReaders, ITEMS, progress, readerEmail, topicsOf, waitForStatus } from './helpers/delivery';
+import { createIssue, expectedTitles, insertReaders, ITEMS, progress, readerEmail, topicsOf, waitForStatus, tallyDrift } from './helpers/delivery';
 
 const N = 2000;
 let t: TestApp;
@@ -116,3 +116,9 @@ test('2,000 readers over 7 topic sets each get exactly one email with exactly th
   const p = await progress(t, issueId);
   expect(p.status).toBe('completed');
 }, 180_000);
+
+test('every send above: the tallies behind the counts match the ledger row for row (migration 028)', async () => {
+  expect(await tallyDrift(t.c.pool)).toEqual([]);
+  const sends = await t.c.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM delivery_tallies');
+  expect(sends.rows[0]!.n).toBeGreaterThan(0);
+});

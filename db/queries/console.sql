@@ -51,7 +51,7 @@ WHERE t.topics IS NOT NULL
 GROUP BY t.topics ORDER BY t.topics;
 
 -- name: console-send-summaries
--- The issues list shows each send's state and counts; one grouped scan of the ledger index.
+-- The issues list shows each send's state and counts, from the tallies (migration 028).
 -- A send past retention counts from its roll-up (migration 025).
 SELECT s.issue_id, s.status, s.paused, s.total,
        COALESCE(sum(d.n) FILTER (WHERE d.status = 'sent'), 0)::integer AS sent,
@@ -59,7 +59,7 @@ SELECT s.issue_id, s.status, s.paused, s.total,
        COALESCE(sum(d.n) FILTER (WHERE d.status = 'skipped'), 0)::integer AS skipped,
        COALESCE(sum(d.n) FILTER (WHERE d.status = 'uncertain'), 0)::integer AS uncertain
 FROM sends s LEFT JOIN LATERAL (
-  SELECT status, count(*) AS n FROM deliveries WHERE send_id = s.id GROUP BY status
+  SELECT status, n FROM tidings_send_counts(s.id)
   UNION ALL
   SELECT status, n FROM delivery_rollups WHERE send_id = s.id
 ) d ON true

@@ -25,9 +25,11 @@ ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id;
 
 -- name: dlv-delivery-bounced
--- Only a delivery that was handed over can bounce later; a failed one stays failed.
+-- Only a delivery that was handed over can bounce later; a failed one stays failed. The caller
+-- recounts the row's batch in the same transaction (batch-recount, migration 028).
 UPDATE deliveries SET status = 'bounced', updated_at = now()
-WHERE send_id = $1::bigint AND subscriber_id = $2::bigint AND status IN ('sent', 'uncertain');
+WHERE send_id = $1::bigint AND subscriber_id = $2::bigint AND status IN ('sent', 'uncertain')
+RETURNING batch_id;
 
 -- name: dlv-soft-streak
 -- The reader's last $2 deliveries that were handed over, and how many of them soft-bounced.
@@ -43,7 +45,7 @@ FROM (
 
 -- name: dlv-complaint-rate
 SELECT (SELECT count(*) FROM bounce_events WHERE send_id = $1::bigint AND type = 'complaint')::int AS complaints,
-       ((SELECT count(*) FROM deliveries WHERE send_id = $1::bigint AND status IN ('sent', 'bounced'))
+       ((SELECT coalesce(sum(n), 0) FROM tidings_send_counts($1::bigint) WHERE status IN ('sent', 'bounced'))
         -- a send whose ledger partition was dropped (DELIVERY_RETENTION_DAYS) keeps its roll-ups
         + (SELECT coalesce(sum(n), 0) FROM delivery_rollups WHERE send_id = $1::bigint AND status IN ('sent', 'bounced')))::int AS delivered;
 

@@ -33,6 +33,10 @@ WITH v AS (
   ON CONFLICT (subscriber_id) DO UPDATE SET deliveries = x.deliveries + EXCLUDED.deliveries, sent = x.sent + EXCLUDED.sent,
     last_sent_at = GREATEST(x.last_sent_at, EXCLUDED.last_sent_at)
   RETURNING 1
+), t AS (
+  -- The roll-up now answers for the send's counts (send-counts reads both, never both for one send).
+  DELETE FROM delivery_tallies WHERE send_id = $1::bigint
+  RETURNING 1
 )
 UPDATE sends SET ledger_rolled_up_at = now()
 WHERE id = $1::bigint
@@ -48,17 +52,20 @@ SELECT tidings_drop_delivery_partition($1::bigint) AS dropped;
 
 -- name: ledger-upkeep-due
 -- Ledger partitions that need VACUUM or ANALYZE now (src/sending/ledger-upkeep.ts): those of sends
--- preparing, sending or finished within the hour, whose dead row versions, or rows changed since
--- the last statistics, reached $2 of their live rows (and at least $1). Every delivery updates its
--- row twice and no update is HOT (the status index), so a send's partition gathers dead versions
--- at twice its sending rate. The counters are the server's own activity statistics, kept whether
--- or not autovacuum runs.
--- $1 minimum rows, $2 share of live rows, $3 partitions per pass
+-- preparing, sending or finished within the hour, whose dead row versions reached $2 of their live
+-- rows, or whose rows changed since the last statistics reached $4 of them (and at least $1 in
+-- either case). Every delivery updates its row twice; since migration 028 both updates are
+-- normally HOT and pruned on the page, so VACUUM is seldom due, but a page without room (a
+-- partition filled before 028, a retried row) still leaves dead versions. The counters are the
+-- server's own activity statistics, kept whether or not autovacuum runs.
+-- $1 minimum rows, $2 share of live rows (dead versions), $3 partitions per pass, $4 share of live
+-- rows (changed since the last ANALYZE)
 SELECT id, vacuum_due AS vacuum, analyze_due AS analyze FROM (
-  SELECT s.id, t.n_dead_tup >= g.threshold AS vacuum_due, t.n_mod_since_analyze >= g.threshold AS analyze_due
+  SELECT s.id, t.n_dead_tup >= g.vacuum_at AS vacuum_due, t.n_mod_since_analyze >= g.analyze_at AS analyze_due
   FROM sends s
   JOIN pg_stat_user_tables t ON t.relid = to_regclass('deliveries_s' || s.id)
-  CROSS JOIN LATERAL (SELECT greatest($1::bigint, t.n_live_tup * $2::float8) AS threshold) g
+  CROSS JOIN LATERAL (SELECT greatest($1::bigint, t.n_live_tup * $2::float8) AS vacuum_at,
+                             greatest($1::bigint, t.n_live_tup * $4::float8) AS analyze_at) g
   WHERE s.status IN ('preparing', 'sending') OR s.completed_at > now() - interval '1 hour'
 ) due
 WHERE vacuum_due OR analyze_due

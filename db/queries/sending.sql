@@ -27,13 +27,13 @@ FROM sends WHERE id = $1::bigint;
 UPDATE issues SET status = 'sending', updated_at = now() WHERE id = $1::bigint AND status IN ('draft', 'scheduled');
 
 -- name: send-counts
--- Non-pending rows from deliveries_send_status_open; pending is the rest of the send's total
--- (prepare writes rows and total in one statement, and this is one snapshot).
+-- Non-pending rows from the send's tallies and claimed batches (tidings_send_counts, migration
+-- 028); pending is the rest of the send's total (prepare writes rows and total in one statement,
+-- and this is one snapshot).
 -- A send past DELIVERY_RETENTION_DAYS has no rows left but its roll-up (migration 025).
 WITH c AS (
   SELECT status, sum(n)::bigint AS n FROM (
-    SELECT status, count(*)::bigint AS n FROM deliveries
-    WHERE send_id = $1::bigint AND status <> 'pending' GROUP BY status
+    SELECT status, n FROM tidings_send_counts($1::bigint)
     UNION ALL
     SELECT status, n FROM delivery_rollups WHERE send_id = $1::bigint AND status <> 'pending'
   ) x GROUP BY status
@@ -74,9 +74,14 @@ SELECT status, smtp_code, error, sum(n)::bigint AS n FROM (
 SELECT type, count(*)::bigint AS n FROM bounce_events WHERE send_id = $1::bigint GROUP BY type;
 
 -- name: send-rate
--- Messages handed over in the last 10 seconds, for the progress rate.
-SELECT count(*)::bigint AS n FROM deliveries
-WHERE send_id = $1::bigint AND status = 'sent' AND sent_at > now() - interval '10 seconds';
+-- Messages handed over in the last 10 seconds, for the progress rate. Only rows of batches held
+-- now or released within the window can have been sent in it (a release stamps dispatched_at), so
+-- only their ranges are read: a few batches, not the whole send (no index on the ledger names
+-- status or sent_at, migration 028).
+SELECT count(*)::bigint AS n FROM send_batches b
+JOIN deliveries d ON d.send_id = b.send_id AND d.subscriber_id BETWEEN b.first_subscriber_id AND b.last_subscriber_id
+WHERE b.send_id = $1::bigint AND (b.status = 'claimed' OR b.dispatched_at > now() - interval '10 seconds')
+  AND d.status = 'sent' AND d.sent_at > now() - interval '10 seconds';
 
 -- name: send-pause
 UPDATE sends SET paused = true, pause_reason = $2::text, updated_at = now()
@@ -95,7 +100,8 @@ RETURNING id, issue_id;
 
 -- name: deliveries-cancel-pending
 -- Rows already in 'sending' finish normally: their message is with the SMTP server. Walks the
--- send's rows by the unique index (pending rows are not in the status index); a cancel is rare.
+-- send's partition; a cancel is rare.
+-- The caller recounts the send's batches in the same transaction (batches-recount-send).
 UPDATE deliveries SET status = 'cancelled', updated_at = now()
 WHERE send_id = $1::bigint AND status = 'pending';
 
@@ -326,19 +332,33 @@ UPDATE send_batches b SET
   claim_token = NULL,
   lease_until = NULL,
   dispatched_at = now()
+-- One walk of the batch's range (the unique index) counts both: no index names status (migration
+-- 028), and a separate NOT EXISTS on status = 'sending' was planned as a scan of the whole send.
 -- A row with no due time (due now) makes the batch due now, not at its held or retried rows' time.
-FROM (SELECT count(*) AS n, CASE WHEN bool_and(d.not_before IS NOT NULL) THEN min(d.not_before) END AS due FROM send_batches x
+FROM (SELECT count(*) FILTER (WHERE d.status = 'pending') AS n,
+             count(*) FILTER (WHERE d.status = 'sending') AS in_flight,
+             CASE WHEN bool_and(d.not_before IS NOT NULL) FILTER (WHERE d.status = 'pending')
+                  THEN min(d.not_before) FILTER (WHERE d.status = 'pending') END AS due
+      FROM send_batches x
       JOIN deliveries/*send*/ d ON d.send_id = x.send_id
         AND d.subscriber_id BETWEEN x.first_subscriber_id AND x.last_subscriber_id
-      WHERE x.id = $1::bigint AND d.status = 'pending') p
+      WHERE x.id = $1::bigint) p
 WHERE b.id = $1::bigint AND b.claim_token = $2::uuid
   -- A row still 'sending' means its outcome was never recorded (the worker failed mid-chunk):
   -- keep the claim so the lease expires and the reconciler declares those rows uncertain.
-  AND NOT EXISTS (SELECT 1 FROM deliveries/*send*/ d WHERE d.send_id = b.send_id AND d.status = 'sending'
-                    AND d.subscriber_id BETWEEN b.first_subscriber_id AND b.last_subscriber_id)
+  AND p.in_flight = 0
 -- A held batch (not_before 'infinity', a local-time zone not yet due) gets no job and no delay.
 RETURNING b.status, b.gen, b.not_before,
   CASE WHEN isfinite(b.not_before) THEN GREATEST(0, EXTRACT(EPOCH FROM (b.not_before - now())) * 1000)::bigint END AS delay_ms;
+
+-- name: batch-recount
+-- A batch's tallies from its rows (migration 028): run after anything that changed its rows outside
+-- a claim, or ended the claim (batch-release), in the same transaction. $1 send, $2 batch ids
+SELECT tidings_recount_batches($1::bigint, $2::bigint[]);
+
+-- name: batches-recount-send
+-- Every batch of a send (a cancel changes rows in all of them).
+SELECT tidings_recount_batches($1::bigint, ARRAY(SELECT id FROM send_batches WHERE send_id = $1::bigint ORDER BY id));
 
 -- name: batch-unhold-if-due
 -- A batch released as held (its rows' zones not due) while the scheduler released a zone: if a row
@@ -387,6 +407,7 @@ RETURNING id, send_id, first_subscriber_id, last_subscriber_id;
 -- 'uncertain' (never re-sent automatically); its 'pending' rows stay for the next claim. Run for the
 -- batch's send (Queries.forSend): on the partitioned parent, planning alone took 36 ms per pass
 -- with 100 sends in the ledger. $1 send, $2 and $3 the batch's reader range
+-- The reconciler then recounts the batch (batch-recount), in the same transaction.
 UPDATE deliveries/*send*/ d SET status = 'uncertain', error = 'worker lost during SMTP handoff', updated_at = now()
 WHERE d.send_id = $1::bigint AND d.status = 'sending' AND d.subscriber_id BETWEEN $2::bigint AND $3::bigint;
 
@@ -419,8 +440,8 @@ WHERE send_id = $1::bigint AND status = 'pending'
 RETURNING id, gen;
 
 -- name: deliveries-list
--- Run unnamed, so it is planned with the status known: deliveries_send_status_open for any status
--- but pending (checked with EXPLAIN), the primary key for pending rows.
+-- Walks the send's rows in id order (the primary key) and keeps those in the status asked for: no
+-- index names status (migration 028), and a page stops at its limit.
 SELECT d.id, d.subscriber_id, s.email, d.topics, d.status, d.attempts, d.smtp_code, d.error,
        d.resolution, d.claimed_at, d.updated_at
 FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
@@ -428,9 +449,10 @@ WHERE d.send_id = $1::bigint AND d.status = $2::text AND d.id > $3::bigint
 ORDER BY d.id LIMIT $4::integer;
 
 -- name: uncertain-mark-sent
+-- The caller recounts the rows' batches in the same transaction (batches-recount).
 UPDATE deliveries SET status = 'sent', resolution = 'marked_sent', updated_at = now()
 WHERE send_id = $1::bigint AND status = 'uncertain' AND ($2::boolean OR id = ANY($3::bigint[]))
-RETURNING id;
+RETURNING id, batch_id;
 
 -- name: uncertain-resend
 -- Back to pending in their batch; the batch reopens under a new generation and gets a job.
@@ -443,7 +465,8 @@ WITH rows AS (
   WHERE b.id IN (SELECT DISTINCT batch_id FROM rows) AND b.status = 'done'
   RETURNING b.id
 )
-SELECT (SELECT count(*) FROM rows)::integer AS n;
+-- The caller recounts these batches in the same transaction (batches-recount).
+SELECT (SELECT count(*) FROM rows)::integer AS n, (SELECT array_agg(DISTINCT batch_id) FROM rows) AS batches;
 
 -- name: send-reopen
 UPDATE sends SET status = 'sending', completed_at = NULL, updated_at = now()

@@ -151,7 +151,11 @@ export class DeliverabilityService {
     let unsubscribed = false;
     let paused: string | undefined;
     if (event.kind === 'hard_bounce') {
-      if (target.sendId !== null && target.subscriberId !== null) await client.query(q.sql('dlv-delivery-bounced'), [target.sendId, target.subscriberId]);
+      if (target.sendId !== null && target.subscriberId !== null) {
+        const bounced = await client.query<{ batch_id: number }>(q.sql('dlv-delivery-bounced'), [target.sendId, target.subscriberId]);
+        // Its batch's tallies, in this transaction (migration 028).
+        if (bounced.rows[0]) await client.query(q.sql('batch-recount'), [target.sendId, [bounced.rows[0].batch_id]]);
+      }
       await suppress(client, this.d.suppressions, { emailHash: hash, reason: 'hard_bounce', source: event.source, detail });
       suppressed = true;
     } else if (event.kind === 'soft_bounce') {

@@ -18,6 +18,7 @@
  * row of the batch is still 'pending' and is sent later by another worker.
  */
 import { randomUUID } from 'node:crypto';
+import { withTransaction } from '../db/pool';
 import { sendChunk, type BatchResult, type ChunkContext, type DueRow, type DeliverDeps } from './deliver-chunk';
 
 export type { BatchResult, DeliverDeps } from './deliver-chunk';
@@ -120,10 +121,16 @@ export class Deliverer {
 
   private async release(batchId: number, token: string, sendId: number, issueId: number): Promise<void> {
     const { pool, queries } = this.d;
-    const { rows } = await pool.query<{ status: string; gen: number; not_before: Date | null; delay_ms: number | null }>(
-      queries.forSend('batch-release', sendId),
-      [batchId, token],
-    );
+    // The claim ends and the batch's tallies are recounted in one transaction: from then on its
+    // counts come from the tallies, not from its rows (migration 028).
+    const { rows } = await withTransaction(pool, async (client) => {
+      const released = await client.query<{ status: string; gen: number; not_before: Date | null; delay_ms: number | null }>(
+        queries.forSend('batch-release', sendId),
+        [batchId, token],
+      );
+      if (released.rowCount) await client.query(queries.sql('batch-recount'), [sendId, [batchId]]);
+      return released;
+    });
     const r = rows[0];
     // Retries due later get a delayed job; rows due now (a paused send, or a local-time zone
     // released while this batch was claimed) a job a second later, which a paused send refuses

@@ -32,6 +32,13 @@ export interface LedgerUpkeepDeps {
   share?: number;
   /** …and at least this many (small sends are left to the server). */
   minRows?: number;
+  /**
+   * A partition is analysed once the rows changed since its last statistics reach this share of
+   * its live rows (and minRows). The send's statements walk batch ranges whatever the status mix,
+   * so one ANALYZE after prepare and about one per pass over the rows is enough; at 0.1 a send of
+   * N readers was analysed 20 times (measured: 1.5 s of Postgres time per 100,000 emails).
+   */
+  analyzeShare?: number;
 }
 
 export interface UpkeepAction {
@@ -71,6 +78,7 @@ export class LedgerUpkeep {
       this.d.minRows ?? 10_000,
       this.d.share ?? 0.1,
       PARTITIONS_PER_PASS,
+      this.d.analyzeShare ?? 1,
     ]);
     const done: UpkeepAction[] = [];
     for (const row of due.rows) {

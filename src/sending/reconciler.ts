@@ -61,6 +61,8 @@ export class Reconciler {
       for (const b of expired.rows) {
         const lost = await client.query(queries.forSend('reconcile-batch-uncertain', b.send_id), [b.send_id, b.first_subscriber_id, b.last_subscriber_id]);
         report.uncertain += lost.rowCount ?? 0;
+        // The batch is no longer claimed: its counts come from its tallies again (migration 028).
+        await client.query(queries.sql('batch-recount'), [b.send_id, [b.id]]);
       }
 
       const prepares = await client.query<{ id: number; prepare_gen: number }>(queries.sql('reconcile-stale-prepares'), [this.d.leaseSeconds]);

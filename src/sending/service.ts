@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { withTransaction, type Pool } from '../db/pool';
 import { emit } from '../webhooks/emit';
 import { pauseSend } from './pause';
+import { cancelPendingDeliveries, markUncertainSent, resendUncertain } from './ledger-edits';
 import type { Queries } from '../db/queries';
 import type { Actor, EditorAudit } from '../editors/audit';
 import type { Editor } from '../editors/keys';
@@ -219,7 +220,7 @@ export class SendService {
       const r = await pool.query<{ id: number; issue_id: number }>(queries.sql('send-cancel'), [send.id]);
       if (r.rowCount) {
         // Order matters: the send is cancelled first, so no chunk is claimed after this point.
-        await pool.query(queries.sql('deliveries-cancel-pending'), [send.id]);
+        await cancelPendingDeliveries(pool, queries, send.id);
         await pool.query(queries.sql('batches-close-for-send'), [send.id]);
         await pool.query(queries.sql('send-issue-mark-cancelled'), [issueId]);
         await this.d.audit.record(editor, 'send.cancel', { issueId });
@@ -269,11 +270,10 @@ export class SendService {
     const list = all ? [] : ids;
     let resolved: number;
     if (action === 'mark-sent') {
-      resolved = (await pool.query(queries.sql('uncertain-mark-sent'), [send.id, all, list])).rowCount ?? 0;
+      resolved = await markUncertainSent(pool, queries, send.id, all, list);
     } else {
       if (send.status === 'cancelled') throw new ConflictError('The send was cancelled; nothing is re-sent.', 'not_running');
-      const r = await pool.query<{ n: number }>(queries.sql('uncertain-resend'), [send.id, all, list]);
-      resolved = r.rows[0]?.n ?? 0;
+      resolved = await resendUncertain(pool, queries, send.id, all, list);
       if (resolved > 0) {
         await pool.query(queries.sql('send-reopen'), [send.id]);
         await this.dispatchPending(send.id);

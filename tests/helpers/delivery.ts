@@ -168,6 +168,68 @@ export async function ledger(pool: pg.Pool, sendId: number): Promise<Record<stri
 }
 
 /**
+ * A fixture for what a crash leaves behind: `count` of a send's sent deliveries become uncertain,
+ * and their batches are recounted as every writer outside a claim does (migration 028).
+ */
+export async function fakeUncertain(pool: pg.Pool, sendId: number, count: number): Promise<{ id: number; subscriber_id: number }[]> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const { rows } = await client.query<{ id: number; subscriber_id: number; batch_id: number }>(
+      `UPDATE deliveries SET status = 'uncertain'
+       WHERE id IN (SELECT id FROM deliveries WHERE send_id = $1 AND status = 'sent' ORDER BY id LIMIT $2)
+       RETURNING id::int, subscriber_id::int, batch_id::int`,
+      [sendId, count],
+    );
+    await client.query('SELECT tidings_recount_batches($1, $2)', [sendId, [...new Set(rows.map((r) => r.batch_id))]]);
+    await client.query('COMMIT');
+    return rows.map(({ id, subscriber_id }) => ({ id, subscriber_id }));
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * Where the counts the API shows (migration 028: tallies of batches not claimed, live rows of
+ * claimed ones) differ from a count of the ledger's rows, over every send in the database; and
+ * every unclaimed batch whose tally differs from its rows. [] when they agree. Counted in one
+ * snapshot (a repeatable-read transaction), so a send still running compares like with like.
+ */
+export async function tallyDrift(pool: pg.Pool): Promise<{ send_id: number; batch_id: number | null; status: string; counted: number; rows: number }[]> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    const { rows } = await client.query(
+      `WITH rows AS (
+         SELECT send_id, batch_id, status, count(*)::int AS n FROM deliveries WHERE status <> 'pending' GROUP BY 1, 2, 3
+       ), per_send AS (
+         SELECT s.id AS send_id, NULL::int AS batch_id, c.status, c.n::int AS counted FROM sends s, tidings_send_counts(s.id) c
+       ), per_batch AS (
+         SELECT t.send_id, t.batch_id, t.status, t.n AS counted FROM delivery_tallies t
+         JOIN send_batches b ON b.id = t.batch_id WHERE b.status <> 'claimed'
+       )
+       SELECT coalesce(c.send_id, r.send_id)::int AS send_id, NULL::int AS batch_id, coalesce(c.status, r.status) AS status,
+              coalesce(c.counted, 0) AS counted, coalesce(r.n, 0) AS rows
+       FROM per_send c
+       FULL JOIN (SELECT send_id, status, sum(n)::int AS n FROM rows GROUP BY 1, 2) r ON r.send_id = c.send_id AND r.status = c.status
+       WHERE coalesce(c.counted, 0) <> coalesce(r.n, 0)
+       UNION ALL
+       SELECT coalesce(c.send_id, r.send_id)::int, coalesce(c.batch_id, r.batch_id)::int, coalesce(c.status, r.status),
+              coalesce(c.counted, 0), coalesce(r.n, 0)
+       FROM per_batch c
+       FULL JOIN (SELECT r.* FROM rows r JOIN send_batches b ON b.id = r.batch_id WHERE b.status <> 'claimed') r
+         ON r.send_id = c.send_id AND r.batch_id = c.batch_id AND r.status = c.status
+       WHERE coalesce(c.counted, 0) <> coalesce(r.n, 0)
+       ORDER BY 1, 2, 3`,
+    );
+    return rows;
+  } finally {
+    await client.query('COMMIT').catch(() => undefined);
+    client.release();
+  }
+}
+
+/**
  * A worker killed mid-conversation resets its SMTP socket; smtp-server reports that as an 'error'
  * event on the server, which must not fail the test file.
  */
