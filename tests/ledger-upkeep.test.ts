@@ -149,3 +149,22 @@ test('a send finished more than an hour ago is left to the server', async () => 
   expect(await upkeep().run()).toEqual([]);
   expect((await stats()).dead).toBeGreaterThanOrEqual(240);
 }, 60_000);
+
+test('while a send runs, send_batches is vacuumed and analysed once its rewritten batch rows leave 1,000 dead versions', async () => {
+  const dead = async () =>
+    Number((await t.c.pool.query<{ n: string }>("SELECT n_dead_tup AS n FROM pg_stat_user_tables WHERE relname = 'send_batches'")).rows[0]!.n);
+  await t.c.pool.query("ALTER TABLE send_batches SET (autovacuum_enabled = false)");
+  // A claim, a lease renewal and a release each rewrite a batch row; lease_until is indexed, so never HOT.
+  await t.c.pool.query(`DO $$ BEGIN FOR i IN 1..1200 LOOP UPDATE send_batches SET lease_until = now() WHERE id = (SELECT min(id) FROM send_batches); END LOOP; END $$`);
+  await waitUntil(async () => (await dead()) >= 1_000 || undefined, 25_000, 'the dead versions to be counted');
+  // Nothing is running: the table is left to the server.
+  expect((await upkeep().run()).filter((a) => a.table === 'send_batches')).toEqual([]);
+  await t.c.pool.query("UPDATE sends SET status = 'sending' WHERE id = $1", [sendId]);
+  try {
+    const actions = await upkeep().run();
+    expect(actions.filter((a) => a.table === 'send_batches')).toEqual([{ sendId: null, table: 'send_batches', vacuumed: true, analyzed: true, skipped: false }]);
+    expect(await dead()).toBeLessThan(100);
+  } finally {
+    await t.c.pool.query("UPDATE sends SET status = 'completed' WHERE id = $1", [sendId]);
+  }
+}, 60_000);

@@ -37,27 +37,38 @@ CREATE FUNCTION tidings_recount_batches(p_send bigint, p_batches bigint[]) RETUR
 BEGIN
   PERFORM 1 FROM send_batches WHERE id = ANY(p_batches) ORDER BY id FOR UPDATE;
   DELETE FROM delivery_tallies WHERE send_id = p_send AND batch_id = ANY(p_batches);
+  -- LATERAL: each batch's range is read through the unique index. As a plain join, the cached
+  -- generic plan became a scan of the whole partition once send_batches had statistics (225 ms a
+  -- recount at 1,000,000 rows, measured; 0.4 ms this way).
   INSERT INTO delivery_tallies (send_id, batch_id, status, n)
-  SELECT b.send_id, b.id, d.status, count(*)
+  SELECT b.send_id, b.id, x.status, x.n
   FROM send_batches b
-  JOIN deliveries d ON d.send_id = p_send AND d.subscriber_id BETWEEN b.first_subscriber_id AND b.last_subscriber_id
-    AND d.batch_id = b.id
-  WHERE b.id = ANY(p_batches) AND b.send_id = p_send AND d.status <> 'pending'
-  GROUP BY b.send_id, b.id, d.status;
+  CROSS JOIN LATERAL (
+    SELECT d.status, count(*) AS n FROM deliveries d
+    WHERE d.send_id = b.send_id AND d.subscriber_id BETWEEN b.first_subscriber_id AND b.last_subscriber_id
+      AND d.batch_id = b.id AND d.status <> 'pending'
+    GROUP BY d.status
+  ) x
+  WHERE b.id = ANY(p_batches) AND b.send_id = p_send;
 END $$;
 
 -- A send's non-pending rows by status: tallies of the batches not claimed now, plus the live rows
--- of the claimed ones (send_batches_open), in one snapshot.
+-- of the claimed ones (each range through the unique index: LATERAL, as in the recount), in one
+-- snapshot.
 CREATE FUNCTION tidings_send_counts(p_send bigint) RETURNS TABLE (status text, n bigint) LANGUAGE sql STABLE AS $$
   SELECT status, sum(n)::bigint FROM (
     SELECT t.status, t.n::bigint AS n FROM delivery_tallies t
     JOIN send_batches b ON b.id = t.batch_id
     WHERE t.send_id = p_send AND b.status <> 'claimed'
     UNION ALL
-    SELECT d.status, count(*) FROM send_batches b
-    JOIN deliveries d ON d.send_id = b.send_id AND d.subscriber_id BETWEEN b.first_subscriber_id AND b.last_subscriber_id
-    WHERE b.send_id = p_send AND b.status = 'claimed' AND d.status <> 'pending'
-    GROUP BY d.status
+    SELECT x.status, x.n FROM send_batches b
+    CROSS JOIN LATERAL (
+      SELECT d.status, count(*) AS n FROM deliveries d
+      WHERE d.send_id = b.send_id AND d.subscriber_id BETWEEN b.first_subscriber_id AND b.last_subscriber_id
+        AND d.status <> 'pending'
+      GROUP BY d.status
+    ) x
+    WHERE b.send_id = p_send AND b.status = 'claimed'
   ) x GROUP BY status
 $$;
 

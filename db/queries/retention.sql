@@ -50,6 +50,14 @@ SELECT set_config('lock_timeout', '5s', true);
 -- name: ledger-drop-partition
 SELECT tidings_drop_delivery_partition($1::bigint) AS dropped;
 
+-- name: batches-upkeep-due
+-- send_batches while any send prepares or sends (src/sending/ledger-upkeep.ts): due once its dead
+-- row versions reach $2 of its live rows and at least $1.
+SELECT t.n_dead_tup >= greatest($1::bigint, t.n_live_tup * $2::float8) AS vacuum
+FROM pg_stat_user_tables t
+WHERE t.relid = 'send_batches'::regclass
+  AND EXISTS (SELECT 1 FROM sends WHERE status IN ('preparing', 'sending'));
+
 -- name: ledger-upkeep-due
 -- Ledger partitions that need VACUUM or ANALYZE now (src/sending/ledger-upkeep.ts): those of sends
 -- preparing, sending or finished within the hour, whose dead row versions reached $2 of their live

@@ -78,10 +78,15 @@ SELECT type, count(*)::bigint AS n FROM bounce_events WHERE send_id = $1::bigint
 -- now or released within the window can have been sent in it (a release stamps dispatched_at), so
 -- only their ranges are read: a few batches, not the whole send (no index on the ledger names
 -- status or sent_at, migration 028).
-SELECT count(*)::bigint AS n FROM send_batches b
-JOIN deliveries d ON d.send_id = b.send_id AND d.subscriber_id BETWEEN b.first_subscriber_id AND b.last_subscriber_id
-WHERE b.send_id = $1::bigint AND (b.status = 'claimed' OR b.dispatched_at > now() - interval '10 seconds')
-  AND d.status = 'sent' AND d.sent_at > now() - interval '10 seconds';
+-- LATERAL, so each batch's range is read by the unique index: as a plain join the generic plan
+-- scanned the whole partition (1.3 s a call at 1,000,000 rows, measured).
+SELECT coalesce(sum(x.n), 0)::bigint AS n FROM send_batches b
+CROSS JOIN LATERAL (
+  SELECT count(*) AS n FROM deliveries d
+  WHERE d.send_id = b.send_id AND d.subscriber_id BETWEEN b.first_subscriber_id AND b.last_subscriber_id
+    AND d.status = 'sent' AND d.sent_at > now() - interval '10 seconds'
+) x
+WHERE b.send_id = $1::bigint AND (b.status = 'claimed' OR b.dispatched_at > now() - interval '10 seconds');
 
 -- name: send-pause
 UPDATE sends SET paused = true, pause_reason = $2::text, updated_at = now()

@@ -29,7 +29,7 @@ export const QUERY_NAMES = [
   'webhook-delivery-succeeded', 'webhook-delivery-failed',
   // db/queries/retention.sql
   'ledger-retention-lock', 'ledger-retention-due', 'ledger-rollup-send', 'ledger-lock-timeout',
-  'ledger-drop-partition', 'ledger-upkeep-due',
+  'ledger-drop-partition', 'batches-upkeep-due', 'ledger-upkeep-due',
   // db/queries/schedules.sql
   'schedule-by-issue', 'schedule-key-other-issue', 'schedule-upsert', 'schedule-issue-freeze',
   'schedule-issue-thaw', 'schedule-cancel', 'schedule-take-over', 'schedule-mark-missed',

@@ -1,10 +1,11 @@
 /**
  * Upkeep of the live ledger partitions: VACUUM and ANALYZE a send's partition while it is written,
- * instead of leaving it to the server's autovacuum.
+ * instead of leaving it to the server's autovacuum; and of send_batches, whose rows a send rewrites
+ * at every claim (BATCHES_MIN_DEAD).
  *
  * Why Tidings does this itself: a send's partition is filled in seconds by prepare and then every
- * row is updated twice (pending → sending → sent), none of them HOT because the status index
- * covers the updated column. Autovacuum, where it runs, reacts late to a table that is new (its
+ * row is updated twice (pending → sending → sent); before migration 028 none of them was HOT, and a
+ * page without room still leaves dead versions. Autovacuum, where it runs, reacts late to a table that is new (its
  * thresholds are a fifth of the rows, checked once a minute) and not at all where an operator has
  * turned it off; meanwhile the planner plans against a partition it believes empty, and every
  * lookup walks the dead versions of the rows it updates. Measured in a 1,000,000-reader send on a
@@ -42,7 +43,9 @@ export interface LedgerUpkeepDeps {
 }
 
 export interface UpkeepAction {
-  sendId: number;
+  /** The send whose partition this was; null for send_batches. */
+  sendId: number | null;
+  table?: 'send_batches';
   vacuumed: boolean;
   analyzed: boolean;
   /** Someone else (autovacuum, another worker) held the partition: nothing was done this time. */
@@ -53,9 +56,22 @@ type Outcome = { kind: 'done' | 'skipped' | 'gone' } | { kind: 'refused'; messag
 
 const PARTITIONS_PER_PASS = 4;
 
+/**
+ * send_batches is vacuumed (and analysed) during a send once this many of its row versions are dead:
+ * every claim, lease renewal and release rewrites a batch row (never HOT: lease_until and status are
+ * indexed), ~30,000 versions for 2,000 batches at 1,000,000 readers. Left to a server without
+ * autovacuum, the claims' lookups walked them all and the planner, with no statistics, looked batches
+ * up through a partial index by its second column: the grouped write's mean time rose from 0.4 to
+ * 2 ms over a 1,000,000-reader send (docs/performance.md, session 7).
+ */
+const BATCHES_MIN_DEAD = 1_000;
+
 /** The statement that brings one send's partition up to date, or undefined when none is due. */
 export function upkeepStatement(sendId: number, vacuum: boolean, analyze: boolean): string | undefined {
-  const table = deliveryPartition(sendId);
+  return tableStatement(deliveryPartition(sendId), vacuum, analyze);
+}
+
+function tableStatement(table: string, vacuum: boolean, analyze: boolean): string | undefined {
   if (vacuum) return `VACUUM (SKIP_LOCKED${analyze ? ', ANALYZE' : ''}) ${table}`;
   if (analyze) return `ANALYZE (SKIP_LOCKED) ${table}`;
   return undefined;
@@ -68,6 +84,7 @@ export class LedgerUpkeep {
    * once, then left to the server, instead of a refused statement every pass.
    */
   private readonly refused = new Set<number>();
+  private batchesRefused = false;
 
   constructor(private readonly d: LedgerUpkeepDeps) {}
 
@@ -98,7 +115,27 @@ export class LedgerUpkeep {
       done.push(action);
       this.d.log.info({ ...action, ms: Date.now() - started }, 'ledger partition upkeep');
     }
+    const batches = await this.batches();
+    if (batches) done.push(batches);
     return done;
+  }
+
+  /** send_batches while a send runs (BATCHES_MIN_DEAD); one statement, VACUUM and ANALYZE together. */
+  private async batches(): Promise<UpkeepAction | undefined> {
+    if (this.batchesRefused) return undefined;
+    const { pool, queries } = this.d;
+    const due = await pool.query<{ vacuum: boolean }>(queries.sql('batches-upkeep-due'), [BATCHES_MIN_DEAD, this.d.share ?? 0.1]);
+    if (!due.rows[0]?.vacuum) return undefined;
+    const outcome = await this.runStatement(tableStatement('send_batches', true, true)!);
+    if (outcome.kind === 'refused') {
+      this.batchesRefused = true;
+      this.d.log.warn({ table: 'send_batches', reason: outcome.message }, 'upkeep refused by the server: left to its autovacuum');
+      return undefined;
+    }
+    if (outcome.kind === 'gone') return undefined;
+    const action: UpkeepAction = { sendId: null, table: 'send_batches', vacuumed: true, analyzed: true, skipped: outcome.kind === 'skipped' };
+    this.d.log.info(action, 'send_batches upkeep');
+    return action;
   }
 
   /**
