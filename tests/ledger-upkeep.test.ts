@@ -62,7 +62,18 @@ test("a send's own updates stay on their page (HOT): no index on the ledger name
     );
     return Number(rows[0]!.upd) >= 240 ? { upd: Number(rows[0]!.upd), hot: Number(rows[0]!.hot) } : undefined;
   }, 25_000, 'the updates to be counted');
-  expect(counts.hot / counts.upd).toBeGreaterThanOrEqual(0.9);
+  // With an index on status this is 0. Not 1: a page whose old versions another transaction's
+  // snapshot still sees cannot be pruned, so under a loaded test run some updates leave the page
+  // (0.88–0.995 measured).
+  expect(counts.hot / counts.upd).toBeGreaterThanOrEqual(0.5);
+  // And structurally: no index of the partition names a column the deliver stage's updates change.
+  const changed = ['status', 'attempts', 'claimed_at', 'sent_at', 'smtp_code', 'error', 'updated_at', 'topics'];
+  const { rows: defs } = await t.c.pool.query<{ def: string }>(
+    'SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indrelid = $1::regclass',
+    [partition],
+  );
+  expect(defs.length).toBeGreaterThanOrEqual(3);
+  for (const { def } of defs) for (const column of changed) expect({ def, names: new RegExp(`\\b${column}\\b`).test(def) }).toEqual({ def, names: false });
 }, 30_000);
 
 /** A backend reports its counts to the server's statistics when idle, up to ~10 s later. */
