@@ -19,6 +19,11 @@ SELECT id, url, events, created_at, failing_since, disabled_at, disabled_reason,
        (SELECT count(*) FROM webhook_deliveries d WHERE d.endpoint_id = $1::bigint AND d.status = 'delivered')::int AS delivered
 FROM webhook_endpoints WHERE id = $1::bigint;
 
+-- name: webhook-endpoint-delete-deliveries
+-- Before webhook-endpoint-delete, in its transaction: rows in the order the deliverer locks them
+-- (a delivery, then its endpoint; src/webhooks/endpoints.ts).
+DELETE FROM webhook_deliveries WHERE endpoint_id = $1::bigint;
+
 -- name: webhook-endpoint-delete
 DELETE FROM webhook_endpoints WHERE id = $1::bigint RETURNING id;
 

@@ -24,9 +24,9 @@ export const QUERY_NAMES = [
   'variants-summary',
   // db/queries/outgoing-webhooks.sql
   'webhook-endpoint-insert', 'webhook-endpoint-count', 'webhook-endpoint-list',
-  'webhook-endpoint-get', 'webhook-endpoint-delete', 'webhook-endpoint-enable',
-  'webhook-endpoint-failures', 'webhook-event-emit', 'webhook-deliveries-claim',
-  'webhook-delivery-succeeded', 'webhook-delivery-failed',
+  'webhook-endpoint-get', 'webhook-endpoint-delete-deliveries', 'webhook-endpoint-delete',
+  'webhook-endpoint-enable', 'webhook-endpoint-failures', 'webhook-event-emit',
+  'webhook-deliveries-claim', 'webhook-delivery-succeeded', 'webhook-delivery-failed',
   // db/queries/retention.sql
   'ledger-retention-lock', 'ledger-retention-due', 'ledger-rollup-send', 'ledger-lock-timeout',
   'ledger-drop-partition', 'batches-upkeep-due', 'ledger-upkeep-due',

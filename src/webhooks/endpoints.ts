@@ -3,7 +3,7 @@
  * each endpoint's delivery figures and disabled state, the recent failures of one, delete, enable
  * again after it was disabled. Every change is in the audit log.
  */
-import type { Pool } from '../db/pool';
+import { withTransaction, type Pool } from '../db/pool';
 import type { Queries } from '../db/queries';
 import type { Actor, EditorAudit } from '../editors/audit';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
@@ -75,7 +75,13 @@ export class WebhookEndpoints {
   }
 
   async delete(id: number, by: Actor): Promise<void> {
-    const { rowCount } = await this.d.pool.query(this.d.queries.sql('webhook-endpoint-delete'), [id]);
+    // Deliveries first, then the endpoint: the deliverer's outcome statements lock a delivery and
+    // then its endpoint, so the cascade alone (endpoint, then deliveries) could deadlock with one
+    // (seen once as a 500 under a loaded test run).
+    const rowCount = await withTransaction(this.d.pool, async (client) => {
+      await client.query(this.d.queries.sql('webhook-endpoint-delete-deliveries'), [id]);
+      return (await client.query(this.d.queries.sql('webhook-endpoint-delete'), [id])).rowCount;
+    });
     if (!rowCount) throw new NotFoundError('No such webhook endpoint.', 'id');
     await this.d.audit.record(by, 'webhook.delete', { detail: `#${id}` });
   }
