@@ -52,9 +52,10 @@ BEGIN
   WHERE b.id = ANY(p_batches) AND b.send_id = p_send;
 END $$;
 
--- A send's non-pending rows by status: tallies of the batches not claimed now, plus the live rows
--- of the claimed ones (each range through the unique index: LATERAL, as in the recount), in one
--- snapshot.
+-- A send's non-pending rows by status, wherever they are counted: tallies of the batches not
+-- claimed now, the live rows of the claimed ones (each range through the unique index: LATERAL, as
+-- in the recount), and for a send past DELIVERY_RETENTION_DAYS its roll-up (migration 025; never
+-- both, retention deletes the tallies as it writes the roll-up), in one snapshot.
 CREATE FUNCTION tidings_send_counts(p_send bigint) RETURNS TABLE (status text, n bigint) LANGUAGE sql STABLE AS $$
   SELECT status, sum(n)::bigint FROM (
     SELECT t.status, t.n::bigint AS n FROM delivery_tallies t
@@ -69,6 +70,8 @@ CREATE FUNCTION tidings_send_counts(p_send bigint) RETURNS TABLE (status text, n
       GROUP BY d.status
     ) x
     WHERE b.send_id = p_send AND b.status = 'claimed'
+    UNION ALL
+    SELECT r.status, r.n FROM delivery_rollups r WHERE r.send_id = p_send AND r.status <> 'pending'
   ) x GROUP BY status
 $$;
 

@@ -51,18 +51,14 @@ WHERE t.topics IS NOT NULL
 GROUP BY t.topics ORDER BY t.topics;
 
 -- name: console-send-summaries
--- The issues list shows each send's state and counts, from the tallies (migration 028).
--- A send past retention counts from its roll-up (migration 025).
+-- The issues list shows each send's state and counts: tidings_send_counts (migration 028), which
+-- also answers for a send past retention from its roll-up.
 SELECT s.issue_id, s.status, s.paused, s.total,
        COALESCE(sum(d.n) FILTER (WHERE d.status = 'sent'), 0)::integer AS sent,
        COALESCE(sum(d.n) FILTER (WHERE d.status = 'failed'), 0)::integer AS failed,
        COALESCE(sum(d.n) FILTER (WHERE d.status = 'skipped'), 0)::integer AS skipped,
        COALESCE(sum(d.n) FILTER (WHERE d.status = 'uncertain'), 0)::integer AS uncertain
-FROM sends s LEFT JOIN LATERAL (
-  SELECT status, n FROM tidings_send_counts(s.id)
-  UNION ALL
-  SELECT status, n FROM delivery_rollups WHERE send_id = s.id
-) d ON true
+FROM sends s LEFT JOIN LATERAL tidings_send_counts(s.id) d ON true
 WHERE s.issue_id = ANY($1::bigint[])
 GROUP BY s.id;
 

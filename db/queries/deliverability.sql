@@ -45,9 +45,8 @@ FROM (
 
 -- name: dlv-complaint-rate
 SELECT (SELECT count(*) FROM bounce_events WHERE send_id = $1::bigint AND type = 'complaint')::int AS complaints,
-       ((SELECT coalesce(sum(n), 0) FROM tidings_send_counts($1::bigint) WHERE status IN ('sent', 'bounced'))
-        -- a send whose ledger partition was dropped (DELIVERY_RETENTION_DAYS) keeps its roll-ups
-        + (SELECT coalesce(sum(n), 0) FROM delivery_rollups WHERE send_id = $1::bigint AND status IN ('sent', 'bounced')))::int AS delivered;
+       -- tidings_send_counts also answers for a send past retention, from its roll-up
+       (SELECT coalesce(sum(n), 0) FROM tidings_send_counts($1::bigint) WHERE status IN ('sent', 'bounced'))::int AS delivered;
 
 -- name: dlv-send-warn
 UPDATE sends SET complaint_warning = $2::text, updated_at = now()

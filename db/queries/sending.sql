@@ -27,16 +27,11 @@ FROM sends WHERE id = $1::bigint;
 UPDATE issues SET status = 'sending', updated_at = now() WHERE id = $1::bigint AND status IN ('draft', 'scheduled');
 
 -- name: send-counts
--- Non-pending rows from the send's tallies and claimed batches (tidings_send_counts, migration
--- 028); pending is the rest of the send's total (prepare writes rows and total in one statement,
--- and this is one snapshot).
--- A send past DELIVERY_RETENTION_DAYS has no rows left but its roll-up (migration 025).
+-- Non-pending rows from tidings_send_counts (tallies, claimed batches, or the roll-up of a send
+-- past retention; migration 028); pending is the rest of the send's total (prepare writes rows and
+-- total in one statement, and this is one snapshot).
 WITH c AS (
-  SELECT status, sum(n)::bigint AS n FROM (
-    SELECT status, n FROM tidings_send_counts($1::bigint)
-    UNION ALL
-    SELECT status, n FROM delivery_rollups WHERE send_id = $1::bigint AND status <> 'pending'
-  ) x GROUP BY status
+  SELECT status, n FROM tidings_send_counts($1::bigint)
 ), p AS (
   SELECT (SELECT total FROM sends WHERE id = $1::bigint) - COALESCE((SELECT sum(n) FROM c), 0) AS n
 )
