@@ -80,11 +80,10 @@ function tableStatement(table: string, vacuum: boolean, analyze: boolean): strin
 export class LedgerUpkeep {
   private pass: PeriodicPass | undefined;
   /**
-   * Sends whose partition the server would not let this role vacuum (not its owner): warned about
+   * Tables (a send's partition, send_batches) the server would not let this role vacuum (not its owner): warned about
    * once, then left to the server, instead of a refused statement every pass.
    */
-  private readonly refused = new Set<number>();
-  private batchesRefused = false;
+  private readonly refused = new Set<string>();
 
   constructor(private readonly d: LedgerUpkeepDeps) {}
 
@@ -100,41 +99,37 @@ export class LedgerUpkeep {
     const done: UpkeepAction[] = [];
     for (const row of due.rows) {
       const sendId = Number(row.id);
-      if (this.refused.has(sendId)) continue;
-      const sql = upkeepStatement(sendId, row.vacuum, row.analyze);
-      if (!sql) continue;
-      const started = Date.now();
-      const outcome = await this.runStatement(sql);
-      if (outcome.kind === 'gone') continue;
-      if (outcome.kind === 'refused') {
-        this.refused.add(sendId);
-        this.d.log.warn({ sendId, reason: outcome.message }, 'ledger partition upkeep refused by the server: left to its autovacuum');
-        continue;
-      }
-      const action = { sendId, vacuumed: row.vacuum, analyzed: row.analyze, skipped: outcome.kind === 'skipped' };
-      done.push(action);
-      this.d.log.info({ ...action, ms: Date.now() - started }, 'ledger partition upkeep');
+      const action = await this.upkeep(deliveryPartition(sendId), sendId, row.vacuum, row.analyze);
+      if (action) done.push(action);
     }
-    const batches = await this.batches();
-    if (batches) done.push(batches);
+    // send_batches while a send runs (BATCHES_MIN_DEAD): VACUUM and ANALYZE together.
+    const batches = await pool.query<{ vacuum: boolean }>(queries.sql('batches-upkeep-due'), [BATCHES_MIN_DEAD, this.d.share ?? 0.1]);
+    if (batches.rows[0]?.vacuum) {
+      const action = await this.upkeep('send_batches', null, true, true);
+      if (action) done.push(action);
+    }
     return done;
   }
 
-  /** send_batches while a send runs (BATCHES_MIN_DEAD); one statement, VACUUM and ANALYZE together. */
-  private async batches(): Promise<UpkeepAction | undefined> {
-    if (this.batchesRefused) return undefined;
-    const { pool, queries } = this.d;
-    const due = await pool.query<{ vacuum: boolean }>(queries.sql('batches-upkeep-due'), [BATCHES_MIN_DEAD, this.d.share ?? 0.1]);
-    if (!due.rows[0]?.vacuum) return undefined;
-    const outcome = await this.runStatement(tableStatement('send_batches', true, true)!);
+  /**
+   * One table's statement and its outcome: undefined when nothing was due, the table is gone, or
+   * the server refused it (warned about once, then the table is left to the server).
+   */
+  private async upkeep(table: string, sendId: number | null, vacuum: boolean, analyze: boolean): Promise<UpkeepAction | undefined> {
+    if (this.refused.has(table)) return undefined;
+    const sql = tableStatement(table, vacuum, analyze);
+    if (!sql) return undefined;
+    const started = Date.now();
+    const outcome = await this.runStatement(sql);
+    if (outcome.kind === 'gone') return undefined;
     if (outcome.kind === 'refused') {
-      this.batchesRefused = true;
-      this.d.log.warn({ table: 'send_batches', reason: outcome.message }, 'upkeep refused by the server: left to its autovacuum');
+      this.refused.add(table);
+      this.d.log.warn({ sendId, table, reason: outcome.message }, 'ledger upkeep refused by the server: left to its autovacuum');
       return undefined;
     }
-    if (outcome.kind === 'gone') return undefined;
-    const action: UpkeepAction = { sendId: null, table: 'send_batches', vacuumed: true, analyzed: true, skipped: outcome.kind === 'skipped' };
-    this.d.log.info(action, 'send_batches upkeep');
+    const action: UpkeepAction = { sendId, vacuumed: vacuum, analyzed: analyze, skipped: outcome.kind === 'skipped' };
+    if (sendId === null) action.table = 'send_batches';
+    this.d.log.info({ ...action, ms: Date.now() - started }, 'ledger upkeep');
     return action;
   }
 
